@@ -1,0 +1,11 @@
+/* registry.c - every placement policy, by name. Adding a policy: write
+ * policies/NAME.c defining `const struct fs_policy_ops fs_NAME_policy`,
+ * declare it below, and add it to the table. */
+#include "../sim/policy.h"
+
+extern const struct fs_policy_ops fs_buddy_policy;
+
+const struct fs_policy_ops *const fs_policy_table[] = {
+	&fs_buddy_policy,
+	NULL
+};

@@ -1,0 +1,173 @@
+/* check.c - the expensive invariant walker (DEBUG=2, tests): every free
+ * list, every page slot, every counter and the allocation table agree.
+ * O(pages); never called on the normal path. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define FAIL(...) return fs_error(err, -EIO, __VA_ARGS__)
+
+static int check_lists(const struct fs_machine *m, const struct fs_zone *z,
+		       uint64_t *heads_on_lists, struct fs_err *err)
+{
+	uint64_t pages = 0;
+
+	for (unsigned o = 0; o <= m->max_order; o++) {
+		uint64_t blocks = 0;
+
+		for (unsigned c = 0; c < FS_NR_CLASSES; c++) {
+			const struct fs_free_list *l = &z->lists[o][c];
+			uint32_t prev = FS_NIL, idx = l->head;
+			uint64_t n = 0;
+
+			while (idx != FS_NIL) {
+				uint64_t s = m->pages[idx];
+
+				if (n > m->nr_pages)
+					FAIL("zone %s order %u class %u: list does not end", z->name, o, c);
+				if (idx < z->start_idx || idx >= z->end_idx)
+					FAIL("zone %s order %u: block at pfn 0x%llx outside the zone", z->name, o,
+					     (unsigned long long)(m->base_pfn + idx));
+				if (fs_pg_kind(s) != FS_PG_FREE || fs_buddy_order(m, idx) != o ||
+				    fs_buddy_class(m, idx) != c)
+					FAIL("zone %s order %u class %u: pfn 0x%llx on the list is not a free head of that order and class",
+					     z->name, o, c, (unsigned long long)(m->base_pfn + idx));
+				if (idx & ((1u << o) - 1))
+					FAIL("zone %s: free block at pfn 0x%llx not aligned to order %u", z->name,
+					     (unsigned long long)(m->base_pfn + idx), o);
+				if (idx + (1ull << o) > z->end_idx)
+					FAIL("zone %s: free block at pfn 0x%llx runs past the zone end", z->name,
+					     (unsigned long long)(m->base_pfn + idx));
+				if (((s >> 6) & FS_NIL) != prev)
+					FAIL("zone %s order %u: broken prev link at pfn 0x%llx", z->name, o,
+					     (unsigned long long)(m->base_pfn + idx));
+				prev = idx;
+				idx = (uint32_t)((s >> 35) & FS_NIL);
+				n++;
+			}
+			if (l->tail != prev)
+				FAIL("zone %s order %u class %u: tail does not match the last block", z->name, o, c);
+			if (n != l->count)
+				FAIL("zone %s order %u class %u: count %u but %llu blocks on the list", z->name, o, c,
+				     l->count, (unsigned long long)n);
+			blocks += n;
+		}
+		if (blocks != z->nr_free[o])
+			FAIL("zone %s: nr_free[%u] = %llu but the lists hold %llu", z->name, o,
+			     (unsigned long long)z->nr_free[o], (unsigned long long)blocks);
+		pages += blocks << o;
+		*heads_on_lists += blocks;
+	}
+	for (unsigned o = m->max_order + 1; o < FS_NR_ORDERS; o++)
+		if (z->nr_free[o])
+			FAIL("zone %s: nr_free[%u] above max_order", z->name, o);
+	if (pages != z->free_pages)
+		FAIL("zone %s: free_pages %llu but the lists hold %llu pages", z->name,
+		     (unsigned long long)z->free_pages, (unsigned long long)pages);
+	return 0;
+}
+
+/* Walk the zone's pages: free blocks do not overlap anything, no two free
+ * buddies below pageblock order are left unmerged, holes hold nothing. */
+static int check_pages(const struct fs_machine *m, const struct fs_zone *z,
+		       uint64_t *free_heads, uint64_t *alloc_heads, bool require_cover,
+		       struct fs_err *err)
+{
+	for (uint64_t idx = z->start_idx; idx < z->end_idx;) {
+		uint64_t s = m->pages[idx];
+		uint64_t pfn = m->base_pfn + idx;
+		unsigned kind = fs_pg_kind(s), o;
+
+		if (kind == FS_PG_FREE) {
+			o = fs_buddy_order(m, idx);
+			if (o > m->max_order)
+				FAIL("pfn 0x%llx: free block of order %u", (unsigned long long)pfn, o);
+			for (uint64_t t = idx + 1; t < idx + (1ull << o); t++) {
+				if (fs_pg_kind(m->pages[t]) != FS_PG_NONE)
+					FAIL("pfn 0x%llx inside the free block at 0x%llx (order %u) is a block head",
+					     (unsigned long long)(m->base_pfn + t), (unsigned long long)pfn, o);
+				if (fs_machine_is_hole(m, m->base_pfn + t))
+					FAIL("free block at 0x%llx covers a hole", (unsigned long long)pfn);
+			}
+			if (o < m->pageblock_order && o < m->max_order) {
+				uint64_t b = idx ^ (1ull << o);
+
+				if (b >= z->start_idx && b < z->end_idx &&
+				    fs_buddy_is_free_head(m, m->base_pfn + b, o))
+					FAIL("free blocks at 0x%llx and its buddy 0x%llx (order %u) were not merged",
+					     (unsigned long long)pfn, (unsigned long long)(m->base_pfn + b), o);
+			}
+			(*free_heads)++;
+			idx += 1ull << o;
+		} else if (kind == FS_PG_ALLOC) {
+			o = (unsigned)((s >> 2) & 15);
+			(*alloc_heads)++;
+			idx += 1ull << o;
+		} else {
+			if (require_cover && kind == FS_PG_NONE && !fs_machine_is_hole(m, pfn))
+				FAIL("pfn 0x%llx is neither free nor allocated", (unsigned long long)pfn);
+			idx++;
+		}
+	}
+	return 0;
+}
+
+static int check_all(const struct fs_machine *m, uint64_t *alloc_heads, bool require_cover,
+		     struct fs_err *err)
+{
+	int rc;
+
+	for (unsigned i = 0; i < m->nr_zones; i++) {
+		const struct fs_zone *z = &m->zones[i];
+		uint64_t on_lists = 0, free_heads = 0;
+
+		if ((rc = check_lists(m, z, &on_lists, err)))
+			return rc;
+		if ((rc = check_pages(m, z, &free_heads, alloc_heads, require_cover, err)))
+			return rc;
+		if (free_heads != on_lists)
+			FAIL("zone %s: %llu free heads in the pages but %llu on the lists", z->name,
+			     (unsigned long long)free_heads, (unsigned long long)on_lists);
+	}
+	return 0;
+}
+
+/* Machine only: pages taken with the buddy calls directly are untracked. */
+int fs_check_machine(const struct fs_machine *m, struct fs_err *err)
+{
+	uint64_t alloc_heads = 0;
+
+	return check_all(m, &alloc_heads, false, err);
+}
+
+int fs_check(const struct fs_sim *s, struct fs_err *err)
+{
+	const struct fs_machine *m = s->m;
+	uint64_t alloc_heads = 0, live = 0;
+	int rc = check_all(m, &alloc_heads, true, err);
+
+	if (rc)
+		return rc;
+	for (uint32_t i = 1; i < s->at.nr_rec; i++) {
+		const struct fs_alloc *a = &s->at.rec[i];
+		uint64_t slot;
+
+		if (!a->live)
+			continue;
+		live++;
+		if (fs_alloctab_lookup(&s->at, a->ident) != i)
+			FAIL("allocation %llx is not found by its identity", (unsigned long long)a->ident);
+		slot = m->pages[a->pfn_idx];
+		if (fs_pg_kind(slot) != FS_PG_ALLOC || ((slot >> 2) & 15) != a->order ||
+		    (uint32_t)(slot >> 8) != i)
+			FAIL("allocation %llx: page slot at pfn 0x%llx does not point back to it",
+			     (unsigned long long)a->ident, (unsigned long long)(m->base_pfn + a->pfn_idx));
+	}
+	if (live != s->at.live || live != alloc_heads)
+		FAIL("%llu live records, table says %llu, %llu allocated heads in the pages",
+		     (unsigned long long)live, (unsigned long long)s->at.live,
+		     (unsigned long long)alloc_heads);
+	return 0;
+}

@@ -1,0 +1,12 @@
+/* cli.h - the fragsim command line: one table of subcommands, each a thin
+ * function that parses options, calls the engine and prints. Adding a
+ * command: write sim/cmd_NAME.c with int fs_cmd_NAME(int, char **) and add
+ * a row to the table in sim/main.c. Exit codes: 0 ok, 1 input or runtime
+ * error, 2 usage error. */
+#ifndef FRAGSIM_CLI_H
+#define FRAGSIM_CLI_H
+
+int fs_cmd_replay(int argc, char **argv);
+int fs_cmd_policies(int argc, char **argv);
+
+#endif

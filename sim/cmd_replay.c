@@ -1,0 +1,219 @@
+/* cmd_replay.c - `fragsim replay`: options -> struct fs_run_cfg -> run. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "internal.h"
+
+#define MAX_POLICIES 16
+
+static const char replay_usage[] =
+	"usage: fragsim replay [options] TRACE...\n"
+	"\n"
+	"Replay allocation/free traces against one or more placement policies and write\n"
+	"fragmentation metrics per timestep as CSV (one row per sample, policy and zone,\n"
+	"plus zone=all). Several traces are merged by timestamp. TRACE may be - for stdin.\n"
+	"\n"
+	"policies and placement:\n"
+	"  -p, --policy SPEC       NAME[:tunable=value,...][,NAME...] (default: buddy);\n"
+	"                          repeatable; see 'fragsim policies'\n"
+	"      --placement MODE    policy: the policy chooses where allocations go (default)\n"
+	"                          trace: allocate exactly at the recorded pfns\n"
+	"machine (default: x86_64-like 4 GiB with DMA, DMA32 and Normal):\n"
+	"  -m, --memory SIZE       one zone of SIZE (K/M/G/T suffixes: 128K = 32 pages)\n"
+	"  -M, --machine FILE      zones and holes from a YAML file (README: Machines)\n"
+	"      --max-order N       largest free block order (default 10)\n"
+	"      --pageblock-order N pageblock order (default 9, at most max-order)\n"
+	"input:\n"
+	"  -f, --format FMT        auto (default) or native (traces/FORMAT.md)\n"
+	"      --keep-going        count events outside the machine instead of stopping\n"
+	"output:\n"
+	"  -o, --output FILE       CSV output (default: standard output)\n"
+	"  -s, --summary FILE      JSON summary: parameters, totals, final/mean/max metrics\n"
+	"  -i, --interval DUR      sample every DUR of simulated time: 1s, 100ms, 50us\n"
+	"                          (default 1s unless --every is given)\n"
+	"  -e, --every N           sample every N events\n"
+	"  -q, --quiet             no progress display on stderr\n"
+	"      --debug-check       run the invariant checker after every event (slow;\n"
+	"                          also DEBUG=2 in the environment)\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"Exit status: 0 ok, 1 bad input or failed run, 2 bad usage.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "fragsim replay: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(see fragsim replay --help)\n");
+	return 2;
+}
+
+/* "a,b:x=1,y=2,c" -> a | b:x=1,y=2 | c: a piece with '=' and no ':' is a
+ * further tunable of the policy before it. */
+static int split_policies(char *arg, char **specs, unsigned *n)
+{
+	for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+		if (strchr(tok, '=') && !strchr(tok, ':') && *n) {
+			char *prev = specs[*n - 1];
+			size_t len = strlen(prev) + strlen(tok) + 2;
+			char *joined = fs_xcalloc(1, len);
+
+			snprintf(joined, len, "%s,%s", prev, tok);
+			free(prev);
+			specs[*n - 1] = joined;
+			continue;
+		}
+		if (*n == MAX_POLICIES)
+			return -E2BIG;
+		specs[(*n)++] = fs_xstrdup(tok);
+	}
+	return 0;
+}
+
+static int parse_order(const char *s, unsigned *out)
+{
+	uint64_t v;
+
+	if (fs_parse_u64(s, strlen(s), &v) || v > FS_ORDER_LIMIT)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int fs_cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "placement", required_argument, NULL, 'P' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "machine", required_argument, NULL, 'M' },
+		{ "max-order", required_argument, NULL, 'O' },
+		{ "pageblock-order", required_argument, NULL, 'B' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "summary", required_argument, NULL, 's' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "every", required_argument, NULL, 'e' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "debug-check", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fs_run_cfg cfg = { .strict = true };
+	char *specs[MAX_POLICIES];
+	unsigned nspecs = 0, max_order = 0, pb_order = 0;
+	bool have_max = false, have_pb = false, have_mem = false, have_machine = false, quiet = false;
+	uint64_t bytes;
+	struct fs_err err = { "" };
+	const char *env = getenv("DEBUG");
+	int c, rc;
+
+	fs_layout_default(&cfg.layout);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:m:M:f:o:s:i:e:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (split_policies(optarg, specs, &nspecs))
+				return usage_error("at most %s policies in one run", "16");
+			break;
+		case 'P':
+			if (!strcmp(optarg, "policy"))
+				cfg.placement = FS_PLACE_POLICY;
+			else if (!strcmp(optarg, "trace"))
+				cfg.placement = FS_PLACE_TRACE;
+			else
+				return usage_error("--placement expects policy or trace, got \"%s\"", optarg);
+			break;
+		case 'm':
+			if (fs_parse_size(optarg, &bytes) || bytes < 4096 || bytes % 4096)
+				return usage_error("--memory expects a size of whole 4 KiB pages such as 128K, 512M or 64G, got \"%s\"", optarg);
+			fs_layout_single(&cfg.layout, bytes >> FS_PAGE_SHIFT);
+			have_mem = true;
+			break;
+		case 'M':
+			if (fs_layout_load_yaml(&cfg.layout, optarg, &err)) {
+				fprintf(stderr, "fragsim replay: %s\n", err.msg);
+				return 1;
+			}
+			have_machine = true;
+			break;
+		case 'O':
+			if (parse_order(optarg, &max_order))
+				return usage_error("--max-order expects 0..15, got \"%s\"", optarg);
+			have_max = true;
+			break;
+		case 'B':
+			if (parse_order(optarg, &pb_order))
+				return usage_error("--pageblock-order expects 0..15, got \"%s\"", optarg);
+			have_pb = true;
+			break;
+		case 'f':
+			if (fs_trace_format_parse(optarg, &cfg.format))
+				return usage_error("--format expects auto or native, got \"%s\"", optarg);
+			break;
+		case 'k':
+			cfg.strict = false;
+			break;
+		case 'o':
+			cfg.csv_path = optarg;
+			break;
+		case 's':
+			cfg.summary_path = optarg;
+			break;
+		case 'i':
+			if (fs_parse_duration(optarg, &cfg.interval_ns) || !cfg.interval_ns)
+				return usage_error("--interval expects a duration such as 1s, 100ms or 50us, got \"%s\"", optarg);
+			break;
+		case 'e':
+			if (fs_parse_u64(optarg, strlen(optarg), &cfg.every) || !cfg.every)
+				return usage_error("--every expects a positive number of events, got \"%s\"", optarg);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'D':
+			cfg.debug_check = 1;
+			break;
+		case 'h':
+			fputs(replay_usage, stdout);
+			return 0;
+		default:
+			fputs("(see fragsim replay --help)\n", stderr);
+			return 2;
+		}
+	}
+	if (have_mem && have_machine)
+		return usage_error("%s", "--memory and --machine exclude each other");
+	if (have_max)
+		cfg.layout.max_order = max_order;
+	if (have_pb)
+		cfg.layout.pageblock_order = pb_order;
+	else if (cfg.layout.pageblock_order > cfg.layout.max_order)
+		cfg.layout.pageblock_order = cfg.layout.max_order;
+	if (have_pb && pb_order > cfg.layout.max_order)
+		return usage_error("--pageblock-order must not exceed --max-order (%s)", "see --help");
+	if (optind >= argc)
+		return usage_error("%s", "no trace given");
+	if (!nspecs)
+		specs[nspecs++] = fs_xstrdup("buddy");
+	if (!cfg.interval_ns && !cfg.every)
+		cfg.interval_ns = 1000000000ull;
+	if (env && atoi(env) >= 2)
+		cfg.debug_check = 1;
+	cfg.inputs = (const char **)(argv + optind);
+	cfg.nr_inputs = (unsigned)(argc - optind);
+	cfg.policies = (const char **)specs;
+	cfg.nr_policies = nspecs;
+	cfg.progress = !quiet && isatty(STDERR_FILENO);
+	fs_out_install_signal_cleanup();
+	rc = fs_replay_run(&cfg, &err);
+	if (rc)
+		fprintf(stderr, "fragsim replay: %s\n", err.msg);
+	for (unsigned i = 0; i < nspecs; i++)
+		free(specs[i]);
+	return rc;
+}

@@ -1,0 +1,243 @@
+/* engine.c - one simulation: a machine, a policy, and the allocation table
+ * that maps trace identities to simulated placements. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define A_ORDER_SHIFT 2
+#define A_IDX_SHIFT 8
+
+int fs_sim_new(struct fs_sim **out, const struct fs_layout *l, const char *spec,
+	       enum fs_placement placement, struct fs_err *err)
+{
+	struct fs_sim *s = fs_xcalloc(1, sizeof(*s));
+	int rc;
+
+	s->m = fs_machine_new(l, err);
+	if (!s->m) {
+		free(s);
+		return -EINVAL;
+	}
+	rc = fs_policy_create(&s->pol, s->m, spec, err);
+	if (rc) {
+		fs_machine_free(s->m);
+		free(s);
+		return rc;
+	}
+	fs_machine_populate(s->m, s->pol->ops->initial_class);
+	fs_alloctab_init(&s->at);
+	s->placement = placement;
+	*out = s;
+	return 0;
+}
+
+void fs_sim_free(struct fs_sim *s)
+{
+	if (!s)
+		return;
+	fs_policy_destroy(s->pol);
+	fs_alloctab_release(&s->at);
+	fs_machine_free(s->m);
+	free(s);
+}
+
+static void report(struct fs_sim *s, const struct fs_event *ev, const char *what)
+{
+	if (s->report)
+		s->report(s->report_ctx, ev, what);
+}
+
+static uint32_t add_record(struct fs_sim *s, uint64_t ident, uint64_t pfn, unsigned order,
+			   unsigned mt, uint32_t key, unsigned zone)
+{
+	uint32_t idx = fs_alloctab_insert(&s->at, ident);
+	struct fs_alloc *a;
+
+	if (!idx) {
+		fprintf(stderr, "fragsim: more than 2^32 live allocations\n");
+		abort();
+	}
+	a = &s->at.rec[idx];
+	a->pfn_idx = (uint32_t)(pfn - s->m->base_pfn);
+	a->order = (uint8_t)order;
+	a->mt = (uint8_t)mt;
+	a->key = key;
+	a->zone = (uint8_t)zone;
+	s->m->pages[a->pfn_idx] = FS_PG_ALLOC | (uint64_t)order << A_ORDER_SHIFT |
+				  (uint64_t)idx << A_IDX_SHIFT;
+	return idx;
+}
+
+/* Release [pfn, 2^order) of an allocation whose record is already gone. */
+static void release(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt,
+		    unsigned zone, const struct fs_event *ev)
+{
+	struct fs_free_req fr = {
+		.pfn = pfn, .order = order, .mt = (enum fs_migratetype)mt,
+		.cpu = ev->cpu, .time_ns = ev->time_ns,
+	};
+
+	s->m->pages[pfn - s->m->base_pfn] = FS_PG_NONE;
+	s->pol->ops->free(s->pol, &fr);
+	s->c.frees++;
+	s->zc[zone].frees++;
+}
+
+static void free_record(struct fs_sim *s, uint32_t idx, const struct fs_event *ev)
+{
+	struct fs_alloc a = s->at.rec[idx];
+
+	fs_alloctab_remove(&s->at, idx);
+	release(s, s->m->base_pfn + a.pfn_idx, a.order, a.mt, a.zone, ev);
+}
+
+/* A free naming an aligned part of a live allocation: split the record as
+ * split_page() would, halving down to the freed part, and free that. */
+static void free_part(struct fs_sim *s, uint32_t idx, uint64_t ident, unsigned order,
+		      const struct fs_event *ev)
+{
+	struct fs_alloc a = s->at.rec[idx];
+	uint64_t id = a.ident, pfn = s->m->base_pfn + a.pfn_idx;
+	unsigned o = a.order;
+
+	fs_alloctab_remove(&s->at, idx);
+	while (o > order) {
+		uint64_t half;
+
+		o--;
+		half = 1ull << o;
+		if (ident >= id + half) {
+			add_record(s, id, pfn, o, a.mt, a.key, a.zone);
+			id += half;
+			pfn += half;
+		} else {
+			add_record(s, id + half, pfn + half, o, a.mt, a.key, a.zone);
+		}
+	}
+	s->c.partial_frees++;
+	release(s, pfn, order, a.mt, a.zone, ev);
+}
+
+static void do_free(struct fs_sim *s, const struct fs_event *ev)
+{
+	uint32_t idx = fs_alloctab_find_covering(&s->at, ev->ident, s->m->max_order);
+	const struct fs_alloc *a;
+
+	if (!idx) {
+		if (fs_alloctab_was_seen(&s->at, ev->ident)) {
+			s->c.double_frees++;
+			report(s, ev, "free of an identity already freed (a double free, or a re-allocation the trace did not record)");
+		} else {
+			s->c.unknown_frees++;
+			if (s->placement == FS_PLACE_TRACE) {
+				struct fs_zone *z = fs_machine_zone_of(s->m, ev->ident);
+
+				if (z)
+					s->zc[z->idx].unknown_frees++;
+			}
+		}
+		return;
+	}
+	a = &s->at.rec[idx];
+	if (a->ident == ev->ident && a->order == ev->order) {
+		free_record(s, idx, ev);
+	} else if (ev->order < a->order && !((ev->ident - a->ident) & ((1ull << ev->order) - 1)) &&
+		   ev->ident + (1ull << ev->order) <= a->ident + (1ull << a->order)) {
+		free_part(s, idx, ev->ident, ev->order, ev);
+	} else {
+		/* The free disagrees with the allocation's extent: release the
+		 * whole allocation, and say so. */
+		s->c.free_order_mismatches++;
+		report(s, ev, "free order does not match the allocation");
+		free_record(s, idx, ev);
+	}
+}
+
+static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
+{
+	struct fs_machine *m = s->m;
+	struct fs_alloc_req req = {
+		.order = ev->order, .mt = (enum fs_migratetype)ev->mt,
+		.highest_zone = m->nr_zones - 1, .cpu = ev->cpu, .key = ev->key,
+		.time_ns = ev->time_ns,
+	};
+	struct fs_zone *z;
+	uint64_t pfn;
+	uint32_t old;
+	int rc;
+
+	if (ev->flags & FS_EVF_FAILED) {
+		s->c.kernel_failed_allocs++;
+		return;
+	}
+	old = fs_alloctab_lookup(&s->at, ev->ident);
+	if (old) {
+		s->c.duplicate_allocs++;
+		report(s, ev, "allocation of an identity that is still allocated (missed free)");
+		free_record(s, old, ev);
+	}
+	if (s->placement == FS_PLACE_TRACE) {
+		pfn = ev->ident;
+		z = fs_machine_zone_of(m, pfn);
+		if (!z || pfn + (1ull << ev->order) > z->end_pfn || fs_machine_is_hole(m, pfn)) {
+			s->c.bad_events++;
+			report(s, ev, "pfn outside the machine's zones (give the traced machine with --machine)");
+			return;
+		}
+		rc = s->pol->ops->alloc_at ? s->pol->ops->alloc_at(s->pol, &req, pfn)
+					   : fs_buddy_take(m, z, pfn, ev->order);
+		if (rc) {
+			s->c.placement_conflicts++;
+			report(s, ev, "recorded pages are not free in the simulation");
+			return;
+		}
+	} else {
+		rc = s->pol->ops->alloc(s->pol, &req, &pfn);
+		if (rc) {
+			s->c.alloc_failures++;
+			s->zc[req.highest_zone].alloc_failures++;
+			if (ev->order >= 1) {
+				s->c.failures_order_ge1++;
+				s->zc[req.highest_zone].failures_order_ge1++;
+			}
+			return;
+		}
+		z = fs_machine_zone_of(m, pfn);
+	}
+	add_record(s, ev->ident, pfn, ev->order, ev->mt, ev->key, z->idx);
+	fs_alloctab_mark_seen(&s->at, ev->ident, ev->order);
+	s->c.allocs++;
+	s->zc[z->idx].allocs++;
+}
+
+int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)
+{
+	s->events++;
+	if (ev->order > s->m->max_order) {
+		s->c.bad_events++;
+		report(s, ev, "order above the machine's max_order");
+		return 0;
+	}
+	if (ev->kind == FS_EV_ALLOC)
+		do_alloc(s, ev);
+	else if (ev->kind == FS_EV_FREE)
+		do_free(s, ev);
+	if (s->debug_check) {
+		struct fs_err err;
+
+		if (fs_check(s, &err)) {
+			fprintf(stderr, "fragsim: invariant check failed after event at line %llu: %s\n",
+				(unsigned long long)ev->line, err.msg);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+void fs_sim_tick(struct fs_sim *s, uint64_t now_ns)
+{
+	if (s->pol->ops->tick)
+		s->pol->ops->tick(s->pol, now_ns);
+}

@@ -1,0 +1,336 @@
+/* fragsim.h - the engine API: memory model, buddy core, allocation table,
+ * events, simulation and metrics.
+ *
+ * Glossary (kernel vocabulary, include/linux/mmzone.h):
+ *   pfn        page frame number; pages are 4 KiB.
+ *   order      a block of order o is 2^o naturally aligned pages.
+ *   max_order  the largest order a free block can have (inclusive; 10 on
+ *              x86_64 = MAX_PAGE_ORDER in 6.x, MAX_ORDER-1 before 6.4).
+ *   pageblock  2^pageblock_order pages (512 = 2 MiB on x86_64) carrying a
+ *              migrate type; the unit of anti-fragmentation.
+ *   zone       a pfn range with its own free areas (DMA, DMA32, Normal).
+ *   free area  per zone and order: one list per free-list class plus
+ *              nr_free, the number of free *blocks* of that order.
+ *   class      which list of a free area a block sits on; the migrate type
+ *              for grouping policies, always 0 for plain buddy.
+ *   ident      how a trace names an allocation: the recorded pfn (kernel
+ *              traces) or an id (native traces). The allocation table maps
+ *              it to where the simulated policy placed the allocation.
+ *   placement  the simulated pfn an allocation occupies.
+ *
+ * Per-page state is one 64-bit word (see "page slots" below); allocation
+ * identities live in a hash table sized by live allocations. Metrics read
+ * per-zone counters only, never the pages.
+ */
+#ifndef FRAGSIM_H
+#define FRAGSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define FS_VERSION "0.1.0"
+#define FS_SCHEMA_VERSION 1
+
+#define FS_PAGE_SHIFT 12
+#define FS_ORDER_LIMIT 15         /* orders are stored in 4 bits */
+#define FS_NR_ORDERS (FS_ORDER_LIMIT + 1)
+#define FS_MAX_ZONES 8
+#define FS_LINK_BITS 29           /* page-index links: machines up to 2^29-1 pages (2 TiB) */
+#define FS_NIL ((uint32_t)((1u << FS_LINK_BITS) - 1))
+#define FS_MAX_PAGES ((uint64_t)FS_NIL)
+
+/* ---- errors ----------------------------------------------------------- */
+
+/* Functions that can fail return 0 or a negative errno and fill this with
+ * what failed, subject in quotes, file:line for input errors. */
+struct fs_err {
+	char msg[512];
+};
+int fs_error(struct fs_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Put "prefix" in front of the message already in err. */
+void fs_err_prefix(struct fs_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- migrate types ----------------------------------------------------- */
+
+/* Numbered as Linux 4.4+ does (include/linux/mmzone.h, 4.19 .. 6.18). */
+enum fs_migratetype {
+	FS_MT_UNMOVABLE = 0,
+	FS_MT_MOVABLE = 1,
+	FS_MT_RECLAIMABLE = 2,
+	FS_MT_HIGHATOMIC = 3,
+	FS_MT_CMA = 4,
+	FS_MT_ISOLATE = 5,
+	FS_MT_NR
+};
+#define FS_NR_CLASSES FS_MT_NR
+const char *fs_mt_name(enum fs_migratetype mt);       /* "unmovable" */
+int fs_mt_parse(const char *s, size_t len);            /* name or number, -1 if bad */
+
+/* ---- memory model ------------------------------------------------------ */
+
+struct fs_free_list {
+	uint32_t head, tail;          /* page indexes, FS_NIL when empty */
+	uint32_t count;               /* blocks on this list */
+};
+
+struct fs_zone {
+	char name[16];
+	unsigned idx;
+	uint64_t start_pfn, end_pfn;  /* spanned range [start, end) */
+	uint64_t start_idx, end_idx;  /* the same as page indexes */
+	uint64_t present_pages;       /* spanned minus holes */
+	struct fs_free_list lists[FS_NR_ORDERS][FS_NR_CLASSES];
+	uint64_t nr_free[FS_NR_ORDERS]; /* free blocks per order, all classes (buddyinfo) */
+	uint64_t free_pages;          /* sum of nr_free[o] << o */
+};
+
+struct fs_hole {
+	uint64_t start_pfn, nr_pages;
+};
+
+/* A machine layout before it is built: what --memory, --machine and the
+ * default produce. */
+struct fs_zone_spec {
+	char name[16];
+	uint64_t start_pfn, nr_pages;
+};
+
+struct fs_layout {
+	unsigned nr_zones;
+	struct fs_zone_spec zones[FS_MAX_ZONES];
+	unsigned nr_holes;
+	struct fs_hole holes[16];
+	unsigned max_order;           /* default 10 */
+	unsigned pageblock_order;     /* default 9, clamped to max_order */
+};
+
+struct fs_machine {
+	unsigned max_order, pageblock_order;
+	uint64_t base_pfn;            /* pfn of pages[0] */
+	uint64_t nr_pages;            /* span of pages[] */
+	uint64_t *pages;              /* one slot per page */
+	unsigned nr_zones;
+	struct fs_zone zones[FS_MAX_ZONES];
+	unsigned nr_holes;
+	struct fs_hole holes[16];
+	bool merge_likely;            /* buddy_merge_likely tail placement (3.10+) */
+	unsigned last_zone;           /* lookup cache */
+};
+
+/* Layouts. fs_layout_default: an x86_64-like 4 GiB box, DMA (first 16 MiB),
+ * DMA32 (to 3 GiB), a PCI hole to 4 GiB, Normal (1 GiB above 4 GiB). */
+void fs_layout_default(struct fs_layout *l);
+void fs_layout_single(struct fs_layout *l, uint64_t nr_pages);
+int fs_layout_load_yaml(struct fs_layout *l, const char *path, struct fs_err *err);
+int fs_layout_validate(struct fs_layout *l, struct fs_err *err);
+
+/* Build a machine with empty free lists; fs_machine_populate then frees all
+ * present memory onto class cls as the kernel's memblock_free_all does
+ * (__free_pages_memory: maximal naturally aligned blocks in ascending pfn
+ * order, each through __free_one_page with FPI_TO_TAIL). */
+struct fs_machine *fs_machine_new(const struct fs_layout *l, struct fs_err *err);
+void fs_machine_populate(struct fs_machine *m, unsigned cls);
+void fs_machine_free(struct fs_machine *m);
+struct fs_zone *fs_machine_zone_of(struct fs_machine *m, uint64_t pfn);
+bool fs_machine_is_hole(const struct fs_machine *m, uint64_t pfn);
+size_t fs_machine_state_bytes(const struct fs_machine *m);
+
+/* ---- page slots ---------------------------------------------------------
+ * One uint64_t per page:
+ *   bits 0-1  kind: FS_PG_NONE (tail of a block, a hole, or an untracked
+ *             page), FS_PG_FREE (head of a free block), FS_PG_ALLOC (head
+ *             of a tracked allocation), FS_PG_OTHER (owned by a policy,
+ *             e.g. a per-CPU list page).
+ *   FREE:  bits 2-4 class, bit 5 "order >= 1" (the order then lives in
+ *          bits 2-5 of the next page's slot, a free tail nobody else
+ *          uses), bits 6-34 prev index, bits 35-63 next index.
+ *   ALLOC: bits 2-5 order, bits 8-39 allocation record index.
+ * Eight bytes a page with exact doubly linked lists, as the kernel keeps
+ * them in struct page->buddy_list. */
+enum fs_page_kind { FS_PG_NONE = 0, FS_PG_FREE = 1, FS_PG_ALLOC = 2, FS_PG_OTHER = 3 };
+
+static inline unsigned fs_pg_kind(uint64_t s) { return (unsigned)(s & 3); }
+
+/* ---- buddy core (sim/buddy.c) -------------------------------------------
+ * Linux 6.12 mm/page_alloc.c semantics, see the comments in buddy.c. */
+enum fs_fpi {
+	FS_FPI_NONE = 0,
+	FS_FPI_TO_TAIL = 1,           /* FPI_TO_TAIL: memblock release, putback */
+};
+
+unsigned fs_buddy_order(const struct fs_machine *m, uint64_t idx);   /* of a FREE head */
+unsigned fs_buddy_class(const struct fs_machine *m, uint64_t idx);
+bool fs_buddy_is_free_head(const struct fs_machine *m, uint64_t pfn, unsigned order);
+void fs_buddy_add(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
+		  unsigned order, unsigned cls, bool tail);
+void fs_buddy_del(struct fs_machine *m, struct fs_zone *z, uint64_t pfn);
+/* __rmqueue_smallest + expand: returns the pfn, or UINT64_MAX if no block. */
+uint64_t fs_buddy_rmqueue_smallest(struct fs_machine *m, struct fs_zone *z,
+				   unsigned order, unsigned cls);
+/* expand(): split block [pfn, order high) down to order low, upper halves
+ * on the head of class cls's lists; the piece at pfn is returned to caller. */
+void fs_buddy_expand(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
+		     unsigned low, unsigned high, unsigned cls);
+/* __free_one_page: merge and insert. */
+void fs_buddy_free(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
+		   unsigned order, unsigned cls, enum fs_fpi fpi);
+/* Find the free block containing pfn: its head, or UINT64_MAX. */
+uint64_t fs_buddy_find_block(const struct fs_machine *m, const struct fs_zone *z,
+			     uint64_t pfn, unsigned *order);
+/* Exact placement: take [pfn, pfn + 2^order) out of the free block holding
+ * it, splitting around it (break_down_buddy_pages). 0, or -EBUSY if the
+ * range is not entirely inside one free block. */
+int fs_buddy_take(struct fs_machine *m, struct fs_zone *z, uint64_t pfn, unsigned order);
+
+/* ---- events -------------------------------------------------------------- */
+
+enum fs_event_kind {
+	FS_EV_ALLOC = 0,              /* an allocation request (mm_page_alloc) */
+	FS_EV_FREE = 1,               /* a free (mm_page_free) */
+	FS_EV_NR
+};
+
+#define FS_EVF_FAILED 0x01        /* recorded allocation failed in the kernel */
+#define FS_EVF_HAS_MT 0x02        /* migrate type given */
+
+struct fs_event {
+	uint64_t time_ns;             /* simulated time, ns */
+	uint64_t ident;               /* recorded pfn or id */
+	uint64_t seq;                 /* set by the event queue */
+	uint64_t line;                /* input line, for messages */
+	uint32_t key;                 /* interned key, 0 = none */
+	uint16_t src;                 /* input index */
+	uint16_t cpu;
+	uint8_t kind, order, mt, flags;
+};
+
+/* Binary heap ordered by (time_ns, seq): ties pop in insertion order. */
+struct fs_evq {
+	struct fs_event *ev;
+	size_t n, cap;
+	uint64_t next_seq;
+};
+void fs_evq_init(struct fs_evq *q);
+void fs_evq_release(struct fs_evq *q);
+void fs_evq_push(struct fs_evq *q, struct fs_event ev);  /* assigns seq */
+bool fs_evq_pop(struct fs_evq *q, struct fs_event *out);
+static inline const struct fs_event *fs_evq_peek(const struct fs_evq *q)
+{
+	return q->n ? &q->ev[0] : NULL;
+}
+
+/* ---- allocation table (sim/alloctab.c) ----------------------------------- */
+
+struct fs_alloc {
+	uint64_t ident;
+	uint32_t pfn_idx;             /* placement, page index */
+	uint32_t key;
+	uint8_t order, mt, zone, live;
+	uint32_t next_free;           /* free-record chain */
+};
+
+struct fs_alloctab_slot {
+	uint64_t ident;
+	uint32_t idx;                 /* record, 0 = empty */
+	uint32_t pad;
+};
+
+struct fs_alloctab {
+	struct fs_alloc *rec;         /* record 0 unused */
+	uint32_t nr_rec, cap_rec, free_head;
+	struct fs_alloctab_slot *slot;
+	uint64_t mask;                /* slots - 1 */
+	uint64_t live;
+	uint64_t **seen;              /* two-level bitmap of idents ever allocated (< 2^32) */
+};
+int fs_alloctab_init(struct fs_alloctab *t);
+void fs_alloctab_release(struct fs_alloctab *t);
+uint32_t fs_alloctab_lookup(const struct fs_alloctab *t, uint64_t ident);
+/* Find the live allocation covering ident (exact, or an aligned ancestor of
+ * up to max_order): returns the record index or 0. */
+uint32_t fs_alloctab_find_covering(const struct fs_alloctab *t, uint64_t ident,
+				   unsigned max_order);
+uint32_t fs_alloctab_insert(struct fs_alloctab *t, uint64_t ident);  /* 0 on OOM */
+void fs_alloctab_remove(struct fs_alloctab *t, uint32_t idx);
+void fs_alloctab_mark_seen(struct fs_alloctab *t, uint64_t ident, unsigned order);
+bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
+
+/* ---- counters -------------------------------------------------------------
+ * Defined once: generates the struct, the CSV header and the JSON summary.
+ * X(name, per_zone, doc) */
+#define FS_COUNTERS(X)                                                           \
+	X(allocs, 1, "allocations placed")                                      \
+	X(frees, 1, "frees applied (whole or partial)")                         \
+	X(alloc_failures, 1, "allocations the policy could not place")           \
+	X(failures_order_ge1, 1, "failed allocations of order >= 1")            \
+	X(unknown_frees, 1, "frees of allocations not seen in the trace")       \
+	X(double_frees, 0, "frees of allocations already freed")                \
+	X(partial_frees, 0, "frees covering part of an allocation")             \
+	X(placement_conflicts, 0, "--placement trace: recorded range not free")  \
+	X(kernel_failed_allocs, 0, "allocations that failed in the kernel")     \
+	X(duplicate_allocs, 0, "allocations of an ident already live")           \
+	X(free_order_mismatches, 0, "frees whose extent disagrees with the allocation") \
+	X(bad_events, 0, "events skipped: impossible order or pfn")
+
+struct fs_counters {
+#define FS_X(name, pz, doc) uint64_t name;
+	FS_COUNTERS(FS_X)
+#undef FS_X
+};
+
+/* ---- simulation (sim/engine.c) -------------------------------------------- */
+
+enum fs_placement {
+	FS_PLACE_POLICY = 0,          /* the policy chooses */
+	FS_PLACE_TRACE = 1,           /* allocate exactly at the recorded pfns */
+};
+
+struct fs_policy;
+
+struct fs_sim {
+	struct fs_machine *m;
+	struct fs_policy *pol;
+	struct fs_alloctab at;
+	enum fs_placement placement;
+	struct fs_counters c;                       /* machine-wide */
+	struct fs_counters zc[FS_MAX_ZONES];        /* per zone (per_zone fields) */
+	uint64_t events;
+	int debug_check;                            /* run fs_check after every op */
+	void (*report)(void *ctx, const struct fs_event *ev, const char *what);
+	void *report_ctx;
+};
+
+/* A sim owns its machine and policy. spec is "name[:k=v,k=v]". */
+int fs_sim_new(struct fs_sim **out, const struct fs_layout *l, const char *spec,
+	       enum fs_placement placement, struct fs_err *err);
+void fs_sim_free(struct fs_sim *s);
+/* Apply one event. Never fails on bad input: anomalies are counted (and
+ * passed to s->report). Returns 0, or -EIO if the debug checker fails. */
+int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev);
+void fs_sim_tick(struct fs_sim *s, uint64_t now_ns);
+
+/* Invariant checker (sim/check.c): free lists, page slots, counters and
+ * the allocation table agree. 0, or -EIO with the first disagreement. */
+int fs_check(const struct fs_sim *s, struct fs_err *err);
+int fs_check_machine(const struct fs_machine *m, struct fs_err *err);
+
+/* ---- metrics (sim/metrics.c) ---------------------------------------------- */
+
+/* vmstat.c:fill_contig_page_info for one zone's nr_free[] */
+struct fs_contig_info {
+	uint64_t free_pages, free_blocks_total, free_blocks_suitable;
+};
+void fs_contig_info(const uint64_t *nr_free, unsigned max_order, unsigned order,
+		    struct fs_contig_info *info);
+/* __fragmentation_index: -1000, 0 or 0..1000 (integer, 1000 = 1.0) */
+int fs_fragmentation_index(const struct fs_contig_info *info, unsigned order);
+/* unusable_free_index: 0..1000 */
+int fs_unusable_index(const struct fs_contig_info *info, unsigned order);
+/* extfrag_for_order (6.x, proactive compaction): 0..100 */
+unsigned fs_extfrag_for_order(const struct fs_contig_info *info, unsigned order);
+
+#endif

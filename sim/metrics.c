@@ -1,0 +1,152 @@
+/* metrics.c - the kernel's fragmentation metrics, computed from per-zone
+ * nr_free[] counters only: O(orders) per zone, never a walk of pages.
+ *
+ * Formulas from mm/vmstat.c (3.10 .. 6.12): fill_contig_page_info,
+ * __fragmentation_index, unusable_free_index; mm/compaction.c (6.x):
+ * extfrag_for_order. All in the kernel's integer arithmetic. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "internal.h"
+
+void fs_contig_info(const uint64_t *nr_free, unsigned max_order, unsigned order,
+		    struct fs_contig_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	for (unsigned o = 0; o <= max_order; o++) {
+		uint64_t blocks = nr_free[o];
+
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= order)
+			info->free_blocks_suitable += blocks << (o - order);
+	}
+}
+
+/* __fragmentation_index(): 0 when nothing is free, -1000 when a block of
+ * the order exists (the index does not apply), else
+ * 1000 - (1000 + free_pages * 1000 / 2^order) / free_blocks_total. */
+int fs_fragmentation_index(const struct fs_contig_info *info, unsigned order)
+{
+	uint64_t requested = 1ull << order;
+
+	if (!info->free_blocks_total)
+		return 0;
+	if (info->free_blocks_suitable)
+		return -1000;
+	return (int)(1000 - (int64_t)((1000 + info->free_pages * 1000 / requested) /
+				      info->free_blocks_total));
+}
+
+/* unusable_free_index(): the share of free memory in blocks too small for
+ * the order, 1000 when nothing is free. */
+int fs_unusable_index(const struct fs_contig_info *info, unsigned order)
+{
+	if (!info->free_pages)
+		return 1000;
+	return (int)(((info->free_pages - (info->free_blocks_suitable << order)) * 1000) /
+		     info->free_pages);
+}
+
+/* extfrag_for_order() (6.x): the same ratio in percent, 0 when nothing is free. */
+unsigned fs_extfrag_for_order(const struct fs_contig_info *info, unsigned order)
+{
+	if (!info->free_pages)
+		return 0;
+	return (unsigned)(((info->free_pages - (info->free_blocks_suitable << order)) * 100) /
+			  info->free_pages);
+}
+
+void fs_metrics_nr_free_all(const struct fs_machine *m, uint64_t *nr_free)
+{
+	memset(nr_free, 0, sizeof(uint64_t) * FS_NR_ORDERS);
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		for (unsigned o = 0; o <= m->max_order; o++)
+			nr_free[o] += m->zones[i].nr_free[o];
+}
+
+/* Pageblocks entirely free: each free block of order >= pageblock_order
+ * covers 2^(order - pageblock_order) of them. Free buddies below that order
+ * always merge, so no free pageblock is made of smaller blocks. */
+uint64_t fs_metrics_free_pageblocks(const uint64_t *nr_free, unsigned max_order,
+				    unsigned pageblock_order)
+{
+	uint64_t n = 0;
+
+	for (unsigned o = pageblock_order; o <= max_order; o++)
+		n += nr_free[o] << (o - pageblock_order);
+	return n;
+}
+
+int fs_metrics_largest_order(const uint64_t *nr_free, unsigned max_order)
+{
+	for (int o = (int)max_order; o >= 0; o--)
+		if (nr_free[o])
+			return o;
+	return -1;
+}
+
+void fs_metrics_csv_header(FILE *fp, unsigned max_order)
+{
+	fputs("time_s,events,zone,policy,free_pages", fp);
+	for (unsigned o = 0; o <= max_order; o++)
+		fprintf(fp, ",free_blocks_%u", o);
+	for (unsigned o = 0; o <= max_order; o++)
+		fprintf(fp, ",unusable_%u", o);
+	for (unsigned o = 0; o <= max_order; o++)
+		fprintf(fp, ",fragindex_%u", o);
+	fputs(",largest_free_order,free_pageblocks", fp);
+#define FS_X(name, pz, doc) if (pz) fputs("," #name, fp);
+	FS_COUNTERS(FS_X)
+#undef FS_X
+	fputc('\n', fp);
+}
+
+/* Index values as debugfs prints them ("%d.%03d"), exactly. */
+static void put_index(FILE *fp, int v)
+{
+	if (v < 0)
+		fprintf(fp, ",-%d.%03d", -v / 1000, -v % 1000);
+	else
+		fprintf(fp, ",%d.%03d", v / 1000, v % 1000);
+}
+
+static void csv_row(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t events,
+		    const char *zone, const uint64_t *nr_free, const struct fs_counters *c)
+{
+	const struct fs_machine *m = s->m;
+	struct fs_contig_info info;
+
+	fs_contig_info(nr_free, m->max_order, 0, &info);
+	fprintf(fp, "%" PRIu64 ".%06" PRIu64 ",%" PRIu64 ",%s,", (uint64_t)(time_ns / 1000000000u),
+		(uint64_t)(time_ns % 1000000000u / 1000u), events, zone);
+	/* a policy spec with several tunables has commas: quote it (RFC 4180) */
+	fprintf(fp, strchr(s->pol->label, ',') ? "\"%s\"" : "%s", s->pol->label);
+	fprintf(fp, ",%" PRIu64, info.free_pages);
+	for (unsigned o = 0; o <= m->max_order; o++)
+		fprintf(fp, ",%" PRIu64, nr_free[o]);
+	for (unsigned o = 0; o <= m->max_order; o++) {
+		fs_contig_info(nr_free, m->max_order, o, &info);
+		put_index(fp, fs_unusable_index(&info, o));
+	}
+	for (unsigned o = 0; o <= m->max_order; o++) {
+		fs_contig_info(nr_free, m->max_order, o, &info);
+		put_index(fp, fs_fragmentation_index(&info, o));
+	}
+	fprintf(fp, ",%d,%" PRIu64, fs_metrics_largest_order(nr_free, m->max_order),
+		fs_metrics_free_pageblocks(nr_free, m->max_order, m->pageblock_order));
+#define FS_X(name, pz, doc) if (pz) fprintf(fp, ",%" PRIu64, c->name);
+	FS_COUNTERS(FS_X)
+#undef FS_X
+	fputc('\n', fp);
+}
+
+void fs_metrics_csv_rows(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t events)
+{
+	uint64_t all[FS_NR_ORDERS];
+
+	for (unsigned i = 0; i < s->m->nr_zones; i++)
+		csv_row(fp, s, time_ns, events, s->m->zones[i].name, s->m->zones[i].nr_free, &s->zc[i]);
+	fs_metrics_nr_free_all(s->m, all);
+	csv_row(fp, s, time_ns, events, "all", all, &s->c);
+}

@@ -1,0 +1,107 @@
+/* policy.h - the placement-policy contract.
+ *
+ * A policy decides where allocations go and how frees return to the free
+ * lists. It is one file in policies/ defining a const struct fs_policy_ops
+ * and one line in policies/registry.c. That is the whole recipe:
+ *
+ *   1. policies/mine.c:  static int mine_alloc(...) { ... }
+ *                        const struct fs_policy_ops fs_mine_policy = {
+ *                                .name = "mine", .summary = "...", ... };
+ *   2. policies/registry.c: add &fs_mine_policy to fs_policy_table[].
+ *
+ * The engine owns the machine (zones, page slots, free-list counters) and
+ * the allocation table; a policy manipulates free lists through the buddy
+ * core (fs_buddy_*) so that counters, metrics and the checker stay exact.
+ */
+#ifndef FRAGSIM_POLICY_H
+#define FRAGSIM_POLICY_H
+
+#include "fragsim.h"
+
+/* One allocation request, as the kernel's alloc_context + order. */
+struct fs_alloc_req {
+	unsigned order;
+	enum fs_migratetype mt;       /* requested migrate type */
+	unsigned highest_zone;        /* highest zone index usable (zonelist start) */
+	unsigned cpu;
+	uint32_t key;                 /* allocator identity, 0 = none */
+	uint64_t time_ns;
+};
+
+/* One free: the placement being released and the original request's type. */
+struct fs_free_req {
+	uint64_t pfn;
+	unsigned order;
+	enum fs_migratetype mt;
+	unsigned cpu;
+	uint64_t time_ns;
+};
+
+/* A tunable: name, default, one-line doc (what `fragsim policies` prints). */
+struct fs_tunable {
+	const char *name;
+	const char *def;
+	const char *doc;
+};
+
+/* key=value pairs from "--policy name:k=v,k=v" */
+struct fs_kv {
+	char key[32];
+	char val[64];
+};
+#define FS_MAX_KV 16
+
+struct fs_policy {
+	const struct fs_policy_ops *ops;
+	struct fs_machine *m;
+	void *state;                  /* ops->state_size bytes, zeroed */
+	char label[96];               /* spec as given, for the CSV policy column */
+};
+
+/* Callbacks. NULL means "not supported"; the engine checks.
+ *
+ * init     Parse tunables (unknown keys are an error), set up state.
+ *          0 or -EINVAL with err filled.
+ * alloc    Place a request. 0 with *pfn set (the pages are off the free
+ *          lists, slots of the range are FS_PG_NONE), or -ENOMEM.
+ * alloc_at Place a request exactly at pfn (--placement trace). 0, or
+ *          -EBUSY when the range is not free (nothing is changed then).
+ *          NULL: the engine takes the range with fs_buddy_take.
+ * free     Return [pfn, pfn + 2^order) to the free lists. Never fails.
+ * tick     Periodic work at simulated time now_ns (daemons). May be NULL.
+ * destroy  Release what init allocated (not the state block itself).
+ */
+struct fs_policy_ops {
+	const char *name;
+	const char *summary;
+	size_t state_size;
+	unsigned initial_class;                 /* free-list class of boot memory */
+	const struct fs_tunable *tunables;      /* NULL-name terminated */
+	int (*init)(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
+		    struct fs_err *err);
+	int (*alloc)(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *pfn);
+	int (*alloc_at)(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t pfn);
+	void (*free)(struct fs_policy *p, const struct fs_free_req *req);
+	void (*tick)(struct fs_policy *p, uint64_t now_ns);
+	void (*destroy)(struct fs_policy *p);
+};
+
+/* policies/registry.c */
+extern const struct fs_policy_ops *const fs_policy_table[];
+const struct fs_policy_ops *fs_policy_find(const char *name, size_t len);
+
+/* sim/policy.c: "name:k=v,k=v" -> ops + kv list */
+int fs_policy_parse_spec(const char *spec, const struct fs_policy_ops **ops,
+			 struct fs_kv *kv, unsigned *nkv, struct fs_err *err);
+int fs_policy_create(struct fs_policy **out, struct fs_machine *m, const char *spec,
+		     struct fs_err *err);
+void fs_policy_destroy(struct fs_policy *p);
+/* Check kv keys against ops->tunables; -EINVAL naming the unknown key. */
+int fs_tunables_check(const struct fs_policy_ops *ops, const struct fs_kv *kv,
+		      unsigned nkv, struct fs_err *err);
+/* The value for key, else the tunable's default. */
+const char *fs_tunable_get(const struct fs_policy_ops *ops, const struct fs_kv *kv,
+			   unsigned nkv, const char *key);
+int fs_tunable_bool(const char *name, const char *val, bool *out, struct fs_err *err);
+
+#endif

@@ -1,0 +1,54 @@
+/* replay.h - the state of one replay run, shared by replay.c and summary.c */
+#ifndef FRAGSIM_REPLAY_H
+#define FRAGSIM_REPLAY_H
+
+#include "internal.h"
+
+/* Headline metrics of the zone=all view, for final/mean/max in the summary. */
+#define FS_HEADLINES(X)                                       \
+	X(free_pages, "free pages")                           \
+	X(free_pageblocks, "fully free pageblocks")           \
+	X(largest_free_order, "largest free block order")     \
+	X(unusable_pb, "unusable free space index at pageblock order") \
+	X(fragindex_pb, "fragmentation index at pageblock order") \
+	X(unusable_max, "unusable free space index at max order")
+
+enum {
+#define FS_X(name, doc) FS_H_##name,
+	FS_HEADLINES(FS_X)
+#undef FS_X
+	FS_NR_HEADLINES
+};
+
+struct fs_run_acc {
+	struct fs_sample_acc h[FS_NR_HEADLINES];
+};
+
+struct fs_run {
+	const struct fs_run_cfg *cfg;
+	struct fs_trace *tr;
+	unsigned nr_tr;
+	struct fs_sim **sims;
+	unsigned nr_sims;
+	struct fs_run_acc *acc;
+	struct fs_keytab keys;
+	struct fs_evq q;
+	struct fs_outfile csv;
+	uint64_t events, samples, sampled_at_events;
+	uint64_t first_time, last_time, next_sample;
+	uint64_t start_ns, last_progress_ns;
+	struct {
+		const char *what;
+		uint64_t n, last_line;
+		uint16_t last_src;
+	} kinds[16];
+	unsigned nr_kinds;
+	char fatal[512];
+};
+
+/* "summary.c" */
+void fs_summary_accumulate(struct fs_run_acc *acc, const struct fs_sim *s);
+int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *err);
+void fs_summary_print(const struct fs_run *r, FILE *fp);
+
+#endif

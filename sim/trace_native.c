@@ -1,0 +1,115 @@
+/* trace_native.c - the native line format (traces/FORMAT.md):
+ *   TIME OP IDENT ORDER [MIGRATETYPE] [key=NAME] [cpu=N]   # comment */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct tok {
+	const char *s;
+	size_t len;
+};
+
+/* Split on blanks up to a '#' comment; at most max tokens (+1 to detect excess). */
+static unsigned tokenize(const char *line, size_t len, struct tok *tok, unsigned max)
+{
+	unsigned n = 0;
+	size_t i = 0;
+
+	while (i < len && n < max) {
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i >= len || line[i] == '#')
+			break;
+		tok[n].s = line + i;
+		while (i < len && line[i] != ' ' && line[i] != '\t' && line[i] != '#')
+			i++;
+		tok[n].len = (size_t)(line + i - tok[n].s);
+		n++;
+	}
+	return n;
+}
+
+static int bad(struct fs_err *err, const char *what, const struct tok *t)
+{
+	if (!t)
+		return fs_error(err, -EINVAL, "expected %s, but the line ends", what);
+	return fs_error(err, -EINVAL, "expected %s, got \"%.*s\"", what,
+			(int)(t->len > 40 ? 40 : t->len), t->s);
+}
+
+static bool tok_is(const struct tok *t, const char *s)
+{
+	return t->len == strlen(s) && !memcmp(t->s, s, t->len);
+}
+
+bool fs_native_sniff(const char *line, size_t len)
+{
+	struct tok t[2];
+	uint64_t v;
+
+	if (tokenize(line, len, t, 2) < 2)
+		return false;
+	return !fs_parse_time_ns(t[0].s, t[0].len, &v) &&
+	       (tok_is(&t[1], "A") || tok_is(&t[1], "F") || tok_is(&t[1], "alloc") ||
+		tok_is(&t[1], "free"));
+}
+
+int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
+		    struct fs_err *err)
+{
+	struct tok tok[9];
+	unsigned n = tokenize(line, len, tok, 9), i;
+	uint64_t v;
+	char what[64];
+
+	if (n == 0)
+		return 0;
+	if (fs_parse_time_ns(tok[0].s, tok[0].len, &ev->time_ns))
+		return bad(err, "TIME in seconds (e.g. 12.000350)", &tok[0]);
+	if (n < 2)
+		return bad(err, "OP (A or F) after TIME", NULL);
+	if (tok_is(&tok[1], "A") || tok_is(&tok[1], "alloc"))
+		ev->kind = FS_EV_ALLOC;
+	else if (tok_is(&tok[1], "F") || tok_is(&tok[1], "free"))
+		ev->kind = FS_EV_FREE;
+	else
+		return bad(err, "OP (A or F) after TIME", &tok[1]);
+	if (n < 3 || fs_parse_u64(tok[2].s, tok[2].len, &ev->ident))
+		return bad(err, "IDENT (a pfn or id, decimal or 0x hex) after OP", n < 3 ? NULL : &tok[2]);
+	snprintf(what, sizeof(what), "ORDER (0..%u) after IDENT", t->max_order);
+	if (n < 4 || fs_parse_u64(tok[3].s, tok[3].len, &v) || v > t->max_order)
+		return bad(err, what, n < 4 ? NULL : &tok[3]);
+	ev->order = (uint8_t)v;
+	ev->mt = FS_MT_UNMOVABLE;
+	if (n > 7)
+		return bad(err, "end of line (at most 7 fields)", &tok[7]);
+	i = 4;
+	if (ev->kind == FS_EV_ALLOC && i < n && !memchr(tok[i].s, '=', tok[i].len)) {
+		int mt = fs_mt_parse(tok[i].s, tok[i].len);
+
+		if (mt < 0)
+			return bad(err, "MIGRATETYPE (unmovable, movable, reclaimable, highatomic, cma, isolate or 0..5)",
+				   &tok[i]);
+		ev->mt = (uint8_t)mt;
+		ev->flags |= FS_EVF_HAS_MT;
+		i++;
+	}
+	for (; i < n; i++) {
+		const char *eq = memchr(tok[i].s, '=', tok[i].len);
+		size_t klen = eq ? (size_t)(eq - tok[i].s) : 0, vlen = eq ? tok[i].len - klen - 1 : 0;
+
+		if (eq && klen == 3 && !memcmp(tok[i].s, "key", 3) && vlen) {
+			ev->key = t->keys ? fs_keytab_intern(t->keys, eq + 1, vlen) : 0;
+		} else if (eq && klen == 3 && !memcmp(tok[i].s, "cpu", 3)) {
+			if (fs_parse_u64(eq + 1, vlen, &v) || v > 65535)
+				return bad(err, "cpu=N with N in 0..65535", &tok[i]);
+			ev->cpu = (uint16_t)v;
+		} else {
+			return bad(err, ev->kind == FS_EV_ALLOC && i == 4 ? "MIGRATETYPE, key=NAME or cpu=N"
+									  : "key=NAME or cpu=N",
+				   &tok[i]);
+		}
+	}
+	return 1;
+}

@@ -1,0 +1,235 @@
+/* util.c - errors, number/size/time parsing, allocation helpers. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+int fs_error(struct fs_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+void fs_err_prefix(struct fs_err *err, const char *fmt, ...)
+{
+	char pre[256];
+	size_t pl, ml;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	pl = strlen(pre);
+	ml = strlen(err->msg);
+	if (pl + ml >= sizeof(err->msg))
+		ml = sizeof(err->msg) - pl - 1;
+	memmove(err->msg + pl, err->msg, ml);
+	memcpy(err->msg, pre, pl);
+	err->msg[pl + ml] = 0;
+}
+
+static const char *const mt_names[FS_MT_NR] = {
+	[FS_MT_UNMOVABLE] = "unmovable",
+	[FS_MT_MOVABLE] = "movable",
+	[FS_MT_RECLAIMABLE] = "reclaimable",
+	[FS_MT_HIGHATOMIC] = "highatomic",
+	[FS_MT_CMA] = "cma",
+	[FS_MT_ISOLATE] = "isolate",
+};
+
+const char *fs_mt_name(enum fs_migratetype mt)
+{
+	return (unsigned)mt < FS_MT_NR ? mt_names[mt] : "?";
+}
+
+int fs_mt_parse(const char *s, size_t len)
+{
+	if (len == 1 && s[0] >= '0' && s[0] < '0' + FS_MT_NR)
+		return s[0] - '0';
+	for (int i = 0; i < FS_MT_NR; i++)
+		if (strlen(mt_names[i]) == len && !strncasecmp(s, mt_names[i], len))
+			return i;
+	return -1;
+}
+
+int fs_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (len == 0)
+		return -EINVAL;
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		for (i = 2; i < len; i++) {
+			int d;
+
+			if (s[i] >= '0' && s[i] <= '9')
+				d = s[i] - '0';
+			else if (s[i] >= 'a' && s[i] <= 'f')
+				d = s[i] - 'a' + 10;
+			else if (s[i] >= 'A' && s[i] <= 'F')
+				d = s[i] - 'A' + 10;
+			else
+				return -EINVAL;
+			if (v >> 60)
+				return -ERANGE;
+			v = v << 4 | (uint64_t)d;
+		}
+		*out = v;
+		return 0;
+	}
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* "SSS.fffffffff" -> ns without going through a double, so timestamps are
+ * reproduced exactly in the output. Digits past the ninth are dropped. */
+int fs_parse_time_ns(const char *s, size_t len, uint64_t *ns)
+{
+	uint64_t sec = 0, frac = 0;
+	size_t dot = 0;
+	unsigned digits = 0;
+
+	while (dot < len && s[dot] != '.')
+		dot++;
+	if (dot == 0 || dot + 1 == len)
+		return -EINVAL;
+	for (size_t i = 0; i < dot; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (sec > UINT64_MAX / 1000000000ull / 10)
+			return -ERANGE;
+		sec = sec * 10 + (uint64_t)(s[i] - '0');
+	}
+	for (size_t i = dot + 1; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (digits < 9) {
+			frac = frac * 10 + (uint64_t)(s[i] - '0');
+			digits++;
+		}
+	}
+	for (; digits < 9; digits++)
+		frac *= 10;
+	*ns = sec * 1000000000ull + frac;
+	return 0;
+}
+
+/* Sizes: a number with an optional K/M/G/T suffix (powers of 1024, an
+ * optional trailing B or iB); a bare number is bytes. */
+int fs_parse_size(const char *s, uint64_t *bytes)
+{
+	char *end;
+	double v;
+	uint64_t mult = 1;
+
+	if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': mult = 1ull << 10; end++; break;
+	case 'M': mult = 1ull << 20; end++; break;
+	case 'G': mult = 1ull << 30; end++; break;
+	case 'T': mult = 1ull << 40; end++; break;
+	case 0: break;
+	default:
+		if (toupper((unsigned char)*end) != 'B')
+			return -EINVAL;
+	}
+	if (mult > 1 && *end == 'i')
+		end++;
+	if (toupper((unsigned char)*end) == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (v * (double)mult > 9.0e18)
+		return -ERANGE;
+	*bytes = (uint64_t)(v * (double)mult + 0.5);
+	return 0;
+}
+
+int fs_parse_duration(const char *s, uint64_t *ns)
+{
+	char *end;
+	double v;
+	double mult = 1e9;
+
+	if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0)
+		return -EINVAL;
+	if (!strcmp(end, "") || !strcmp(end, "s"))
+		mult = 1e9;
+	else if (!strcmp(end, "ms"))
+		mult = 1e6;
+	else if (!strcmp(end, "us"))
+		mult = 1e3;
+	else if (!strcmp(end, "ns"))
+		mult = 1;
+	else if (!strcmp(end, "m") || !strcmp(end, "min"))
+		mult = 60e9;
+	else
+		return -EINVAL;
+	if (v * mult > 1.8e19)
+		return -ERANGE;
+	*ns = (uint64_t)(v * mult + 0.5);
+	return 0;
+}
+
+void *fs_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p) {
+		fprintf(stderr, "fragsim: out of memory (%zu x %zu bytes)\n", n, size);
+		abort();
+	}
+	return p;
+}
+
+void *fs_xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p) {
+		fprintf(stderr, "fragsim: out of memory (%zu bytes)\n", size);
+		abort();
+	}
+	return p;
+}
+
+char *fs_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(fs_xcalloc(1, n), s, n);
+}
+
+uint64_t fs_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

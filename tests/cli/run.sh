@@ -1,0 +1,102 @@
+#!/bin/sh
+# CLI regression tests: golden CSV outputs on small traces, exit codes and
+# messages for bad input, atomic outputs. Usage: run.sh FRAGSIM
+# UPDATE=1 rewrites the golden files (review the diff before committing).
+FRAGSIM=${1:-./fragsim}
+DIR=$(dirname "$0")
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# golden NAME ARGS...: stdout CSV must equal expected/NAME.csv
+golden() {
+	name=$1; shift
+	if ! "$FRAGSIM" replay -q "$@" -o "$TMP/$name.csv" 2>"$TMP/$name.err"; then
+		bad "$name: exit status $? ($(cat "$TMP/$name.err"))"; return
+	fi
+	if [ -n "$UPDATE" ]; then
+		cp "$TMP/$name.csv" "$DIR/expected/$name.csv"; ok; return
+	fi
+	if diff -u "$DIR/expected/$name.csv" "$TMP/$name.csv" >"$TMP/$name.diff"; then ok
+	else bad "$name: output differs from $DIR/expected/$name.csv"; head -20 "$TMP/$name.diff"; fi
+}
+
+# expect_fail NAME STATUS PATTERN ARGS...: exit status and message
+expect_fail() {
+	name=$1 want=$2 pat=$3; shift 3
+	"$FRAGSIM" "$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	if [ "$got" != "$want" ]; then bad "$name: exit status $got, expected $want"; cat "$TMP/err"; return; fi
+	if ! grep -q -- "$pat" "$TMP/err"; then bad "$name: stderr lacks \"$pat\""; cat "$TMP/err"; return; fi
+	ok
+}
+
+# --- golden outputs
+golden textbook --memory 128K --placement trace --every 1 "$DIR/textbook.trace"
+golden anomalies --memory 4M --every 1 "$DIR/anomalies.trace"
+golden tiny-policy --machine traces/vm-24g.yaml --every 10 traces/tiny.trace
+golden tiny-trace --machine traces/vm-24g.yaml --placement trace --every 10 traces/tiny.trace
+golden two-policies --memory 1M --policy buddy,buddy:merge_likely=off --interval 1ms traces/tiny.trace
+
+# --- the textbook example's figures (README): after the four allocations
+row=$(sed -n '11p' "$TMP/textbook.csv")  # time 0.003, zone=all
+echo "$row" | grep -q '^0.003000,4,all,buddy,28,4,4,2,1,0,0,' && ok || bad "textbook: free blocks row is $row"
+echo "$row" | cut -d, -f20 | grep -qx '0.714' && ok || bad "textbook: unusable_3 != 0.714"
+echo "$row" | cut -d, -f32 | grep -qx '0.750' && ok || bad "textbook: fragindex_4 != 0.750"
+
+# --- summary JSON carries the counters
+"$FRAGSIM" replay -q --memory 4M --summary "$TMP/s.json" -o /dev/null "$DIR/anomalies.trace" 2>/dev/null
+for k in '"partial_frees": 2' '"double_frees": 1' '"unknown_frees": 1' '"free_order_mismatches": 1' \
+	 '"duplicate_allocs": 1' '"frees": 5' '"allocs": 3' '"live_allocations": 0' \
+	 '"schema_version": 1' '"placement": "policy"'; do
+	grep -q "$k" "$TMP/s.json" && ok || bad "summary lacks $k"
+done
+
+# --- bad input: one-line errors, exit 2 for usage, 1 for input
+expect_fail unknown-policy 2 'unknown policy "nosuch"' replay --policy nosuch traces/tiny.trace
+expect_fail unknown-tunable 2 'no tunable "bogus"' replay --policy buddy:bogus=1 traces/tiny.trace
+expect_fail bad-memory 2 'expects a size' replay --memory 3X traces/tiny.trace
+expect_fail bad-interval 2 'expects a duration' replay --interval 5parsecs traces/tiny.trace
+expect_fail no-trace 2 'no trace given' replay
+expect_fail unknown-command 2 'unknown command' frobnicate
+expect_fail missing-file 1 'cannot open trace "nope.trace"' replay nope.trace
+printf '0.0 A 0x10 0\n0.1 A 0x20 11\n' >"$TMP/order.trace"
+expect_fail big-order 1 "order.trace:2: expected ORDER (0..10) after IDENT, got \"11\"" replay "$TMP/order.trace"
+printf '0.0 A 0x10 0\n0.1 X 0x20 1\n' >"$TMP/op.trace"
+expect_fail bad-op 1 'op.trace:2: expected OP (A or F)' replay "$TMP/op.trace"
+printf '0.0 A 0x10 0 sideways\n' >"$TMP/mt.trace"
+expect_fail bad-mt 1 'mt.trace:1: expected MIGRATETYPE' replay "$TMP/mt.trace"
+printf '0.0 A 0x10 0 movable colour=red\n' >"$TMP/attr.trace"
+expect_fail bad-attr 1 'attr.trace:1: expected key=NAME or cpu=N' replay "$TMP/attr.trace"
+printf '0.0 A 0x10\n' >"$TMP/cut.trace"
+expect_fail cut-line 1 'cut.trace:1: expected ORDER' replay "$TMP/cut.trace"
+printf '0.0 A 0x10 0\r\n0.1 F 0x10 0\r\n' >"$TMP/crlf.trace"
+"$FRAGSIM" replay -q --memory 1M -o /dev/null "$TMP/crlf.trace" 2>/dev/null && ok || bad "CRLF line ends rejected"
+printf '0.0 A 0x10 0\n\0\0\0\n' >"$TMP/bin.trace"
+expect_fail binary 1 'bin.trace:2: binary data' replay "$TMP/bin.trace"
+printf '0.0 A 0x100000 0\n' >"$TMP/far.trace"
+expect_fail pfn-outside 1 'far.trace:1: pfn outside' replay --memory 1M --placement trace "$TMP/far.trace"
+"$FRAGSIM" replay -q --memory 1M --placement trace --keep-going --summary "$TMP/k.json" -o /dev/null \
+	"$TMP/far.trace" 2>/dev/null && grep -q '"bad_events": 1' "$TMP/k.json" && ok || bad "--keep-going does not count the event"
+printf 'zones:\n  - name: X\n    start_pfn: 0\n    pagez: 10\n' >"$TMP/m.yaml"
+expect_fail yaml-key 1 'm.yaml:4:5: unknown key "pagez"' replay --machine "$TMP/m.yaml" traces/tiny.trace
+printf 'zones:\n  - name: X\n   start_pfn: 0\n' >"$TMP/m2.yaml"
+expect_fail yaml-syntax 1 'm2.yaml:3:' replay --machine "$TMP/m2.yaml" traces/tiny.trace
+
+# --- an input error leaves no output behind, not even a partial one
+rm -f "$TMP/none.csv"
+"$FRAGSIM" replay -q --memory 1M -o "$TMP/none.csv" "$TMP/op.trace" 2>/dev/null
+[ ! -e "$TMP/none.csv" ] && [ -z "$(ls "$TMP" | grep 'none.csv.tmp')" ] && ok || bad "failed run left $TMP/none.csv"
+
+# --- every command has --help
+for c in replay policies; do
+	"$FRAGSIM" $c --help | grep -q "usage: fragsim $c" && ok || bad "$c --help"
+done
+"$FRAGSIM" policies | grep -q '^buddy ' && ok || bad "policies does not list buddy"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
