@@ -22,14 +22,36 @@ static inline uint64_t hash_ident(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+static struct fs_alloctab_slot *slots_alloc(uint64_t n)
+{
+	struct fs_alloctab_slot *s = fs_big_alloc(n * sizeof(*s));
+
+	if (!s) {
+		fprintf(stderr, "fragsim: out of memory (allocation table of %llu slots)\n",
+			(unsigned long long)n);
+		abort();
+	}
+	return s;
+}
+
+/* Start fetching the hash slot an identity will probe: replay loops call
+ * this a few events ahead, hiding the cache miss of a table far larger
+ * than the caches. */
+void fs_alloctab_prefetch(const struct fs_alloctab *t, uint64_t ident)
+{
+	__builtin_prefetch(&t->slot[hash_ident(ident) & t->mask]);
+}
+
 int fs_alloctab_init(struct fs_alloctab *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->cap_rec = 1024;
-	t->rec = fs_xcalloc(t->cap_rec, sizeof(*t->rec));
+	t->rec = fs_big_alloc(t->cap_rec * sizeof(*t->rec));
+	if (!t->rec)
+		return -ENOMEM;
 	t->nr_rec = 1;                          /* record 0 means "none" */
 	t->mask = 2047;
-	t->slot = fs_xcalloc(t->mask + 1, sizeof(*t->slot));
+	t->slot = slots_alloc(t->mask + 1);
 	return 0;
 }
 
@@ -40,8 +62,8 @@ void fs_alloctab_release(struct fs_alloctab *t)
 			free(t->seen[i]);
 		free(t->seen);
 	}
-	free(t->rec);
-	free(t->slot);
+	fs_big_free(t->rec, (size_t)t->cap_rec * sizeof(*t->rec));
+	fs_big_free(t->slot, (t->mask + 1) * sizeof(*t->slot));
 	memset(t, 0, sizeof(*t));
 }
 
@@ -82,7 +104,7 @@ static void grow_slots(struct fs_alloctab *t)
 	struct fs_alloctab_slot *old = t->slot;
 
 	t->mask = (old_mask + 1) * 2 - 1;
-	t->slot = fs_xcalloc(t->mask + 1, sizeof(*t->slot));
+	t->slot = slots_alloc(t->mask + 1);
 	for (uint64_t i = 0; i <= old_mask; i++) {
 		uint64_t j;
 
@@ -92,7 +114,7 @@ static void grow_slots(struct fs_alloctab *t)
 			;
 		t->slot[j] = old[i];
 	}
-	free(old);
+	fs_big_free(old, (old_mask + 1) * sizeof(*old));
 }
 
 /* The caller has checked the identity is not present. */
@@ -110,8 +132,14 @@ uint32_t fs_alloctab_insert(struct fs_alloctab *t, uint64_t ident)
 		if (t->nr_rec == UINT32_MAX)
 			return 0;
 		if (t->nr_rec == t->cap_rec) {
-			t->cap_rec = t->cap_rec > UINT32_MAX / 2 ? UINT32_MAX : t->cap_rec * 2;
-			t->rec = fs_xrealloc(t->rec, (size_t)t->cap_rec * sizeof(*t->rec));
+			uint32_t cap = t->cap_rec > UINT32_MAX / 2 ? UINT32_MAX : t->cap_rec * 2;
+			struct fs_alloc *rec = fs_big_realloc(t->rec, (size_t)t->cap_rec * sizeof(*rec),
+							      (size_t)cap * sizeof(*rec));
+
+			if (!rec)
+				return 0;
+			t->rec = rec;
+			t->cap_rec = cap;
 		}
 		idx = t->nr_rec++;
 	}

@@ -236,6 +236,23 @@ int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)
 	return 0;
 }
 
+/* Software pipelining for replay loops: call with far = true for the event
+ * about 8 ahead (fetch its hash slot) and far = false for the one about 4
+ * ahead (its slot is cached by then: fetch the record a free will read). */
+void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev, bool far)
+{
+	if (far) {
+		fs_alloctab_prefetch(&s->at, ev->ident);
+	} else if (ev->kind == FS_EV_FREE) {
+		uint32_t idx = fs_alloctab_lookup(&s->at, ev->ident);
+
+		if (idx) {
+			__builtin_prefetch(&s->at.rec[idx]);
+			__builtin_prefetch(&s->m->pages[s->at.rec[idx].pfn_idx]);
+		}
+	}
+}
+
 void fs_sim_tick(struct fs_sim *s, uint64_t now_ns)
 {
 	if (s->pol->ops->tick)

@@ -254,6 +254,7 @@ uint32_t fs_alloctab_lookup(const struct fs_alloctab *t, uint64_t ident);
  * up to max_order): returns the record index or 0. */
 uint32_t fs_alloctab_find_covering(const struct fs_alloctab *t, uint64_t ident,
 				   unsigned max_order);
+void fs_alloctab_prefetch(const struct fs_alloctab *t, uint64_t ident);
 uint32_t fs_alloctab_insert(struct fs_alloctab *t, uint64_t ident);  /* 0 on OOM */
 void fs_alloctab_remove(struct fs_alloctab *t, uint32_t idx);
 void fs_alloctab_mark_seen(struct fs_alloctab *t, uint64_t ident, unsigned order);
@@ -312,6 +313,7 @@ void fs_sim_free(struct fs_sim *s);
  * passed to s->report). Returns 0, or -EIO if the debug checker fails. */
 int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev);
 void fs_sim_tick(struct fs_sim *s, uint64_t now_ns);
+void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev, bool far);
 
 /* Invariant checker (sim/check.c): free lists, page slots, counters and
  * the allocation table agree. 0, or -EIO with the first disagreement. */

@@ -21,6 +21,9 @@ void *fs_xcalloc(size_t n, size_t size);  /* aborts on OOM */
 void *fs_xrealloc(void *p, size_t size);
 char *fs_xstrdup(const char *s);
 uint64_t fs_now_ns(void);                 /* CLOCK_MONOTONIC */
+void *fs_big_alloc(size_t bytes);         /* zeroed, THP-advised; NULL on failure */
+void fs_big_free(void *p, size_t bytes);
+void *fs_big_realloc(void *p, size_t old_bytes, size_t new_bytes);
 
 /* "keytab.c": interned allocator keys; id 0 means "no key" */
 struct fs_keytab {

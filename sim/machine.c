@@ -113,9 +113,9 @@ struct fs_machine *fs_machine_new(const struct fs_layout *lin, struct fs_err *er
 	m->base_pfn = l.zones[0].start_pfn & ~((1ull << l.max_order) - 1);
 	hi = l.zones[l.nr_zones - 1].start_pfn + l.zones[l.nr_zones - 1].nr_pages;
 	m->nr_pages = hi - m->base_pfn;
-	/* calloc of a large array is mmap'd zero pages: only touched slots
-	 * become resident, and FS_PG_NONE is 0. */
-	m->pages = calloc(m->nr_pages + 1, sizeof(uint64_t));
+	/* zero pages of an anonymous mapping: only touched slots become
+	 * resident, and FS_PG_NONE is 0 */
+	m->pages = fs_big_alloc((m->nr_pages + 1) * sizeof(uint64_t));
 	if (!m->pages) {
 		fs_error(err, -ENOMEM, "cannot allocate page state for %llu pages",
 			 (unsigned long long)m->nr_pages);
@@ -187,7 +187,7 @@ void fs_machine_free(struct fs_machine *m)
 {
 	if (!m)
 		return;
-	free(m->pages);
+	fs_big_free(m->pages, (m->nr_pages + 1) * sizeof(uint64_t));
 	free(m);
 }
 

@@ -1,0 +1,223 @@
+/* bench.c - `make bench`: figures for the engine's speed and memory.
+ *
+ *  1. plain buddy events/s on a synthetic alloc/free mix in a 64 GiB
+ *     machine, through fs_sim_apply (allocation table included);
+ *  2. bytes of simulator state per simulated page;
+ *  3. cost of one metrics sample on 1 GiB, 64 GiB and 1 TiB (must be flat);
+ *  4. a 1 TiB machine (2^28 pages): initialise and run, peak RSS.
+ *
+ * Each part runs in a child process so its peak RSS is its own. Targets
+ * (issue #2): >= 10 M events/s, <= 8 bytes/page, 1 TiB within 3 GiB RSS.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static inline uint64_t rng(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return rng_state = x;
+}
+
+/* Kernel-like order mix: mostly order 0, a tail up to order 9. */
+static unsigned pick_order(void)
+{
+	unsigned r = (unsigned)(rng() % 1000);
+
+	if (r < 700) return 0;
+	if (r < 850) return 1;
+	if (r < 930) return 2;
+	if (r < 970) return 3;
+	if (r < 990) return 4;
+	return 5 + (unsigned)(rng() % 5);
+}
+
+struct mix {
+	uint64_t *live;                   /* live identities, newest last */
+	uint8_t *live_order;
+	uint64_t nlive, cap, next_id;
+	unsigned recent_pct;              /* frees that pick one of the 4096 newest */
+};
+
+/* Fill buf with n events: allocate until `target` live, then 50/50. */
+static void gen(struct mix *x, struct fs_event *buf, size_t n, uint64_t target, uint64_t *t)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct fs_event *e = &buf[i];
+
+		memset(e, 0, sizeof(*e));
+		e->time_ns = (*t += 1000);
+		if (x->nlive < target && (x->nlive == 0 || x->nlive < target / 2 || (rng() & 1))) {
+			e->kind = FS_EV_ALLOC;
+			e->order = (uint8_t)pick_order();
+			e->ident = (x->next_id++) << 10;
+			e->mt = FS_MT_MOVABLE;
+			x->live[x->nlive] = e->ident;
+			x->live_order[x->nlive++] = e->order;
+		} else {
+			uint64_t j = rng() % x->nlive;
+
+			/* kernel pages mostly die young: pick among the newest */
+			if (x->nlive > 4096 && rng() % 100 < x->recent_pct)
+				j = x->nlive - 1 - rng() % 4096;
+
+			e->kind = FS_EV_FREE;
+			e->ident = x->live[j];
+			e->order = x->live_order[j];
+			x->live[j] = x->live[--x->nlive];
+			x->live_order[j] = x->live_order[x->nlive];
+		}
+	}
+}
+
+static double run_mix(struct fs_sim *s, uint64_t target, uint64_t warm, uint64_t measured,
+		      unsigned recent_pct)
+{
+	const size_t chunk = 1 << 20;
+	struct fs_event *buf = fs_xcalloc(chunk, sizeof(*buf));
+	struct mix x = { .recent_pct = recent_pct };
+	uint64_t t = 0, done = 0, ns = 0;
+
+	x.cap = target + 1;
+	x.live = fs_xcalloc(x.cap, sizeof(*x.live));
+	x.live_order = fs_xcalloc(x.cap, 1);
+	while (done < warm + measured) {
+		size_t n = chunk;
+		uint64_t t0;
+
+		gen(&x, buf, n, target, &t);
+		t0 = fs_now_ns();
+		for (size_t i = 0; i < n; i++) {
+			if (i + 8 < n)
+				fs_sim_prefetch(s, &buf[i + 8], true);
+			if (i + 4 < n)
+				fs_sim_prefetch(s, &buf[i + 4], false);
+			fs_sim_apply(s, &buf[i]);
+		}
+		if (done >= warm)
+			ns += fs_now_ns() - t0;
+		done += n;
+	}
+	free(buf);
+	free(x.live);
+	free(x.live_order);
+	return ns ? (double)(done - warm) / ((double)ns / 1e9) : 0;
+}
+
+static struct fs_sim *new_sim(uint64_t bytes, const char *policy)
+{
+	struct fs_layout l;
+	struct fs_sim *s;
+	struct fs_err err;
+
+	fs_layout_single(&l, bytes >> FS_PAGE_SHIFT);
+	if (fs_sim_new(&s, &l, policy, FS_PLACE_POLICY, &err)) {
+		fprintf(stderr, "bench: %s\n", err.msg);
+		exit(1);
+	}
+	return s;
+}
+
+static double peak_rss_mib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_maxrss / 1024.0;
+}
+
+static void bench_events(void)
+{
+	struct fs_sim *s = new_sim(64ull << 30, "buddy");
+	double evs = run_mix(s, 4000000, 8 << 20, 24 << 20, 90);
+
+	printf("buddy, 64 GiB, kernel-like mix (2-4M live, orders 0..9, 90%% of frees among the\n"
+	       "  4096 newest allocations): %.1f M events/s  [target >= 10]\n", evs / 1e6);
+	printf("  live allocations %llu, free pages %llu, failures %llu\n",
+	       (unsigned long long)s->at.live, (unsigned long long)s->m->zones[0].free_pages,
+	       (unsigned long long)s->c.alloc_failures);
+	printf("state per page: %.2f bytes of machine state (page slots + zones)  [target <= 8]\n",
+	       (double)fs_machine_state_bytes(s->m) / (double)s->m->nr_pages);
+	printf("  allocation table: %.1f bytes per live allocation (records + hash)\n",
+	       (double)((uint64_t)s->at.cap_rec * sizeof(struct fs_alloc) +
+			(s->at.mask + 1) * sizeof(struct fs_alloctab_slot)) / (double)s->at.live);
+	fs_sim_free(s);
+	s = new_sim(64ull << 30, "buddy");
+	evs = run_mix(s, 4000000, 8 << 20, 8 << 20, 0);
+	printf("buddy, 64 GiB, uniform-random frees (cache-hostile worst case): %.1f M events/s\n",
+	       evs / 1e6);
+	fs_sim_free(s);
+}
+
+static void bench_sample(void)
+{
+	static const struct { const char *name; uint64_t bytes; } sizes[] = {
+		{ "1 GiB", 1ull << 30 }, { "64 GiB", 64ull << 30 }, { "1 TiB", 1ull << 40 },
+	};
+	FILE *null = fopen("/dev/null", "w");
+
+	for (unsigned i = 0; i < 3; i++) {
+		struct fs_sim *s = new_sim(sizes[i].bytes, "buddy");
+		const int reps = 20000;
+		uint64_t t0;
+
+		run_mix(s, 10000, 0, 1 << 20, 90);  /* some fragmentation to report */
+		t0 = fs_now_ns();
+		for (int r = 0; r < reps; r++)
+			fs_metrics_csv_rows(null, s, (uint64_t)r, (uint64_t)r);
+		printf("metrics sample (CSV rows, all orders) on %-6s: %.2f us\n", sizes[i].name,
+		       (double)(fs_now_ns() - t0) / reps / 1e3);
+		fs_sim_free(s);
+	}
+	fclose(null);
+}
+
+static void bench_tib(void)
+{
+	uint64_t t0 = fs_now_ns();
+	struct fs_sim *s = new_sim(1ull << 40, "buddy");
+	double init_s = (double)(fs_now_ns() - t0) / 1e9;
+	double evs = run_mix(s, 4000000, 0, 16 << 20, 90);
+
+	printf("1 TiB machine (2^28 pages): init %.2f s, %.1f M events/s on the mix, peak RSS %.0f MiB  [target <= 3072]\n",
+	       init_s, evs / 1e6, peak_rss_mib());
+	fs_sim_free(s);
+}
+
+static void in_child(void (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		fn();
+		fflush(stdout);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bench: a benchmark failed\n");
+		exit(1);
+	}
+}
+
+int main(void)
+{
+	printf("fragsim %s bench (single thread)\n", FS_VERSION);
+	fflush(stdout);
+	in_child(bench_events);
+	in_child(bench_sample);
+	in_child(bench_tib);
+	return 0;
+}
