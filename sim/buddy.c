@@ -181,10 +181,22 @@ static inline bool in_zone(const struct fs_zone *z, uint64_t idx)
 	return idx >= z->start_idx && idx < z->end_idx;
 }
 
+static int zone_idx_of(const struct fs_machine *m, uint64_t idx)
+{
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		if (idx >= m->zones[i].start_idx && idx < m->zones[i].end_idx)
+			return (int)i;
+	return -1;                              /* outside every zone */
+}
+
 /* buddy_merge_likely() (6.12; the same test inline since 3.10): if the
- * block's order+1 buddy is free, the freed block will probably merge two
- * levels up soon, so put it at the tail where it is allocated last. Never
- * for the top two orders (order >= MAX_PAGE_ORDER - 1). */
+ * buddy of the enclosing order+1 block is free, the freed block will
+ * probably merge two levels up soon, so put it at the tail where it is
+ * allocated last. Never for the top two orders (order >= MAX_PAGE_ORDER-1).
+ * The kernel asks find_buddy_page_pfn(higher_page, ...), so page_is_buddy
+ * compares the zone of higher_page - the start of the enclosing block,
+ * which lies in another zone when a zone boundary is not aligned - with
+ * the zone of its buddy. Pages outside every zone belong to no zone. */
 static bool merge_likely(const struct fs_machine *m, const struct fs_zone *z,
 			 uint64_t idx, uint64_t buddy, unsigned order)
 {
@@ -194,7 +206,18 @@ static bool merge_likely(const struct fs_machine *m, const struct fs_zone *z,
 		return false;
 	higher = buddy & idx;
 	higher_buddy = higher ^ (1ull << (order + 1));
-	return in_zone(z, higher_buddy) && is_free_head(m->pages, higher_buddy, order + 1);
+	if (higher_buddy >= m->nr_pages)
+		return false;
+	if (in_zone(z, higher)) {
+		if (!in_zone(z, higher_buddy))
+			return false;
+	} else {
+		int zh = zone_idx_of(m, higher);
+
+		if (zh < 0 || zh != zone_idx_of(m, higher_buddy))
+			return false;
+	}
+	return is_free_head(m->pages, higher_buddy, order + 1);
 }
 
 /* __free_one_page() (6.12). Merge while the buddy is a free head of the

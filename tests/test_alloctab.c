@@ -1,0 +1,350 @@
+/* test_alloctab.c - the allocation table (sim/alloctab.c): identity ->
+ * record hash with backward-shift deletion, record recycling, growth,
+ * find_covering for aligned sub-blocks, and the seen-bitmap. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fragsim.h"
+#include "test_util.h"
+
+static uint32_t insert_order(struct fs_alloctab *t, uint64_t ident, unsigned order)
+{
+	uint32_t idx = fs_alloctab_insert(t, ident);
+
+	cr_assert_neq(idx, 0, "insert %#llx failed", (unsigned long long)ident);
+	cr_assert_eq(t->rec[idx].ident, ident);
+	cr_assert_eq(t->rec[idx].live, 1);
+	t->rec[idx].order = (uint8_t)order;
+	return idx;
+}
+
+Test(alloctab, empty)
+{
+	struct fs_alloctab t;
+
+	cr_assert_eq(fs_alloctab_init(&t), 0);
+	cr_assert_eq(t.live, 0);
+	cr_assert_eq(fs_alloctab_lookup(&t, 0), 0);
+	cr_assert_eq(fs_alloctab_lookup(&t, 12345), 0);
+	cr_assert_eq(fs_alloctab_lookup(&t, UINT64_MAX), 0);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 4096, 10), 0);
+	cr_assert(!fs_alloctab_was_seen(&t, 0));
+	cr_assert(!fs_alloctab_was_seen(&t, 4096));
+	fs_alloctab_release(&t);
+}
+
+Test(alloctab, insert_lookup_remove_reuse)
+{
+	struct fs_alloctab t;
+	uint32_t a, b, c, d;
+
+	fs_alloctab_init(&t);
+	a = insert_order(&t, 0, 0);      /* ident 0 is a valid pfn */
+	b = insert_order(&t, 0x1000, 3);
+	c = insert_order(&t, UINT64_MAX, 0);
+	cr_assert(a != b && b != c && a != c);
+	cr_assert_eq(t.live, 3);
+	cr_assert_eq(fs_alloctab_lookup(&t, 0), a);
+	cr_assert_eq(fs_alloctab_lookup(&t, 0x1000), b);
+	cr_assert_eq(fs_alloctab_lookup(&t, UINT64_MAX), c);
+	cr_assert_eq(fs_alloctab_lookup(&t, 0x1001), 0);
+
+	fs_alloctab_remove(&t, b);
+	cr_assert_eq(t.live, 2);
+	cr_assert_eq(t.rec[b].live, 0);
+	cr_assert_eq(fs_alloctab_lookup(&t, 0x1000), 0);
+	cr_assert_eq(fs_alloctab_lookup(&t, 0), a);
+	cr_assert_eq(fs_alloctab_lookup(&t, UINT64_MAX), c);
+	/* the freed record is recycled, its fields cleared */
+	t.rec[b].pfn_idx = 77;
+	d = insert_order(&t, 0x2000, 1);
+	cr_assert_eq(d, b, "record %u not reused (got %u)", b, d);
+	cr_assert_eq(t.rec[d].pfn_idx, 0);
+	cr_assert_eq(fs_alloctab_lookup(&t, 0x2000), d);
+	fs_alloctab_remove(&t, a);
+	fs_alloctab_remove(&t, c);
+	fs_alloctab_remove(&t, d);
+	cr_assert_eq(t.live, 0);
+	cr_assert_eq(fs_alloctab_lookup(&t, 0x2000), 0);
+	fs_alloctab_release(&t);
+}
+
+/* Growth with sequential pfns: the table must grow past its initial size
+ * and keep every entry findable. */
+Test(alloctab, growth_sequential)
+{
+	struct fs_alloctab t;
+	const uint64_t n = 200000;
+	uint32_t *idx = malloc(n * sizeof(*idx));
+	uint64_t mask0;
+
+	cr_assert_not_null(idx);
+	fs_alloctab_init(&t);
+	mask0 = t.mask;
+	for (uint64_t i = 0; i < n; i++) {
+		idx[i] = insert_order(&t, 0x100000 + i, 0);
+		t.rec[idx[i]].pfn_idx = (uint32_t)i;
+	}
+	cr_assert_eq(t.live, n);
+	cr_assert_gt(t.mask, mask0, "the hash never grew");
+	cr_assert_geq(t.mask + 1, 2 * n, "load above 1/2");
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t r = fs_alloctab_lookup(&t, 0x100000 + i);
+
+		cr_assert_eq(r, idx[i], "ident %#llx", (unsigned long long)(0x100000 + i));
+		cr_assert_eq(t.rec[r].pfn_idx, (uint32_t)i);
+	}
+	cr_assert_eq(fs_alloctab_lookup(&t, 0x100000 + n), 0);
+	cr_assert_eq(fs_alloctab_lookup(&t, 0xfffff), 0);
+	/* remove every other one, then check both halves */
+	for (uint64_t i = 0; i < n; i += 2)
+		fs_alloctab_remove(&t, idx[i]);
+	cr_assert_eq(t.live, n / 2);
+	for (uint64_t i = 0; i < n; i++)
+		cr_assert_eq(fs_alloctab_lookup(&t, 0x100000 + i), i % 2 ? idx[i] : 0,
+			     "ident %#llx after removals", (unsigned long long)(0x100000 + i));
+	free(idx);
+	fs_alloctab_release(&t);
+}
+
+/* Random 64-bit identities (and some with many trailing zeros, which a
+ * weak hash would cluster), inserted and removed in random interleaving,
+ * checked against a plain array model. */
+Test(alloctab, random_idents_against_model)
+{
+	struct fs_alloctab t;
+	struct tu_rng g;
+	struct ent {
+		uint64_t ident;
+		uint32_t idx;
+	} *live = NULL;
+	size_t nlive = 0, cap = 0;
+	uint64_t *gone = NULL;
+	size_t ngone = 0, capg = 0;
+
+	fs_alloctab_init(&t);
+	tu_rng_seed(&g, 0xa110c);
+	for (int op = 0; op < 300000; op++) {
+		bool ins = nlive == 0 || tu_below(&g, 100) < (op < 150000 ? 65 : 35);
+
+		if (ins) {
+			uint64_t ident;
+
+			switch (tu_below(&g, 4)) {
+			case 0: ident = tu_rand(&g); break;
+			case 1: ident = tu_rand(&g) << 32; break;
+			case 2: ident = (tu_rand(&g) & 0xffff) << 20; break;
+			default: ident = tu_rand(&g) & 0xfffff; break;
+			}
+			if (fs_alloctab_lookup(&t, ident))
+				continue;        /* the caller checks presence first */
+			if (nlive == cap) {
+				cap = cap ? 2 * cap : 1024;
+				live = realloc(live, cap * sizeof(*live));
+				cr_assert_not_null(live);
+			}
+			live[nlive].ident = ident;
+			live[nlive].idx = insert_order(&t, ident, 0);
+			t.rec[live[nlive].idx].pfn_idx = (uint32_t)ident;
+			nlive++;
+		} else {
+			size_t i = tu_below(&g, nlive);
+
+			fs_alloctab_remove(&t, live[i].idx);
+			if (ngone == capg) {
+				capg = capg ? 2 * capg : 1024;
+				gone = realloc(gone, capg * sizeof(*gone));
+				cr_assert_not_null(gone);
+			}
+			gone[ngone++] = live[i].ident;
+			live[i] = live[--nlive];
+		}
+		cr_assert_eq(t.live, nlive, "op %d", op);
+		if (op % 10007 == 0 || op == 299999) {
+			for (size_t i = 0; i < nlive; i++) {
+				uint32_t r = fs_alloctab_lookup(&t, live[i].ident);
+
+				cr_assert_eq(r, live[i].idx, "op %d: ident %#llx -> %u, want %u", op,
+					     (unsigned long long)live[i].ident, r, live[i].idx);
+				cr_assert_eq(t.rec[r].pfn_idx, (uint32_t)live[i].ident);
+			}
+			for (size_t i = 0; i < ngone; i++) {
+				uint32_t r = fs_alloctab_lookup(&t, gone[i]);
+
+				/* it may have been re-inserted since */
+				if (r)
+					cr_assert_eq(t.rec[r].ident, gone[i]);
+			}
+		}
+	}
+	/* every live record is distinct */
+	for (size_t i = 0; i < nlive; i++)
+		cr_assert_eq(t.rec[live[i].idx].ident, live[i].ident);
+	free(live);
+	free(gone);
+	fs_alloctab_release(&t);
+}
+
+/* find_covering: the exact identity, or an aligned ancestor up to
+ * max_order whose allocation is large enough to contain it. */
+Test(alloctab, find_covering)
+{
+	struct fs_alloctab t;
+	uint32_t a, b, c, d;
+
+	fs_alloctab_init(&t);
+	a = insert_order(&t, 64, 3);           /* covers 64..71 */
+	b = insert_order(&t, 128, 1);          /* covers 128..129 */
+	c = insert_order(&t, 1024, 10);        /* covers 1024..2047 */
+	d = insert_order(&t, 5, 0);
+
+	for (uint64_t i = 64; i < 72; i++)
+		cr_assert_eq(fs_alloctab_find_covering(&t, i, 10), a, "ident %llu",
+			     (unsigned long long)i);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 63, 10), 0);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 72, 10), 0);
+	/* the ancestor must be within max_order */
+	cr_assert_eq(fs_alloctab_find_covering(&t, 68, 2), 0);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 68, 3), a);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 64, 0), a);   /* exact always */
+
+	cr_assert_eq(fs_alloctab_find_covering(&t, 128, 10), b);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 129, 10), b);
+	/* 130 is not inside 128's order-1 block although 128 is its order-2 head */
+	cr_assert_eq(fs_alloctab_find_covering(&t, 130, 10), 0);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 131, 10), 0);
+
+	cr_assert_eq(fs_alloctab_find_covering(&t, 1024, 10), c);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 1536, 10), c);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 2047, 10), c);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 2047, 9), 0);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 2048, 10), 0);
+
+	cr_assert_eq(fs_alloctab_find_covering(&t, 5, 10), d);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 4, 10), 0);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 6, 10), 0);
+
+	fs_alloctab_remove(&t, a);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 68, 10), 0);
+	cr_assert_eq(fs_alloctab_find_covering(&t, 1100, 10), c);
+	fs_alloctab_release(&t);
+}
+
+/* Randomized find_covering against a brute-force search over
+ * non-overlapping aligned allocations. */
+Test(alloctab, find_covering_random)
+{
+	struct fs_alloctab t;
+	struct tu_rng g;
+	enum { SPACE = 1 << 16 };
+	uint32_t *owner = calloc(SPACE, sizeof(uint32_t));   /* ident -> record or 0 */
+
+	cr_assert_not_null(owner);
+	fs_alloctab_init(&t);
+	tu_rng_seed(&g, 0xc0fe);
+	for (int i = 0; i < 3000; i++) {
+		unsigned order = tu_skewed_order(&g, 10);
+		uint64_t ident = tu_below(&g, SPACE) & ~((1ull << order) - 1);
+		bool clash = false;
+		uint32_t idx;
+
+		for (uint64_t p = ident; p < ident + (1ull << order); p++)
+			clash |= owner[p] != 0;
+		if (clash)
+			continue;
+		idx = insert_order(&t, ident, order);
+		for (uint64_t p = ident; p < ident + (1ull << order); p++)
+			owner[p] = idx;
+	}
+	for (uint64_t p = 0; p < SPACE; p++)
+		cr_assert_eq(fs_alloctab_find_covering(&t, p, 10), owner[p], "ident %llu",
+			     (unsigned long long)p);
+	free(owner);
+	fs_alloctab_release(&t);
+}
+
+Test(alloctab, seen_bitmap)
+{
+	struct fs_alloctab t;
+	struct tu_rng g;
+
+	fs_alloctab_init(&t);
+	fs_alloctab_mark_seen(&t, 100, 0);
+	cr_assert(fs_alloctab_was_seen(&t, 100));
+	cr_assert(!fs_alloctab_was_seen(&t, 99));
+	cr_assert(!fs_alloctab_was_seen(&t, 101));
+
+	/* an order-3 allocation marks its whole range */
+	fs_alloctab_mark_seen(&t, 200, 3);
+	for (uint64_t i = 200; i < 208; i++)
+		cr_assert(fs_alloctab_was_seen(&t, i), "ident %llu", (unsigned long long)i);
+	cr_assert(!fs_alloctab_was_seen(&t, 199));
+	cr_assert(!fs_alloctab_was_seen(&t, 208));
+
+	/* large blocks and a range across a 64 Ki chunk boundary */
+	fs_alloctab_mark_seen(&t, 1ull << 20, 10);
+	for (uint64_t i = 0; i < 1024; i++)
+		cr_assert(fs_alloctab_was_seen(&t, (1ull << 20) + i));
+	cr_assert(!fs_alloctab_was_seen(&t, (1ull << 20) + 1024));
+	cr_assert(!fs_alloctab_was_seen(&t, (1ull << 20) - 1));
+	fs_alloctab_mark_seen(&t, 65536 - 8, 4);
+	for (uint64_t i = 65536 - 8; i < 65536 + 8; i++)
+		cr_assert(fs_alloctab_was_seen(&t, i), "ident %llu", (unsigned long long)i);
+	cr_assert(!fs_alloctab_was_seen(&t, 65536 + 8));
+
+	/* the top of the 32-bit range */
+	fs_alloctab_mark_seen(&t, (1ull << 32) - 4, 2);
+	cr_assert(fs_alloctab_was_seen(&t, (1ull << 32) - 1));
+	cr_assert(fs_alloctab_was_seen(&t, (1ull << 32) - 4));
+	cr_assert(!fs_alloctab_was_seen(&t, (1ull << 32) - 5));
+	/* identities >= 2^32 are not remembered (documented limit) */
+	fs_alloctab_mark_seen(&t, 1ull << 40, 0);
+	cr_assert(!fs_alloctab_was_seen(&t, 1ull << 40));
+	cr_assert(!fs_alloctab_was_seen(&t, UINT64_MAX));
+
+	/* random marks, checked exactly against a model of sorted ranges */
+	tu_rng_seed(&g, 0x5ee);
+	{
+		enum { N = 2000 };
+		uint64_t start[N];
+		unsigned ord[N];
+
+		for (int i = 0; i < N; i++) {
+			ord[i] = tu_skewed_order(&g, 12);
+			start[i] = (tu_rand(&g) % (1ull << 32)) & ~((1ull << ord[i]) - 1);
+			if (start[i] + (1ull << ord[i]) > (1ull << 32))
+				start[i] -= 1ull << ord[i];
+			fs_alloctab_mark_seen(&t, start[i], ord[i]);
+		}
+		for (int i = 0; i < N; i++) {
+			cr_assert(fs_alloctab_was_seen(&t, start[i]));
+			cr_assert(fs_alloctab_was_seen(&t, start[i] + (1ull << ord[i]) - 1));
+		}
+		for (int k = 0; k < 20000; k++) {
+			uint64_t p = tu_rand(&g) % (1ull << 32);
+			bool want;
+
+			if (k % 2) {   /* near a marked range's edges */
+				int i = (int)tu_below(&g, N);
+
+				p = start[i] + tu_below(&g, (1ull << ord[i]) + 2) - 1;
+				if (p >= (1ull << 32))
+					p = start[i];
+			}
+			want = (p >= 100 && p < 101) || (p >= 200 && p < 208) ||
+				    (p >= (1ull << 20) && p < (1ull << 20) + 1024) ||
+				    (p >= 65536 - 8 && p < 65536 + 8) || p >= (1ull << 32) - 4;
+
+			for (int i = 0; i < N && !want; i++)
+				want = p >= start[i] && p < start[i] + (1ull << ord[i]);
+			cr_assert_eq(fs_alloctab_was_seen(&t, p), want, "ident %llu",
+				     (unsigned long long)p);
+		}
+	}
+	fs_alloctab_release(&t);
+	/* release leaves a table that can be initialised again */
+	fs_alloctab_init(&t);
+	cr_assert(!fs_alloctab_was_seen(&t, 100));
+	fs_alloctab_release(&t);
+}

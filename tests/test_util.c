@@ -1,0 +1,120 @@
+/* test_util.c - see test_util.h */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+/* page slots, FREE kind: bits 6-34 prev index, bits 35-63 next index */
+#define TU_PREV_SHIFT 6
+#define TU_NEXT_SHIFT 35
+
+uint32_t tu_slot_next(uint64_t slot)
+{
+	return (uint32_t)((slot >> TU_NEXT_SHIFT) & FS_NIL);
+}
+
+uint32_t tu_slot_prev(uint64_t slot)
+{
+	return (uint32_t)((slot >> TU_PREV_SHIFT) & FS_NIL);
+}
+
+void tu_layout(struct fs_layout *l, uint64_t start_pfn, uint64_t nr_pages, unsigned max_order)
+{
+	fs_layout_single(l, nr_pages);
+	l->zones[0].start_pfn = start_pfn;
+	l->zones[0].nr_pages = nr_pages;
+	l->max_order = max_order;
+	l->pageblock_order = max_order < 9 ? max_order : 9;
+}
+
+struct fs_machine *tu_machine_from(const struct fs_layout *l, bool merge_likely)
+{
+	struct fs_err err = { { 0 } };
+	struct fs_layout copy = *l;
+	struct fs_machine *m;
+	int rc = fs_layout_validate(&copy, &err);
+
+	cr_assert_eq(rc, 0, "fs_layout_validate: %s", err.msg);
+	m = fs_machine_new(&copy, &err);
+	cr_assert_not_null(m, "fs_machine_new: %s", err.msg);
+	m->merge_likely = merge_likely;
+	fs_machine_populate(m, 0);
+	return m;
+}
+
+struct fs_machine *tu_machine(uint64_t start_pfn, uint64_t nr_pages, unsigned max_order,
+			      bool merge_likely)
+{
+	struct fs_layout l;
+
+	tu_layout(&l, start_pfn, nr_pages, max_order);
+	return tu_machine_from(&l, merge_likely);
+}
+
+long tu_list_pfns(const struct fs_machine *m, const struct fs_zone *z, unsigned order,
+		  unsigned cls, uint64_t *out, size_t max)
+{
+	const struct fs_free_list *l = &z->lists[order][cls];
+	uint32_t idx = l->head, prev = FS_NIL;
+	long n = 0;
+
+	while (idx != FS_NIL) {
+		if ((uint64_t)n > m->nr_pages || idx >= m->nr_pages)
+			return -1;
+		if (tu_slot_prev(m->pages[idx]) != prev)
+			return -1;
+		if ((size_t)n < max)
+			out[n] = m->base_pfn + idx;
+		n++;
+		prev = idx;
+		idx = tu_slot_next(m->pages[idx]);
+	}
+	if (l->tail != prev)
+		return -1;
+	return n;
+}
+
+void tu_compare(const struct fs_machine *m, const struct fs_zone *z,
+		const struct ref_model *r, const char *ctx)
+{
+	static uint64_t *buf;
+	static size_t cap;
+
+	cr_assert_eq(z->free_pages, r->free_pages, "%s: free_pages %llu, reference %llu",
+		     ctx, (unsigned long long)z->free_pages, (unsigned long long)r->free_pages);
+	for (unsigned o = 0; o < FS_NR_ORDERS; o++) {
+		uint64_t want = o < REF_NR_ORDERS ? r->nr_free[o] : 0;
+		long n;
+
+		cr_assert_eq(z->nr_free[o], want, "%s: nr_free[%u] %llu, reference %llu", ctx, o,
+			     (unsigned long long)z->nr_free[o], (unsigned long long)want);
+		if (cap < want + 1) {
+			cap = 2 * (want + 1);
+			buf = realloc(buf, cap * sizeof(*buf));
+			cr_assert_not_null(buf);
+		}
+		n = tu_list_pfns(m, z, o, 0, buf, cap);
+		cr_assert_geq(n, 0, "%s: order %u list links are corrupt", ctx, o);
+		cr_assert_eq((uint64_t)n, want, "%s: order %u list has %ld blocks, reference %llu",
+			     ctx, o, n, (unsigned long long)want);
+		cr_assert_eq(z->lists[o][0].count, want, "%s: order %u list count %u, reference %llu",
+			     ctx, o, z->lists[o][0].count, (unsigned long long)want);
+		for (long i = 0; i < n; i++)
+			cr_assert_eq(buf[i], r->list[o].pfn[i],
+				     "%s: order %u list position %ld: pfn %llu, reference %llu",
+				     ctx, o, i, (unsigned long long)buf[i],
+				     (unsigned long long)r->list[o].pfn[i]);
+		for (unsigned c = 1; c < FS_NR_CLASSES; c++)
+			cr_assert_eq(z->lists[o][c].head, FS_NIL,
+				     "%s: order %u class %u list not empty", ctx, o, c);
+	}
+}
+
+void tu_check(const struct fs_machine *m, const char *ctx)
+{
+	struct fs_err err = { { 0 } };
+	int rc = fs_check_machine(m, &err);
+
+	cr_assert_eq(rc, 0, "%s: fs_check_machine: %s", ctx, err.msg);
+}
