@@ -62,7 +62,7 @@ static void gen(struct mix *x, struct fs_event *buf, size_t n, uint64_t target, 
 		if (x->nlive < target && (x->nlive == 0 || x->nlive < target / 2 || (rng() & 1))) {
 			e->kind = FS_EV_ALLOC;
 			e->order = (uint8_t)pick_order();
-			e->ident = (x->next_id++) << 10;
+			e->ident = x->next_id++;
 			e->mt = FS_MT_MOVABLE;
 			x->live[x->nlive] = e->ident;
 			x->live_order[x->nlive++] = e->order;
@@ -150,9 +150,8 @@ static void bench_events(void)
 	       (unsigned long long)s->c.alloc_failures);
 	printf("state per page: %.2f bytes of machine state (page slots + zones)  [target <= 8]\n",
 	       (double)fs_machine_state_bytes(s->m) / (double)s->m->nr_pages);
-	printf("  allocation table: %.1f bytes per live allocation (records + hash)\n",
-	       (double)((uint64_t)s->at.cap_rec * sizeof(struct fs_alloc) +
-			(s->at.mask + 1) * sizeof(struct fs_alloctab_slot)) / (double)s->at.live);
+	printf("  allocation table: %.1f bytes per live allocation (hash slots at load <= 1/2)\n",
+	       (double)((s->at.mask + 1) * sizeof(struct fs_alloc)) / (double)s->at.live);
 	fs_sim_free(s);
 	s = new_sim(64ull << 30, "buddy");
 	evs = run_mix(s, 4000000, 8 << 20, 8 << 20, 0);

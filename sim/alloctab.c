@@ -1,11 +1,11 @@
 /* alloctab.c - the allocation table: trace identity -> simulated placement.
  *
- * Records live in one array recycled through a free chain; an open-
- * addressing hash (linear probing, backward-shift deletion, load <= 1/2)
- * maps identities to records. Memory is proportional to live allocations,
- * not to simulated pages. A sparse bitmap remembers which identities were
- * ever allocated, so a free of a dead identity can be told apart as a
- * double free rather than a free of something allocated before the trace.
+ * An open-addressing hash (linear probing, backward-shift deletion, load
+ * <= 1/2) whose slots are the allocations themselves, so a lookup costs one
+ * cache miss and memory is proportional to live allocations, not to
+ * simulated pages. A sparse bitmap remembers which identities were ever
+ * allocated, so a free of a dead identity can be told apart as a double
+ * free rather than a free of something allocated before the trace.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,9 +22,9 @@ static inline uint64_t hash_ident(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static struct fs_alloctab_slot *slots_alloc(uint64_t n)
+static struct fs_alloc *slots_alloc(uint64_t n)
 {
-	struct fs_alloctab_slot *s = fs_big_alloc(n * sizeof(*s));
+	struct fs_alloc *s = fs_big_alloc(n * sizeof(*s));
 
 	if (!s) {
 		fprintf(stderr, "fragsim: out of memory (allocation table of %llu slots)\n",
@@ -34,9 +34,8 @@ static struct fs_alloctab_slot *slots_alloc(uint64_t n)
 	return s;
 }
 
-/* Start fetching the hash slot an identity will probe: replay loops call
- * this a few events ahead, hiding the cache miss of a table far larger
- * than the caches. */
+/* Start fetching the slot an identity will probe: replay loops call this a
+ * few events ahead, hiding the cache miss of a table larger than the caches. */
 void fs_alloctab_prefetch(const struct fs_alloctab *t, uint64_t ident)
 {
 	__builtin_prefetch(&t->slot[hash_ident(ident) & t->mask]);
@@ -45,11 +44,6 @@ void fs_alloctab_prefetch(const struct fs_alloctab *t, uint64_t ident)
 int fs_alloctab_init(struct fs_alloctab *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->cap_rec = 1024;
-	t->rec = fs_big_alloc(t->cap_rec * sizeof(*t->rec));
-	if (!t->rec)
-		return -ENOMEM;
-	t->nr_rec = 1;                          /* record 0 means "none" */
 	t->mask = 2047;
 	t->slot = slots_alloc(t->mask + 1);
 	return 0;
@@ -62,116 +56,91 @@ void fs_alloctab_release(struct fs_alloctab *t)
 			free(t->seen[i]);
 		free(t->seen);
 	}
-	fs_big_free(t->rec, (size_t)t->cap_rec * sizeof(*t->rec));
 	fs_big_free(t->slot, (t->mask + 1) * sizeof(*t->slot));
 	memset(t, 0, sizeof(*t));
 }
 
-uint32_t fs_alloctab_lookup(const struct fs_alloctab *t, uint64_t ident)
+struct fs_alloc *fs_alloctab_lookup(const struct fs_alloctab *t, uint64_t ident)
 {
 	uint64_t i = hash_ident(ident) & t->mask;
 
 	for (;; i = (i + 1) & t->mask) {
-		if (!t->slot[i].idx)
-			return 0;
+		if (!t->slot[i].live)
+			return NULL;
 		if (t->slot[i].ident == ident)
-			return t->slot[i].idx;
+			return &t->slot[i];
 	}
 }
 
-uint32_t fs_alloctab_find_covering(const struct fs_alloctab *t, uint64_t ident,
-				   unsigned max_order)
+struct fs_alloc *fs_alloctab_find_covering(const struct fs_alloctab *t, uint64_t ident,
+					   unsigned max_order)
 {
-	uint32_t idx = fs_alloctab_lookup(t, ident);
+	struct fs_alloc *a = fs_alloctab_lookup(t, ident);
 
-	if (idx)
-		return idx;
+	if (a)
+		return a;
 	for (unsigned o = 1; o <= max_order; o++) {
 		uint64_t head = ident & ~((1ull << o) - 1);
 
 		if (head == ident)
 			continue;
-		idx = fs_alloctab_lookup(t, head);
-		if (idx && t->rec[idx].order >= o)
-			return idx;
+		a = fs_alloctab_lookup(t, head);
+		if (a && a->order >= o)
+			return a;
 	}
-	return 0;
+	return NULL;
 }
 
-static void grow_slots(struct fs_alloctab *t)
+static void grow(struct fs_alloctab *t)
 {
 	uint64_t old_mask = t->mask;
-	struct fs_alloctab_slot *old = t->slot;
+	struct fs_alloc *old = t->slot;
 
 	t->mask = (old_mask + 1) * 2 - 1;
 	t->slot = slots_alloc(t->mask + 1);
 	for (uint64_t i = 0; i <= old_mask; i++) {
 		uint64_t j;
 
-		if (!old[i].idx)
+		if (!old[i].live)
 			continue;
-		for (j = hash_ident(old[i].ident) & t->mask; t->slot[j].idx; j = (j + 1) & t->mask)
+		for (j = hash_ident(old[i].ident) & t->mask; t->slot[j].live; j = (j + 1) & t->mask)
 			;
 		t->slot[j] = old[i];
 	}
 	fs_big_free(old, (old_mask + 1) * sizeof(*old));
 }
 
-/* The caller has checked the identity is not present. */
-uint32_t fs_alloctab_insert(struct fs_alloctab *t, uint64_t ident)
+struct fs_alloc *fs_alloctab_insert(struct fs_alloctab *t, uint64_t ident)
 {
-	uint32_t idx;
 	uint64_t i;
 
 	if ((t->live + 1) * 2 > t->mask + 1)
-		grow_slots(t);
-	if (t->free_head) {
-		idx = t->free_head;
-		t->free_head = t->rec[idx].next_free;
-	} else {
-		if (t->nr_rec == UINT32_MAX)
-			return 0;
-		if (t->nr_rec == t->cap_rec) {
-			uint32_t cap = t->cap_rec > UINT32_MAX / 2 ? UINT32_MAX : t->cap_rec * 2;
-			struct fs_alloc *rec = fs_big_realloc(t->rec, (size_t)t->cap_rec * sizeof(*rec),
-							      (size_t)cap * sizeof(*rec));
-
-			if (!rec)
-				return 0;
-			t->rec = rec;
-			t->cap_rec = cap;
-		}
-		idx = t->nr_rec++;
-	}
-	memset(&t->rec[idx], 0, sizeof(t->rec[idx]));
-	t->rec[idx].ident = ident;
-	t->rec[idx].live = 1;
-	for (i = hash_ident(ident) & t->mask; t->slot[i].idx; i = (i + 1) & t->mask)
+		grow(t);
+	for (i = hash_ident(ident) & t->mask; t->slot[i].live; i = (i + 1) & t->mask)
 		;
+	memset(&t->slot[i], 0, sizeof(t->slot[i]));
 	t->slot[i].ident = ident;
-	t->slot[i].idx = idx;
+	t->slot[i].live = 1;
 	t->live++;
-	return idx;
+	return &t->slot[i];
 }
 
-/* Backward-shift deletion keeps probe sequences intact without tombstones. */
-void fs_alloctab_remove(struct fs_alloctab *t, uint32_t idx)
+/* Backward-shift deletion keeps probe sequences intact without tombstones:
+ * each later entry of the cluster moves back into the hole unless its home
+ * slot lies cyclically in (hole, entry]. */
+void fs_alloctab_remove(struct fs_alloctab *t, struct fs_alloc *a)
 {
-	uint64_t ident = t->rec[idx].ident;
-	uint64_t i = hash_ident(ident) & t->mask, j;
+	uint64_t i = (uint64_t)(a - t->slot), j = i;
 
-	while (t->slot[i].idx != idx)
-		i = (i + 1) & t->mask;
-	for (j = i;;) {
+	for (;;) {
 		uint64_t k;
 
-		t->slot[i].idx = 0;
+		t->slot[i].live = 0;
 		for (;;) {
 			j = (j + 1) & t->mask;
-			if (!t->slot[j].idx)
+			if (!t->slot[j].live)
 				goto done;
 			k = hash_ident(t->slot[j].ident) & t->mask;
-			/* move j back to i unless its home k lies cyclically in (i, j] */
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
 			break;
@@ -180,9 +149,6 @@ void fs_alloctab_remove(struct fs_alloctab *t, uint32_t idx)
 		i = j;
 	}
 done:
-	t->rec[idx].live = 0;
-	t->rec[idx].next_free = t->free_head;
-	t->free_head = idx;
 	t->live--;
 }
 

@@ -150,23 +150,25 @@ int fs_check(const struct fs_sim *s, struct fs_err *err)
 
 	if (rc)
 		return rc;
-	for (uint32_t i = 1; i < s->at.nr_rec; i++) {
-		const struct fs_alloc *a = &s->at.rec[i];
+	for (uint64_t i = 0; i <= s->at.mask; i++) {
+		const struct fs_alloc *a = &s->at.slot[i];
 		uint64_t slot;
 
 		if (!a->live)
 			continue;
 		live++;
-		if (fs_alloctab_lookup(&s->at, a->ident) != i)
+		if (fs_alloctab_lookup(&s->at, a->ident) != a)
 			FAIL("allocation %llx is not found by its identity", (unsigned long long)a->ident);
+		if (a->pfn_idx >= m->nr_pages)
+			FAIL("allocation %llx placed outside the machine", (unsigned long long)a->ident);
 		slot = m->pages[a->pfn_idx];
 		if (fs_pg_kind(slot) != FS_PG_ALLOC || ((slot >> 2) & 15) != a->order ||
-		    (uint32_t)(slot >> 8) != i)
+		    (slot >> 6) != a->ident)
 			FAIL("allocation %llx: page slot at pfn 0x%llx does not point back to it",
 			     (unsigned long long)a->ident, (unsigned long long)(m->base_pfn + a->pfn_idx));
 	}
 	if (live != s->at.live || live != alloc_heads)
-		FAIL("%llu live records, table says %llu, %llu allocated heads in the pages",
+		FAIL("%llu live allocations, table says %llu, %llu allocated heads in the pages",
 		     (unsigned long long)live, (unsigned long long)s->at.live,
 		     (unsigned long long)alloc_heads);
 	return 0;

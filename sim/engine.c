@@ -7,7 +7,7 @@
 #include "internal.h"
 
 #define A_ORDER_SHIFT 2
-#define A_IDX_SHIFT 8
+#define A_IDENT_SHIFT 6
 
 int fs_sim_new(struct fs_sim **out, const struct fs_layout *l, const char *spec,
 	       enum fs_placement placement, struct fs_err *err)
@@ -49,25 +49,18 @@ static void report(struct fs_sim *s, const struct fs_event *ev, const char *what
 		s->report(s->report_ctx, ev, what);
 }
 
-static uint32_t add_record(struct fs_sim *s, uint64_t ident, uint64_t pfn, unsigned order,
-			   unsigned mt, uint32_t key, unsigned zone)
+static void add_record(struct fs_sim *s, uint64_t ident, uint64_t pfn, unsigned order,
+		       unsigned mt, uint32_t key, unsigned zone)
 {
-	uint32_t idx = fs_alloctab_insert(&s->at, ident);
-	struct fs_alloc *a;
+	struct fs_alloc *a = fs_alloctab_insert(&s->at, ident);
 
-	if (!idx) {
-		fprintf(stderr, "fragsim: more than 2^32 live allocations\n");
-		abort();
-	}
-	a = &s->at.rec[idx];
 	a->pfn_idx = (uint32_t)(pfn - s->m->base_pfn);
 	a->order = (uint8_t)order;
 	a->mt = (uint8_t)mt;
 	a->key = key;
 	a->zone = (uint8_t)zone;
 	s->m->pages[a->pfn_idx] = FS_PG_ALLOC | (uint64_t)order << A_ORDER_SHIFT |
-				  (uint64_t)idx << A_IDX_SHIFT;
-	return idx;
+				  ident << A_IDENT_SHIFT;
 }
 
 /* Release [pfn, 2^order) of an allocation whose record is already gone. */
@@ -85,24 +78,24 @@ static void release(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt,
 	s->zc[zone].frees++;
 }
 
-static void free_record(struct fs_sim *s, uint32_t idx, const struct fs_event *ev)
+static void free_record(struct fs_sim *s, struct fs_alloc *ap, const struct fs_event *ev)
 {
-	struct fs_alloc a = s->at.rec[idx];
+	struct fs_alloc a = *ap;
 
-	fs_alloctab_remove(&s->at, idx);
+	fs_alloctab_remove(&s->at, ap);
 	release(s, s->m->base_pfn + a.pfn_idx, a.order, a.mt, a.zone, ev);
 }
 
 /* A free naming an aligned part of a live allocation: split the record as
  * split_page() would, halving down to the freed part, and free that. */
-static void free_part(struct fs_sim *s, uint32_t idx, uint64_t ident, unsigned order,
+static void free_part(struct fs_sim *s, struct fs_alloc *ap, uint64_t ident, unsigned order,
 		      const struct fs_event *ev)
 {
-	struct fs_alloc a = s->at.rec[idx];
+	struct fs_alloc a = *ap;
 	uint64_t id = a.ident, pfn = s->m->base_pfn + a.pfn_idx;
 	unsigned o = a.order;
 
-	fs_alloctab_remove(&s->at, idx);
+	fs_alloctab_remove(&s->at, ap);
 	while (o > order) {
 		uint64_t half;
 
@@ -122,10 +115,9 @@ static void free_part(struct fs_sim *s, uint32_t idx, uint64_t ident, unsigned o
 
 static void do_free(struct fs_sim *s, const struct fs_event *ev)
 {
-	uint32_t idx = fs_alloctab_find_covering(&s->at, ev->ident, s->m->max_order);
-	const struct fs_alloc *a;
+	struct fs_alloc *a = fs_alloctab_find_covering(&s->at, ev->ident, s->m->max_order);
 
-	if (!idx) {
+	if (!a) {
 		if (fs_alloctab_was_seen(&s->at, ev->ident)) {
 			s->c.double_frees++;
 			report(s, ev, "free of an identity already freed (a double free, or a re-allocation the trace did not record)");
@@ -140,18 +132,17 @@ static void do_free(struct fs_sim *s, const struct fs_event *ev)
 		}
 		return;
 	}
-	a = &s->at.rec[idx];
 	if (a->ident == ev->ident && a->order == ev->order) {
-		free_record(s, idx, ev);
+		free_record(s, a, ev);
 	} else if (ev->order < a->order && !((ev->ident - a->ident) & ((1ull << ev->order) - 1)) &&
 		   ev->ident + (1ull << ev->order) <= a->ident + (1ull << a->order)) {
-		free_part(s, idx, ev->ident, ev->order, ev);
+		free_part(s, a, ev->ident, ev->order, ev);
 	} else {
 		/* The free disagrees with the allocation's extent: release the
 		 * whole allocation, and say so. */
 		s->c.free_order_mismatches++;
 		report(s, ev, "free order does not match the allocation");
-		free_record(s, idx, ev);
+		free_record(s, a, ev);
 	}
 }
 
@@ -164,8 +155,8 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		.time_ns = ev->time_ns,
 	};
 	struct fs_zone *z;
+	struct fs_alloc *old;
 	uint64_t pfn;
-	uint32_t old;
 	int rc;
 
 	if (ev->flags & FS_EVF_FAILED) {
@@ -220,6 +211,11 @@ int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)
 		report(s, ev, "order above the machine's max_order");
 		return 0;
 	}
+	if (ev->ident > FS_IDENT_LIMIT - (1ull << ev->order)) {
+		s->c.bad_events++;
+		report(s, ev, "identity above 2^58");
+		return 0;
+	}
 	if (ev->kind == FS_EV_ALLOC)
 		do_alloc(s, ev);
 	else if (ev->kind == FS_EV_FREE)
@@ -244,12 +240,10 @@ void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev, bool far
 	if (far) {
 		fs_alloctab_prefetch(&s->at, ev->ident);
 	} else if (ev->kind == FS_EV_FREE) {
-		uint32_t idx = fs_alloctab_lookup(&s->at, ev->ident);
+		const struct fs_alloc *a = fs_alloctab_lookup(&s->at, ev->ident);
 
-		if (idx) {
-			__builtin_prefetch(&s->at.rec[idx]);
-			__builtin_prefetch(&s->m->pages[s->at.rec[idx].pfn_idx]);
-		}
+		if (a)
+			__builtin_prefetch(&s->m->pages[a->pfn_idx]);
 	}
 }
 

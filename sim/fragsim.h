@@ -148,7 +148,8 @@ size_t fs_machine_state_bytes(const struct fs_machine *m);
  *   FREE:  bits 2-4 class, bit 5 "order >= 1" (the order then lives in
  *          bits 2-5 of the next page's slot, a free tail nobody else
  *          uses), bits 6-34 prev index, bits 35-63 next index.
- *   ALLOC: bits 2-5 order, bits 8-39 allocation record index.
+ *   ALLOC: bits 2-5 order, bits 6-63 the allocation's identity (the
+ *          reverse map: pfn -> identity -> allocation table).
  * Eight bytes a page with exact doubly linked lists, as the kernel keeps
  * them in struct page->buddy_list. */
 enum fs_page_kind { FS_PG_NONE = 0, FS_PG_FREE = 1, FS_PG_ALLOC = 2, FS_PG_OTHER = 3 };
@@ -223,40 +224,39 @@ static inline const struct fs_event *fs_evq_peek(const struct fs_evq *q)
 	return q->n ? &q->ev[0] : NULL;
 }
 
-/* ---- allocation table (sim/alloctab.c) ----------------------------------- */
+/* ---- allocation table (sim/alloctab.c) -----------------------------------
+ * Live allocations, stored in the hash slots themselves so that a free
+ * touches one slot: identity, placement, order. Pointers returned are
+ * valid until the next insert or remove. */
 
-struct fs_alloc {
+#define FS_IDENT_BITS 58          /* identities must be below 2^58 (page slots keep them) */
+#define FS_IDENT_LIMIT (1ull << FS_IDENT_BITS)
+
+struct fs_alloc {                 /* 24 bytes */
 	uint64_t ident;
 	uint32_t pfn_idx;             /* placement, page index */
 	uint32_t key;
-	uint8_t order, mt, zone, live;
-	uint32_t next_free;           /* free-record chain */
-};
-
-struct fs_alloctab_slot {
-	uint64_t ident;
-	uint32_t idx;                 /* record, 0 = empty */
+	uint8_t order, mt, zone, live;  /* live = 0: empty slot */
 	uint32_t pad;
 };
 
 struct fs_alloctab {
-	struct fs_alloc *rec;         /* record 0 unused */
-	uint32_t nr_rec, cap_rec, free_head;
-	struct fs_alloctab_slot *slot;
+	struct fs_alloc *slot;        /* open addressing, linear probing */
 	uint64_t mask;                /* slots - 1 */
 	uint64_t live;
 	uint64_t **seen;              /* two-level bitmap of idents ever allocated (< 2^32) */
 };
 int fs_alloctab_init(struct fs_alloctab *t);
 void fs_alloctab_release(struct fs_alloctab *t);
-uint32_t fs_alloctab_lookup(const struct fs_alloctab *t, uint64_t ident);
-/* Find the live allocation covering ident (exact, or an aligned ancestor of
- * up to max_order): returns the record index or 0. */
-uint32_t fs_alloctab_find_covering(const struct fs_alloctab *t, uint64_t ident,
-				   unsigned max_order);
+struct fs_alloc *fs_alloctab_lookup(const struct fs_alloctab *t, uint64_t ident);
+/* The live allocation covering ident (exact, or an aligned ancestor of up
+ * to max_order), or NULL. */
+struct fs_alloc *fs_alloctab_find_covering(const struct fs_alloctab *t, uint64_t ident,
+					   unsigned max_order);
 void fs_alloctab_prefetch(const struct fs_alloctab *t, uint64_t ident);
-uint32_t fs_alloctab_insert(struct fs_alloctab *t, uint64_t ident);  /* 0 on OOM */
-void fs_alloctab_remove(struct fs_alloctab *t, uint32_t idx);
+/* Insert an identity known to be absent; fields other than ident zeroed. */
+struct fs_alloc *fs_alloctab_insert(struct fs_alloctab *t, uint64_t ident);
+void fs_alloctab_remove(struct fs_alloctab *t, struct fs_alloc *a);
 void fs_alloctab_mark_seen(struct fs_alloctab *t, uint64_t ident, unsigned order);
 bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 

@@ -1,6 +1,7 @@
 /* test_alloctab.c - the allocation table (sim/alloctab.c): identity ->
- * record hash with backward-shift deletion, record recycling, growth,
- * find_covering for aligned sub-blocks, and the seen-bitmap. */
+ * allocation hash with backward-shift deletion, growth, find_covering for
+ * aligned sub-blocks, and the seen-bitmap. Entries live in the hash slots,
+ * so pointers are re-looked-up after every insert or remove. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,15 +9,43 @@
 #include "fragsim.h"
 #include "test_util.h"
 
-static uint32_t insert_order(struct fs_alloctab *t, uint64_t ident, unsigned order)
+/* Insert ident with an order and a payload (kept in pfn_idx) to verify. */
+static void insert_order(struct fs_alloctab *t, uint64_t ident, unsigned order, uint32_t payload)
 {
-	uint32_t idx = fs_alloctab_insert(t, ident);
+	struct fs_alloc *a = fs_alloctab_insert(t, ident);
 
-	cr_assert_neq(idx, 0, "insert %#llx failed", (unsigned long long)ident);
-	cr_assert_eq(t->rec[idx].ident, ident);
-	cr_assert_eq(t->rec[idx].live, 1);
-	t->rec[idx].order = (uint8_t)order;
-	return idx;
+	cr_assert_not_null(a, "insert %#llx failed", (unsigned long long)ident);
+	cr_assert_eq(a->ident, ident);
+	cr_assert_eq(a->live, 1);
+	cr_assert_eq(a->pfn_idx, 0, "a new entry's fields are cleared");
+	a->order = (uint8_t)order;
+	a->pfn_idx = payload;
+}
+
+/* The payload found for ident, or UINT32_MAX when absent. */
+static uint32_t payload_of(const struct fs_alloctab *t, uint64_t ident)
+{
+	const struct fs_alloc *a = fs_alloctab_lookup(t, ident);
+
+	if (!a)
+		return UINT32_MAX;
+	cr_assert_eq(a->ident, ident);
+	return a->pfn_idx;
+}
+
+static void remove_ident(struct fs_alloctab *t, uint64_t ident)
+{
+	struct fs_alloc *a = fs_alloctab_lookup(t, ident);
+
+	cr_assert_not_null(a, "remove %#llx: not present", (unsigned long long)ident);
+	fs_alloctab_remove(t, a);
+}
+
+static uint64_t covering(const struct fs_alloctab *t, uint64_t ident, unsigned max_order)
+{
+	const struct fs_alloc *a = fs_alloctab_find_covering(t, ident, max_order);
+
+	return a ? a->ident : UINT64_MAX;
 }
 
 Test(alloctab, empty)
@@ -25,48 +54,41 @@ Test(alloctab, empty)
 
 	cr_assert_eq(fs_alloctab_init(&t), 0);
 	cr_assert_eq(t.live, 0);
-	cr_assert_eq(fs_alloctab_lookup(&t, 0), 0);
-	cr_assert_eq(fs_alloctab_lookup(&t, 12345), 0);
-	cr_assert_eq(fs_alloctab_lookup(&t, UINT64_MAX), 0);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 4096, 10), 0);
+	cr_assert_null(fs_alloctab_lookup(&t, 0));
+	cr_assert_null(fs_alloctab_lookup(&t, 12345));
+	cr_assert_null(fs_alloctab_lookup(&t, UINT64_MAX));
+	cr_assert_null(fs_alloctab_find_covering(&t, 4096, 10));
 	cr_assert(!fs_alloctab_was_seen(&t, 0));
 	cr_assert(!fs_alloctab_was_seen(&t, 4096));
 	fs_alloctab_release(&t);
 }
 
-Test(alloctab, insert_lookup_remove_reuse)
+Test(alloctab, insert_lookup_remove)
 {
 	struct fs_alloctab t;
-	uint32_t a, b, c, d;
 
 	fs_alloctab_init(&t);
-	a = insert_order(&t, 0, 0);      /* ident 0 is a valid pfn */
-	b = insert_order(&t, 0x1000, 3);
-	c = insert_order(&t, UINT64_MAX, 0);
-	cr_assert(a != b && b != c && a != c);
+	insert_order(&t, 0, 0, 10);      /* ident 0 is a valid pfn */
+	insert_order(&t, 0x1000, 3, 11);
+	insert_order(&t, UINT64_MAX, 0, 12);
 	cr_assert_eq(t.live, 3);
-	cr_assert_eq(fs_alloctab_lookup(&t, 0), a);
-	cr_assert_eq(fs_alloctab_lookup(&t, 0x1000), b);
-	cr_assert_eq(fs_alloctab_lookup(&t, UINT64_MAX), c);
-	cr_assert_eq(fs_alloctab_lookup(&t, 0x1001), 0);
+	cr_assert_eq(payload_of(&t, 0), 10);
+	cr_assert_eq(payload_of(&t, 0x1000), 11);
+	cr_assert_eq(payload_of(&t, UINT64_MAX), 12);
+	cr_assert_eq(payload_of(&t, 0x1001), UINT32_MAX);
 
-	fs_alloctab_remove(&t, b);
+	remove_ident(&t, 0x1000);
 	cr_assert_eq(t.live, 2);
-	cr_assert_eq(t.rec[b].live, 0);
-	cr_assert_eq(fs_alloctab_lookup(&t, 0x1000), 0);
-	cr_assert_eq(fs_alloctab_lookup(&t, 0), a);
-	cr_assert_eq(fs_alloctab_lookup(&t, UINT64_MAX), c);
-	/* the freed record is recycled, its fields cleared */
-	t.rec[b].pfn_idx = 77;
-	d = insert_order(&t, 0x2000, 1);
-	cr_assert_eq(d, b, "record %u not reused (got %u)", b, d);
-	cr_assert_eq(t.rec[d].pfn_idx, 0);
-	cr_assert_eq(fs_alloctab_lookup(&t, 0x2000), d);
-	fs_alloctab_remove(&t, a);
-	fs_alloctab_remove(&t, c);
-	fs_alloctab_remove(&t, d);
+	cr_assert_eq(payload_of(&t, 0x1000), UINT32_MAX);
+	cr_assert_eq(payload_of(&t, 0), 10);
+	cr_assert_eq(payload_of(&t, UINT64_MAX), 12);
+	insert_order(&t, 0x2000, 1, 13);
+	cr_assert_eq(payload_of(&t, 0x2000), 13);
+	remove_ident(&t, 0);
+	remove_ident(&t, UINT64_MAX);
+	remove_ident(&t, 0x2000);
 	cr_assert_eq(t.live, 0);
-	cr_assert_eq(fs_alloctab_lookup(&t, 0x2000), 0);
+	cr_assert_eq(payload_of(&t, 0x2000), UINT32_MAX);
 	fs_alloctab_release(&t);
 }
 
@@ -76,35 +98,27 @@ Test(alloctab, growth_sequential)
 {
 	struct fs_alloctab t;
 	const uint64_t n = 200000;
-	uint32_t *idx = malloc(n * sizeof(*idx));
 	uint64_t mask0;
 
-	cr_assert_not_null(idx);
 	fs_alloctab_init(&t);
 	mask0 = t.mask;
-	for (uint64_t i = 0; i < n; i++) {
-		idx[i] = insert_order(&t, 0x100000 + i, 0);
-		t.rec[idx[i]].pfn_idx = (uint32_t)i;
-	}
+	for (uint64_t i = 0; i < n; i++)
+		insert_order(&t, 0x100000 + i, 0, (uint32_t)i);
 	cr_assert_eq(t.live, n);
 	cr_assert_gt(t.mask, mask0, "the hash never grew");
 	cr_assert_geq(t.mask + 1, 2 * n, "load above 1/2");
-	for (uint64_t i = 0; i < n; i++) {
-		uint32_t r = fs_alloctab_lookup(&t, 0x100000 + i);
-
-		cr_assert_eq(r, idx[i], "ident %#llx", (unsigned long long)(0x100000 + i));
-		cr_assert_eq(t.rec[r].pfn_idx, (uint32_t)i);
-	}
-	cr_assert_eq(fs_alloctab_lookup(&t, 0x100000 + n), 0);
-	cr_assert_eq(fs_alloctab_lookup(&t, 0xfffff), 0);
+	for (uint64_t i = 0; i < n; i++)
+		cr_assert_eq(payload_of(&t, 0x100000 + i), (uint32_t)i, "ident %#llx",
+			     (unsigned long long)(0x100000 + i));
+	cr_assert_eq(payload_of(&t, 0x100000 + n), UINT32_MAX);
+	cr_assert_eq(payload_of(&t, 0xfffff), UINT32_MAX);
 	/* remove every other one, then check both halves */
 	for (uint64_t i = 0; i < n; i += 2)
-		fs_alloctab_remove(&t, idx[i]);
+		remove_ident(&t, 0x100000 + i);
 	cr_assert_eq(t.live, n / 2);
 	for (uint64_t i = 0; i < n; i++)
-		cr_assert_eq(fs_alloctab_lookup(&t, 0x100000 + i), i % 2 ? idx[i] : 0,
+		cr_assert_eq(payload_of(&t, 0x100000 + i), i % 2 ? (uint32_t)i : UINT32_MAX,
 			     "ident %#llx after removals", (unsigned long long)(0x100000 + i));
-	free(idx);
 	fs_alloctab_release(&t);
 }
 
@@ -115,10 +129,7 @@ Test(alloctab, random_idents_against_model)
 {
 	struct fs_alloctab t;
 	struct tu_rng g;
-	struct ent {
-		uint64_t ident;
-		uint32_t idx;
-	} *live = NULL;
+	uint64_t *live = NULL;
 	size_t nlive = 0, cap = 0;
 	uint64_t *gone = NULL;
 	size_t ngone = 0, capg = 0;
@@ -144,43 +155,37 @@ Test(alloctab, random_idents_against_model)
 				live = realloc(live, cap * sizeof(*live));
 				cr_assert_not_null(live);
 			}
-			live[nlive].ident = ident;
-			live[nlive].idx = insert_order(&t, ident, 0);
-			t.rec[live[nlive].idx].pfn_idx = (uint32_t)ident;
-			nlive++;
+			live[nlive++] = ident;
+			insert_order(&t, ident, 0, (uint32_t)(ident ^ (ident >> 32)));
 		} else {
 			size_t i = tu_below(&g, nlive);
 
-			fs_alloctab_remove(&t, live[i].idx);
+			remove_ident(&t, live[i]);
 			if (ngone == capg) {
 				capg = capg ? 2 * capg : 1024;
 				gone = realloc(gone, capg * sizeof(*gone));
 				cr_assert_not_null(gone);
 			}
-			gone[ngone++] = live[i].ident;
+			gone[ngone++] = live[i];
 			live[i] = live[--nlive];
 		}
 		cr_assert_eq(t.live, nlive, "op %d", op);
 		if (op % 10007 == 0 || op == 299999) {
-			for (size_t i = 0; i < nlive; i++) {
-				uint32_t r = fs_alloctab_lookup(&t, live[i].ident);
-
-				cr_assert_eq(r, live[i].idx, "op %d: ident %#llx -> %u, want %u", op,
-					     (unsigned long long)live[i].ident, r, live[i].idx);
-				cr_assert_eq(t.rec[r].pfn_idx, (uint32_t)live[i].ident);
-			}
+			for (size_t i = 0; i < nlive; i++)
+				cr_assert_eq(payload_of(&t, live[i]), (uint32_t)(live[i] ^ (live[i] >> 32)),
+					     "op %d: ident %#llx", op, (unsigned long long)live[i]);
 			for (size_t i = 0; i < ngone; i++) {
-				uint32_t r = fs_alloctab_lookup(&t, gone[i]);
+				bool relive = false;
 
 				/* it may have been re-inserted since */
-				if (r)
-					cr_assert_eq(t.rec[r].ident, gone[i]);
+				for (size_t j = 0; j < nlive && !relive && i % 97 == 0; j++)
+					relive = live[j] == gone[i];
+				if (i % 97 == 0 && !relive)
+					cr_assert_null(fs_alloctab_lookup(&t, gone[i]), "op %d: removed %#llx still found",
+						       op, (unsigned long long)gone[i]);
 			}
 		}
 	}
-	/* every live record is distinct */
-	for (size_t i = 0; i < nlive; i++)
-		cr_assert_eq(t.rec[live[i].idx].ident, live[i].ident);
 	free(live);
 	free(gone);
 	fs_alloctab_release(&t);
@@ -191,43 +196,41 @@ Test(alloctab, random_idents_against_model)
 Test(alloctab, find_covering)
 {
 	struct fs_alloctab t;
-	uint32_t a, b, c, d;
 
 	fs_alloctab_init(&t);
-	a = insert_order(&t, 64, 3);           /* covers 64..71 */
-	b = insert_order(&t, 128, 1);          /* covers 128..129 */
-	c = insert_order(&t, 1024, 10);        /* covers 1024..2047 */
-	d = insert_order(&t, 5, 0);
+	insert_order(&t, 64, 3, 0);           /* covers 64..71 */
+	insert_order(&t, 128, 1, 0);          /* covers 128..129 */
+	insert_order(&t, 1024, 10, 0);        /* covers 1024..2047 */
+	insert_order(&t, 5, 0, 0);
 
 	for (uint64_t i = 64; i < 72; i++)
-		cr_assert_eq(fs_alloctab_find_covering(&t, i, 10), a, "ident %llu",
-			     (unsigned long long)i);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 63, 10), 0);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 72, 10), 0);
+		cr_assert_eq(covering(&t, i, 10), 64, "ident %llu", (unsigned long long)i);
+	cr_assert_eq(covering(&t, 63, 10), UINT64_MAX);
+	cr_assert_eq(covering(&t, 72, 10), UINT64_MAX);
 	/* the ancestor must be within max_order */
-	cr_assert_eq(fs_alloctab_find_covering(&t, 68, 2), 0);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 68, 3), a);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 64, 0), a);   /* exact always */
+	cr_assert_eq(covering(&t, 68, 2), UINT64_MAX);
+	cr_assert_eq(covering(&t, 68, 3), 64);
+	cr_assert_eq(covering(&t, 64, 0), 64);   /* exact always */
 
-	cr_assert_eq(fs_alloctab_find_covering(&t, 128, 10), b);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 129, 10), b);
+	cr_assert_eq(covering(&t, 128, 10), 128);
+	cr_assert_eq(covering(&t, 129, 10), 128);
 	/* 130 is not inside 128's order-1 block although 128 is its order-2 head */
-	cr_assert_eq(fs_alloctab_find_covering(&t, 130, 10), 0);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 131, 10), 0);
+	cr_assert_eq(covering(&t, 130, 10), UINT64_MAX);
+	cr_assert_eq(covering(&t, 131, 10), UINT64_MAX);
 
-	cr_assert_eq(fs_alloctab_find_covering(&t, 1024, 10), c);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 1536, 10), c);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 2047, 10), c);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 2047, 9), 0);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 2048, 10), 0);
+	cr_assert_eq(covering(&t, 1024, 10), 1024);
+	cr_assert_eq(covering(&t, 1536, 10), 1024);
+	cr_assert_eq(covering(&t, 2047, 10), 1024);
+	cr_assert_eq(covering(&t, 2047, 9), UINT64_MAX);
+	cr_assert_eq(covering(&t, 2048, 10), UINT64_MAX);
 
-	cr_assert_eq(fs_alloctab_find_covering(&t, 5, 10), d);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 4, 10), 0);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 6, 10), 0);
+	cr_assert_eq(covering(&t, 5, 10), 5);
+	cr_assert_eq(covering(&t, 4, 10), UINT64_MAX);
+	cr_assert_eq(covering(&t, 6, 10), UINT64_MAX);
 
-	fs_alloctab_remove(&t, a);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 68, 10), 0);
-	cr_assert_eq(fs_alloctab_find_covering(&t, 1100, 10), c);
+	remove_ident(&t, 64);
+	cr_assert_eq(covering(&t, 68, 10), UINT64_MAX);
+	cr_assert_eq(covering(&t, 1100, 10), 1024);
 	fs_alloctab_release(&t);
 }
 
@@ -238,28 +241,28 @@ Test(alloctab, find_covering_random)
 	struct fs_alloctab t;
 	struct tu_rng g;
 	enum { SPACE = 1 << 16 };
-	uint32_t *owner = calloc(SPACE, sizeof(uint32_t));   /* ident -> record or 0 */
+	uint64_t *owner = malloc(SPACE * sizeof(uint64_t));   /* ident -> allocation or MAX */
 
 	cr_assert_not_null(owner);
+	for (uint64_t p = 0; p < SPACE; p++)
+		owner[p] = UINT64_MAX;
 	fs_alloctab_init(&t);
 	tu_rng_seed(&g, 0xc0fe);
 	for (int i = 0; i < 3000; i++) {
 		unsigned order = tu_skewed_order(&g, 10);
 		uint64_t ident = tu_below(&g, SPACE) & ~((1ull << order) - 1);
 		bool clash = false;
-		uint32_t idx;
 
 		for (uint64_t p = ident; p < ident + (1ull << order); p++)
-			clash |= owner[p] != 0;
+			clash |= owner[p] != UINT64_MAX;
 		if (clash)
 			continue;
-		idx = insert_order(&t, ident, order);
+		insert_order(&t, ident, order, 0);
 		for (uint64_t p = ident; p < ident + (1ull << order); p++)
-			owner[p] = idx;
+			owner[p] = ident;
 	}
 	for (uint64_t p = 0; p < SPACE; p++)
-		cr_assert_eq(fs_alloctab_find_covering(&t, p, 10), owner[p], "ident %llu",
-			     (unsigned long long)p);
+		cr_assert_eq(covering(&t, p, 10), owner[p], "ident %llu", (unsigned long long)p);
 	free(owner);
 	fs_alloctab_release(&t);
 }

@@ -466,7 +466,7 @@ static void sd_alloc(struct sim_driver *d)
 {
 	unsigned order = tu_skewed_order(&d->rng, d->s->m->max_order);
 	uint64_t ident, want_pfn;
-	uint32_t idx;
+	const struct fs_alloc *idx;
 	long dup = -1;
 
 	if (d->nlive && tu_chance(&d->rng, 4)) {
@@ -494,18 +494,18 @@ static void sd_alloc(struct sim_driver *d)
 		d->want.alloc_failures++;
 		if (order >= 1)
 			d->want.failures_order_ge1++;
-		cr_assert_eq(idx, 0, "%s: failed allocation %#llx is in the table", d->ctx,
+		cr_assert_null(idx, "%s: failed allocation %#llx is in the table", d->ctx,
 			     (unsigned long long)ident);
 		return;
 	}
-	cr_assert_neq(idx, 0, "%s: allocation %#llx order %u not in the table (reference "
+	cr_assert_not_null(idx, "%s: allocation %#llx order %u not in the table (reference "
 		      "placed it at %llu)", d->ctx, (unsigned long long)ident, order,
 		      (unsigned long long)want_pfn);
-	cr_assert_eq(d->s->m->base_pfn + d->s->at.rec[idx].pfn_idx, want_pfn,
+	cr_assert_eq(d->s->m->base_pfn + idx->pfn_idx, want_pfn,
 		     "%s: placed at %llu, reference %llu", d->ctx,
-		     (unsigned long long)(d->s->m->base_pfn + d->s->at.rec[idx].pfn_idx),
+		     (unsigned long long)(d->s->m->base_pfn + idx->pfn_idx),
 		     (unsigned long long)want_pfn);
-	cr_assert_eq(d->s->at.rec[idx].order, order, "%s", d->ctx);
+	cr_assert_eq(idx->order, order, "%s", d->ctx);
 	d->want.allocs++;
 	sd_add(d, ident, want_pfn, order);
 	for (uint64_t p = ident; p < ident + (1ull << order); p++)
@@ -519,7 +519,7 @@ static void sd_alloc_trace(struct sim_driver *d)
 	unsigned max = d->s->m->max_order;
 	unsigned order = tu_skewed_order(&d->rng, max);
 	uint64_t ident;
-	uint32_t idx;
+	const struct fs_alloc *idx;
 	long dup;
 	int rc;
 	unsigned k = (unsigned)tu_below(&d->rng, 100);
@@ -566,13 +566,13 @@ static void sd_alloc_trace(struct sim_driver *d)
 	sd_apply(d, FS_EV_ALLOC, ident, order, 0);
 	idx = fs_alloctab_lookup(&d->s->at, ident);
 	if (rc) {
-		cr_assert_eq(idx, 0, "%s: refused allocation %#llx is in the table", d->ctx,
+		cr_assert_null(idx, "%s: refused allocation %#llx is in the table", d->ctx,
 			     (unsigned long long)ident);
 		return;
 	}
-	cr_assert_neq(idx, 0, "%s: allocation %#llx order %u not in the table", d->ctx,
+	cr_assert_not_null(idx, "%s: allocation %#llx order %u not in the table", d->ctx,
 		      (unsigned long long)ident, order);
-	cr_assert_eq(d->s->m->base_pfn + d->s->at.rec[idx].pfn_idx, ident, "%s", d->ctx);
+	cr_assert_eq(d->s->m->base_pfn + idx->pfn_idx, ident, "%s", d->ctx);
 	d->want.allocs++;
 	sd_add(d, ident, ident, order);
 	for (uint64_t p = ident; p < ident + (1ull << order); p++)
@@ -654,10 +654,11 @@ static void sd_free(struct sim_driver *d)
 
 		sd_free_event(d, ident, i >= 0 ? d->live[i].order : 0);
 	} else if (k < 94) {
-		/* never allocated: in the table's identity range, or anywhere */
+		/* never allocated: in the table's identity range, or anywhere
+		 * below the 2^58 identity limit */
 		uint64_t ident = tu_chance(&d->rng, 50)
 					 ? SIM_IDENT_SPACE + tu_below(&d->rng, (1ull << 32) - SIM_IDENT_SPACE)
-					 : tu_rand(&d->rng) | (1ull << 63);
+					 : (tu_rand(&d->rng) & ((1ull << 56) - 1)) | (1ull << 56);
 
 		sd_free_event(d, ident, (unsigned)tu_below(&d->rng, max + 1));
 	} else {
@@ -704,13 +705,13 @@ static void sd_verify(struct sim_driver *d, bool full)
 	if (!full)
 		return;
 	for (size_t i = 0; i < d->nlive; i++) {
-		uint32_t idx = fs_alloctab_lookup(&d->s->at, d->live[i].ident);
+		const struct fs_alloc *idx = fs_alloctab_lookup(&d->s->at, d->live[i].ident);
 
-		cr_assert_neq(idx, 0, "%s: live %#llx not in the table", d->ctx,
+		cr_assert_not_null(idx, "%s: live %#llx not in the table", d->ctx,
 			      (unsigned long long)d->live[i].ident);
-		cr_assert_eq(d->s->m->base_pfn + d->s->at.rec[idx].pfn_idx, d->live[i].pfn,
+		cr_assert_eq(d->s->m->base_pfn + idx->pfn_idx, d->live[i].pfn,
 			     "%s: %#llx placement", d->ctx, (unsigned long long)d->live[i].ident);
-		cr_assert_eq(d->s->at.rec[idx].order, d->live[i].order, "%s: %#llx order", d->ctx,
+		cr_assert_eq(idx->order, d->live[i].order, "%s: %#llx order", d->ctx,
 			     (unsigned long long)d->live[i].ident);
 	}
 }

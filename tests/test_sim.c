@@ -37,10 +37,10 @@ static void ev(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order, 
 
 static uint64_t placed(struct fs_sim *s, uint64_t ident)
 {
-	uint32_t idx = fs_alloctab_lookup(&s->at, ident);
+	const struct fs_alloc *idx = fs_alloctab_lookup(&s->at, ident);
 
-	cr_assert_neq(idx, 0, "%#llx is not live", (unsigned long long)ident);
-	return s->m->base_pfn + s->at.rec[idx].pfn_idx;
+	cr_assert_not_null(idx, "%#llx is not live", (unsigned long long)ident);
+	return s->m->base_pfn + idx->pfn_idx;
 }
 
 Test(sim, policy_placement_and_counters)
@@ -69,7 +69,7 @@ Test(sim, policy_placement_and_counters)
 	cr_assert_eq(s->c.frees, 2);
 	cr_assert(fs_buddy_is_free_head(s->m, 12, 2));
 	cr_assert_eq(placed(s, 0x2000), 8);
-	cr_assert_eq(s->at.rec[fs_alloctab_lookup(&s->at, 0x2000)].order, 2);
+	cr_assert_eq(fs_alloctab_lookup(&s->at, 0x2000)->order, 2);
 	F(s, 0x2000, 2);                      /* the rest, exactly */
 	cr_assert_eq(s->c.partial_frees, 1);
 	cr_assert_eq(s->c.frees, 3);
@@ -87,7 +87,7 @@ Test(sim, policy_placement_and_counters)
 	A(s, 0x3000, 6);
 	cr_assert_eq(s->c.alloc_failures, 1);
 	cr_assert_eq(s->c.failures_order_ge1, 1);
-	cr_assert_eq(fs_alloctab_lookup(&s->at, 0x3000), 0);
+	cr_assert_null(fs_alloctab_lookup(&s->at, 0x3000));
 	F(s, 0x3000, 6);
 	cr_assert_eq(s->c.unknown_frees, 2);
 
@@ -96,7 +96,7 @@ Test(sim, policy_placement_and_counters)
 	cr_assert_eq(s->c.bad_events, 2);
 	ev(s, FS_EV_ALLOC, 0x5000, 0, FS_EVF_FAILED);
 	cr_assert_eq(s->c.kernel_failed_allocs, 1);
-	cr_assert_eq(fs_alloctab_lookup(&s->at, 0x5000), 0);
+	cr_assert_null(fs_alloctab_lookup(&s->at, 0x5000));
 
 	/* a free larger than the allocation releases the allocation */
 	F(s, 0x1001, 1);
@@ -181,5 +181,25 @@ Test(sim, bad_specs)
 	fs_sim_free(s);
 	cr_assert_eq(fs_sim_new(&s, &l, "buddy", FS_PLACE_POLICY, &err), 0, "%s", err.msg);
 	cr_assert(s->m->merge_likely, "merge_likely defaults to on (3.10+)");
+	fs_sim_free(s);
+}
+
+/* Identities must stay below 2^58 (the page slots keep them): above that,
+ * an event is counted as bad and changes nothing. */
+Test(sim, identity_limit)
+{
+	struct fs_sim *s = sim32("buddy", FS_PLACE_POLICY);
+
+	A(s, FS_IDENT_LIMIT - 1, 0);
+	cr_assert_eq(s->c.allocs, 1);
+	A(s, FS_IDENT_LIMIT, 0);
+	F(s, UINT64_MAX, 0);
+	A(s, FS_IDENT_LIMIT - 1, 1);             /* its second page would be 2^58 */
+	cr_assert_eq(s->c.bad_events, 3);
+	cr_assert_eq(s->c.allocs, 1);
+	cr_assert_eq(s->c.unknown_frees, 0);
+	F(s, FS_IDENT_LIMIT - 1, 0);
+	cr_assert_eq(s->c.frees, 1);
+	cr_assert_eq(s->at.live, 0);
 	fs_sim_free(s);
 }
