@@ -223,8 +223,9 @@ static bool merge_likely(const struct fs_machine *m, const struct fs_zone *z,
 /* __free_one_page() (6.12). Merge while the buddy is a free head of the
  * same order inside the zone (page_is_buddy); the merged block starts at
  * idx & buddy. Then head insertion unless FPI_TO_TAIL or merge_likely.
- * The pageblock migratetype guard at order >= pageblock_order belongs to
- * grouping policies; all blocks here are of one mergeable type. */
+ * At order >= pageblock_order the generation's merge guard applies
+ * (m->merge_guard): pageblocks of different types merge only when both
+ * types are mergeable. */
 void fs_buddy_free(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
 		   unsigned order, unsigned cls, enum fs_fpi fpi)
 {
@@ -236,6 +237,20 @@ void fs_buddy_free(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
 		buddy = idx ^ (1ull << order);
 		if (!in_zone(z, buddy) || !is_free_head(m->pages, buddy, order))
 			break;
+		if (order >= m->pageblock_order && m->merge_guard != FS_MERGE_ANY) {
+			unsigned mt = m->pb[idx >> m->pageblock_order].type;
+			unsigned bt = m->pb[buddy >> m->pageblock_order].type;
+
+			/* 6.12: only UNMOVABLE, MOVABLE and RECLAIMABLE merge
+			 * across types (migratetype_is_mergeable); 6.10+ then
+			 * retypes the buddy's blocks to match */
+			if (mt != bt) {
+				if (mt > FS_MT_RECLAIMABLE || bt > FS_MT_RECLAIMABLE)
+					break;
+				if (m->merge_guard == FS_MERGE_RETYPE)
+					fs_pb_set_range(m, m->base_pfn + buddy, order, mt);
+			}
+		}
 		del_idx(m, z, (uint32_t)buddy);
 		idx &= buddy;
 		order++;

@@ -134,12 +134,46 @@ static int check_all(const struct fs_machine *m, uint64_t *alloc_heads, bool req
 	return 0;
 }
 
+/* Pageblock counters: blocks per type and mixed blocks per zone recount. */
+static int check_pageblocks(const struct fs_machine *m, struct fs_err *err)
+{
+	uint64_t types[FS_MAX_ZONES][FS_MT_NR], mixed[FS_MAX_ZONES];
+
+	memset(types, 0, sizeof(types));
+	memset(mixed, 0, sizeof(mixed));
+	for (uint64_t i = 0; i < m->nr_pb; i++) {
+		const struct fs_pageblock *b = &m->pb[i];
+		bool mix = false;
+
+		if (b->zone == FS_PB_NO_ZONE)
+			continue;
+		if (b->type >= FS_MT_NR)
+			FAIL("pageblock %llu has type %u", (unsigned long long)i, b->type);
+		types[b->zone][b->type]++;
+		for (unsigned t = 0; t < 3; t++)
+			mix |= t != b->type && b->used[t];
+		mixed[b->zone] += mix;
+	}
+	for (unsigned z = 0; z < m->nr_zones; z++) {
+		for (unsigned t = 0; t < FS_MT_NR; t++)
+			if (types[z][t] != m->zones[z].nr_pageblocks[t])
+				FAIL("zone %s: %llu %s pageblocks counted, %llu recounted", m->zones[z].name,
+				     (unsigned long long)m->zones[z].nr_pageblocks[t], fs_mt_name(t),
+				     (unsigned long long)types[z][t]);
+		if (mixed[z] != m->zones[z].mixed_pageblocks)
+			FAIL("zone %s: %llu mixed pageblocks counted, %llu recounted", m->zones[z].name,
+			     (unsigned long long)m->zones[z].mixed_pageblocks, (unsigned long long)mixed[z]);
+	}
+	return 0;
+}
+
 /* Machine only: pages taken with the buddy calls directly are untracked. */
 int fs_check_machine(const struct fs_machine *m, struct fs_err *err)
 {
 	uint64_t alloc_heads = 0;
+	int rc = check_all(m, &alloc_heads, false, err);
 
-	return check_all(m, &alloc_heads, false, err);
+	return rc ? rc : check_pageblocks(m, err);
 }
 
 int fs_check(const struct fs_sim *s, struct fs_err *err)
@@ -147,9 +181,29 @@ int fs_check(const struct fs_sim *s, struct fs_err *err)
 	const struct fs_machine *m = s->m;
 	uint64_t alloc_heads = 0, live = 0;
 	int rc = check_all(m, &alloc_heads, true, err);
+	uint16_t (*used)[3];
 
-	if (rc)
+	if (rc || (rc = check_pageblocks(m, err)))
 		return rc;
+	/* the per-pageblock allocated pages agree with the live allocations */
+	used = fs_xcalloc(m->nr_pb, sizeof(*used));
+	for (uint64_t i = 0; i <= s->at.mask; i++) {
+		const struct fs_alloc *a = &s->at.slot[i];
+
+		if (!a->live || a->mt >= 3)
+			continue;
+		for (uint64_t q = a->pfn_idx; q < a->pfn_idx + (1ull << a->order); q++)
+			used[q >> m->pageblock_order][a->mt]++;
+	}
+	for (uint64_t b = 0; b < m->nr_pb; b++)
+		for (unsigned t = 0; t < 3; t++)
+			if (used[b][t] != m->pb[b].used[t]) {
+				rc = fs_error(err, -EIO, "pageblock %llu: %u %s pages counted, %u allocated",
+					      (unsigned long long)b, m->pb[b].used[t], fs_mt_name(t), used[b][t]);
+				free(used);
+				return rc;
+			}
+	free(used);
 	for (uint64_t i = 0; i <= s->at.mask; i++) {
 		const struct fs_alloc *a = &s->at.slot[i];
 		uint64_t slot;

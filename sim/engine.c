@@ -26,7 +26,7 @@ int fs_sim_new(struct fs_sim **out, const struct fs_layout *l, const char *spec,
 		free(s);
 		return rc;
 	}
-	fs_machine_populate(s->m, s->pol->ops->initial_class);
+	fs_machine_populate(s->m, s->pol->initial_class);
 	fs_alloctab_init(&s->at);
 	s->placement = placement;
 	*out = s;
@@ -73,6 +73,7 @@ static void release(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt,
 	};
 
 	s->m->pages[pfn - s->m->base_pfn] = FS_PG_NONE;
+	fs_pb_account(s->m, pfn, order, mt, -1);
 	s->pol->ops->free(s->pol, &fr);
 	s->c.frees++;
 	s->zc[zone].frees++;
@@ -198,6 +199,7 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		z = fs_machine_zone_of(m, pfn);
 	}
 	add_record(s, ev->ident, pfn, ev->order, ev->mt, ev->key, z->idx);
+	fs_pb_account(m, pfn, ev->order, ev->mt, 1);
 	fs_alloctab_mark_seen(&s->at, ev->ident, ev->order);
 	s->c.allocs++;
 	s->zc[z->idx].allocs++;

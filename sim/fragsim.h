@@ -77,6 +77,23 @@ struct fs_free_list {
 	uint32_t count;               /* blocks on this list */
 };
 
+/* Per pageblock: its migrate type and the pages allocated in it by the
+ * allocations' requested type (what page_owner compares for "mixed"). */
+struct fs_pageblock {
+	uint8_t type;                 /* enum fs_migratetype */
+	uint8_t zone;                 /* zone of its first in-zone page; FS_PB_NO_ZONE in a hole */
+	uint16_t used[3];             /* allocated pages: unmovable, movable, reclaimable */
+};
+#define FS_PB_NO_ZONE 0xff
+
+/* Fallbacks the policy took, as mm_page_alloc_extfrag reports them. */
+struct fs_extfrag_stats {
+	uint64_t events;              /* mm_page_alloc_extfrag */
+	uint64_t fragmenting;         /* fallback_order < pageblock_order */
+	uint64_t change_ownership;    /* the block ended up of the requested type */
+	uint64_t by_type[FS_MT_NR][FS_MT_NR];  /* [requested][fallback] */
+};
+
 struct fs_zone {
 	char name[16];
 	unsigned idx;
@@ -86,6 +103,17 @@ struct fs_zone {
 	struct fs_free_list lists[FS_NR_ORDERS][FS_NR_CLASSES];
 	uint64_t nr_free[FS_NR_ORDERS]; /* free blocks per order, all classes (buddyinfo) */
 	uint64_t free_pages;          /* sum of nr_free[o] << o */
+	uint64_t nr_pageblocks[FS_MT_NR]; /* pageblocks per type (pagetypeinfo) */
+	uint64_t mixed_pageblocks;    /* pageblocks holding allocations of another type */
+	struct fs_extfrag_stats extfrag;
+};
+
+/* How __free_one_page treats pageblocks of different types at or above
+ * pageblock_order (a per-generation switch). */
+enum fs_merge_guard {
+	FS_MERGE_ANY = 0,             /* no check (2.6.24, 3.10, 4.19 without isolation) */
+	FS_MERGE_MERGEABLE,           /* stop unless both types are mergeable (5.18+ migratetype_is_mergeable) */
+	FS_MERGE_RETYPE,              /* as above, and retype a mergeable buddy's blocks (6.10+) */
 };
 
 struct fs_hole {
@@ -118,8 +146,32 @@ struct fs_machine {
 	unsigned nr_holes;
 	struct fs_hole holes[16];
 	bool merge_likely;            /* buddy_merge_likely tail placement (3.10+) */
+	enum fs_merge_guard merge_guard;
 	unsigned last_zone;           /* lookup cache */
+	struct fs_pageblock *pb;      /* nr_pb pageblocks from base_pfn */
+	uint64_t nr_pb;
 };
+
+/* ---- pageblocks (sim/pageblock.c) ----------------------------------------- */
+
+static inline uint64_t fs_pb_idx(const struct fs_machine *m, uint64_t pfn)
+{
+	return (pfn - m->base_pfn) >> m->pageblock_order;
+}
+static inline unsigned fs_pb_type(const struct fs_machine *m, uint64_t pfn)
+{
+	return m->pb[fs_pb_idx(m, pfn)].type;
+}
+/* set_pageblock_migratetype: keeps the zone's counts and mixed blocks */
+void fs_pb_set_type(struct fs_machine *m, uint64_t pfn, unsigned type);
+/* change_pageblock_range: every pageblock of a block of order >= pageblock_order */
+void fs_pb_set_range(struct fs_machine *m, uint64_t pfn, unsigned order, unsigned type);
+/* An allocation of [pfn, 2^order) of type mt appears (delta 1) or goes (-1). */
+void fs_pb_account(struct fs_machine *m, uint64_t pfn, unsigned order, unsigned mt, int delta);
+/* Record one mm_page_alloc_extfrag in the zone's statistics. */
+void fs_extfrag_count(struct fs_machine *m, struct fs_zone *z, unsigned alloc_order,
+		      unsigned fallback_order, unsigned alloc_mt, unsigned fallback_mt,
+		      bool change_ownership);
 
 /* Layouts. fs_layout_default: an x86_64-like 4 GiB box, DMA (first 16 MiB),
  * DMA32 (to 3 GiB), a PCI hole to 4 GiB, Normal (1 GiB above 4 GiB). */
@@ -321,6 +373,11 @@ int fs_check(const struct fs_sim *s, struct fs_err *err);
 int fs_check_machine(const struct fs_machine *m, struct fs_err *err);
 
 /* ---- metrics (sim/metrics.c) ---------------------------------------------- */
+
+/* pageblocks_<type> columns: unmovable, movable, reclaimable, highatomic */
+#define FS_CSV_PB_TYPES 4
+/* The zone=all view: every zone's counters summed into *all. */
+void fs_metrics_zone_all(const struct fs_machine *m, struct fs_zone *all);
 
 /* vmstat.c:fill_contig_page_info for one zone's nr_free[] */
 struct fs_contig_info {

@@ -98,6 +98,48 @@ int fs_layout_validate(struct fs_layout *l, struct fs_err *err)
 	return 0;
 }
 
+static bool in_one_hole(const struct fs_machine *m, uint64_t start, uint64_t end)
+{
+	for (unsigned h = 0; h < m->nr_holes; h++)
+		if (start >= m->holes[h].start_pfn &&
+		    end <= m->holes[h].start_pfn + m->holes[h].nr_pages)
+			return true;
+	return false;
+}
+
+/* Every pageblock starts MIGRATE_MOVABLE, as memmap_init() (mm/mm_init.c,
+ * 6.12) sets them; a pageblock belongs to the zone of its first page that
+ * is in a zone, and one wholly inside a hole to none. */
+static void init_pageblocks(struct fs_machine *m)
+{
+	uint64_t pb_pages = 1ull << m->pageblock_order;
+
+	m->nr_pb = (m->nr_pages + pb_pages - 1) >> m->pageblock_order;
+	m->pb = fs_big_alloc(m->nr_pb * sizeof(*m->pb));
+	if (!m->pb) {
+		fprintf(stderr, "fragsim: out of memory (pageblocks)\n");
+		abort();
+	}
+	for (uint64_t i = 0; i < m->nr_pb; i++) {
+		m->pb[i].type = FS_MT_MOVABLE;
+		m->pb[i].zone = FS_PB_NO_ZONE;
+	}
+	for (unsigned zi = 0; zi < m->nr_zones; zi++) {
+		struct fs_zone *z = &m->zones[zi];
+
+		for (uint64_t i = fs_pb_idx(m, z->start_pfn); i <= fs_pb_idx(m, z->end_pfn - 1); i++) {
+			uint64_t s = m->base_pfn + (i << m->pageblock_order), e = s + pb_pages;
+
+			s = s < z->start_pfn ? z->start_pfn : s;
+			e = e > z->end_pfn ? z->end_pfn : e;
+			if (m->pb[i].zone != FS_PB_NO_ZONE || in_one_hole(m, s, e))
+				continue;
+			m->pb[i].zone = (uint8_t)zi;
+			z->nr_pageblocks[FS_MT_MOVABLE]++;
+		}
+	}
+}
+
 struct fs_machine *fs_machine_new(const struct fs_layout *lin, struct fs_err *err)
 {
 	struct fs_layout l = *lin;
@@ -144,6 +186,7 @@ struct fs_machine *fs_machine_new(const struct fs_layout *lin, struct fs_err *er
 
 		z->present_pages -= l.holes[h].nr_pages;
 	}
+	init_pageblocks(m);
 	return m;
 }
 
@@ -188,6 +231,7 @@ void fs_machine_free(struct fs_machine *m)
 	if (!m)
 		return;
 	fs_big_free(m->pages, (m->nr_pages + 1) * sizeof(uint64_t));
+	fs_big_free(m->pb, m->nr_pb * sizeof(*m->pb));
 	free(m);
 }
 
@@ -218,5 +262,6 @@ bool fs_machine_is_hole(const struct fs_machine *m, uint64_t pfn)
 
 size_t fs_machine_state_bytes(const struct fs_machine *m)
 {
-	return sizeof(*m) + (size_t)(m->nr_pages + 1) * sizeof(uint64_t);
+	return sizeof(*m) + (size_t)(m->nr_pages + 1) * sizeof(uint64_t) +
+	       (size_t)m->nr_pb * sizeof(*m->pb);
 }

@@ -96,6 +96,9 @@ void fs_metrics_csv_header(FILE *fp, unsigned max_order)
 	for (unsigned o = 0; o <= max_order; o++)
 		fprintf(fp, ",fragindex_%u", o);
 	fputs(",largest_free_order,free_pageblocks", fp);
+	for (unsigned t = 0; t < FS_CSV_PB_TYPES; t++)
+		fprintf(fp, ",pageblocks_%s", fs_mt_name(t));
+	fputs(",mixed_pageblocks,extfrag_events,fragmenting_events,change_ownership", fp);
 #define FS_X(name, pz, doc) if (pz) fputs("," #name, fp);
 	FS_COUNTERS(FS_X)
 #undef FS_X
@@ -112,8 +115,9 @@ static void put_index(FILE *fp, int v)
 }
 
 static void csv_row(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t events,
-		    const char *zone, const uint64_t *nr_free, const struct fs_counters *c)
+		    const char *zone, const struct fs_zone *zv, const struct fs_counters *c)
 {
+	const uint64_t *nr_free = zv->nr_free;
 	const struct fs_machine *m = s->m;
 	struct fs_contig_info info;
 
@@ -135,18 +139,44 @@ static void csv_row(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t
 	}
 	fprintf(fp, ",%d,%" PRIu64, fs_metrics_largest_order(nr_free, m->max_order),
 		fs_metrics_free_pageblocks(nr_free, m->max_order, m->pageblock_order));
+	for (unsigned t = 0; t < FS_CSV_PB_TYPES; t++)
+		fprintf(fp, ",%" PRIu64, zv->nr_pageblocks[t]);
+	fprintf(fp, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, zv->mixed_pageblocks,
+		zv->extfrag.events, zv->extfrag.fragmenting, zv->extfrag.change_ownership);
 #define FS_X(name, pz, doc) if (pz) fprintf(fp, ",%" PRIu64, c->name);
 	FS_COUNTERS(FS_X)
 #undef FS_X
 	fputc('\n', fp);
 }
 
+/* The zone=all view: counters of every zone summed. */
+void fs_metrics_zone_all(const struct fs_machine *m, struct fs_zone *all)
+{
+	memset(all, 0, sizeof(*all));
+	for (unsigned i = 0; i < m->nr_zones; i++) {
+		const struct fs_zone *z = &m->zones[i];
+
+		for (unsigned o = 0; o <= m->max_order; o++)
+			all->nr_free[o] += z->nr_free[o];
+		all->free_pages += z->free_pages;
+		for (unsigned t = 0; t < FS_MT_NR; t++) {
+			all->nr_pageblocks[t] += z->nr_pageblocks[t];
+			for (unsigned f = 0; f < FS_MT_NR; f++)
+				all->extfrag.by_type[t][f] += z->extfrag.by_type[t][f];
+		}
+		all->mixed_pageblocks += z->mixed_pageblocks;
+		all->extfrag.events += z->extfrag.events;
+		all->extfrag.fragmenting += z->extfrag.fragmenting;
+		all->extfrag.change_ownership += z->extfrag.change_ownership;
+	}
+}
+
 void fs_metrics_csv_rows(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t events)
 {
-	uint64_t all[FS_NR_ORDERS];
+	struct fs_zone all;
 
 	for (unsigned i = 0; i < s->m->nr_zones; i++)
-		csv_row(fp, s, time_ns, events, s->m->zones[i].name, s->m->zones[i].nr_free, &s->zc[i]);
-	fs_metrics_nr_free_all(s->m, all);
-	csv_row(fp, s, time_ns, events, "all", all, &s->c);
+		csv_row(fp, s, time_ns, events, s->m->zones[i].name, &s->m->zones[i], &s->zc[i]);
+	fs_metrics_zone_all(s->m, &all);
+	csv_row(fp, s, time_ns, events, "all", &all, &s->c);
 }

@@ -107,6 +107,7 @@ int fs_policy_create(struct fs_policy **out, struct fs_machine *m, const char *s
 	p->m = m;
 	p->state = ops->state_size ? fs_xcalloc(1, ops->state_size) : NULL;
 	snprintf(p->label, sizeof(p->label), "%s", spec);
+	p->initial_class = ops->initial_class;
 	if (ops->init && (rc = ops->init(p, kv, nkv, err))) {
 		free(p->state);
 		free(p);

@@ -55,6 +55,7 @@ struct fs_policy {
 	const struct fs_policy_ops *ops;
 	struct fs_machine *m;
 	void *state;                  /* ops->state_size bytes, zeroed */
+	unsigned initial_class;       /* class of boot memory; init may change it */
 	char label[96];               /* spec as given, for the CSV policy column */
 };
 

@@ -48,6 +48,20 @@ echo "$row" | grep -q '^0.003000,4,all,buddy,28,4,4,2,1,0,0,' && ok || bad "text
 echo "$row" | cut -d, -f20 | grep -qx '0.714' && ok || bad "textbook: unusable_3 != 0.714"
 echo "$row" | cut -d, -f32 | grep -qx '0.750' && ok || bad "textbook: fragindex_4 != 0.750"
 
+# --- mobility grouping against plain buddy on a constructed stress (issue #4):
+# long-lived unmovable pages interleaved with short-lived movable ones
+awk -f "$DIR/stress.awk" >"$TMP/stress.trace"
+"$FRAGSIM" replay -q --memory 64M --policy buddy,linux-2.6.24,linux-3.10,linux-4.19,linux-6.10,linux-6.15 \
+	--every 1000000 -o "$TMP/stress.csv" "$TMP/stress.trace" 2>/dev/null || bad "stress run failed"
+# final zone=all rows: policy, unusable_9, free_pageblocks, mixed_pageblocks
+final() { grep ",all,$1," "$TMP/stress.csv" | tail -1 | cut -d, -f26,40,45; }
+[ "$(final buddy)" = "0.933,2,30" ] && ok || bad "stress: buddy ends with $(final buddy), expected 0.933,2,30"
+for g in linux-3.10 linux-4.19 linux-6.10 linux-6.15; do
+	[ "$(final $g)" = "0.005,30,0" ] && ok || bad "stress: $g ends with $(final $g), expected 0.005,30,0"
+done
+# 2.6.24 retypes only the first pageblock of the order-10 block it takes
+[ "$(final linux-2.6.24)" = "0.005,30,1" ] && ok || bad "stress: linux-2.6.24 ends with $(final linux-2.6.24)"
+
 # --- summary JSON carries the counters
 "$FRAGSIM" replay -q --memory 4M --summary "$TMP/s.json" -o /dev/null "$DIR/anomalies.trace" 2>/dev/null
 for k in '"partial_frees": 2' '"double_frees": 1' '"unknown_frees": 1' '"free_order_mismatches": 1' \
@@ -96,7 +110,9 @@ rm -f "$TMP/none.csv"
 for c in replay policies; do
 	"$FRAGSIM" $c --help | grep -q "usage: fragsim $c" && ok || bad "$c --help"
 done
-"$FRAGSIM" policies | grep -q '^buddy ' && ok || bad "policies does not list buddy"
+for p in buddy linux-2.6.24 linux-3.10 linux-4.19 linux-6.10 linux-6.15; do
+	"$FRAGSIM" policies | grep -q "^$p " && ok || bad "policies does not list $p"
+done
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,0 +1,529 @@
+/* grouping.c - grouping pages by mobility (Mel Gorman's anti-fragmentation,
+ * merged in 2.6.24) as Linux does it, one generation at a time.
+ *
+ * Free lists are kept per (order, migrate type); every pageblock has a
+ * type; an allocation is served from its own type's lists first
+ * (__rmqueue_smallest), and only when those are empty does it fall back to
+ * another type's free blocks, stealing or claiming pageblocks by the rules
+ * of the generation it names. The generations differ in where the fallback
+ * search starts, when a pageblock changes owner and where the remainders of
+ * a split go; those differences are the table below, not scattered ifs.
+ *
+ *   linux-2.6.24  __rmqueue_fallback: largest order first; steal the free
+ *                 pages of the block when order >= pageblock_order/2 or the
+ *                 request is RECLAIMABLE; claim it when they are >= half
+ *   linux-3.10    the same, remainders always to the requested type
+ *   linux-4.19    find_suitable_fallback + steal_suitable_fallback (4.x to
+ *                 6.9): free + alike pages >= half claims the block;
+ *                 MOVABLE requests that cannot steal take the smallest block
+ *   linux-6.10    freelist hygiene (c0cd6f557b90): claim as a transaction,
+ *                 else take only the requested order and leave the rest on
+ *                 the block's own type
+ *   linux-6.15    claim/steal split (c2f6ea38fc1b): claim from the largest
+ *                 order while claiming is allowed, else steal from the
+ *                 smallest fallback block
+ *
+ * Sources: ../shared/reference/linux-page-allocator.md section 2 and the
+ * kernel functions named above. Not modelled yet (issue #4 continues): the
+ * per-CPU lists, watermarks and the zonelist's lowmem reserves,
+ * ALLOC_NOFRAGMENT and watermark boosting, the HIGHATOMIC reserve, CMA and
+ * 3.10's MIGRATE_RESERVE blocks.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "../sim/policy.h"
+
+enum fb_style { FB_2624, FB_310, FB_419, FB_610, FB_615 };
+
+struct generation {
+	const char *name;
+	enum fb_style style;
+	bool merge_likely;             /* buddy_merge_likely (3.10+) */
+	enum fs_merge_guard guard;     /* __free_one_page pageblock guard */
+	bool move_to_tail;             /* move_freepages: list_move_tail (6.1+) or list_move */
+	bool steal_for_unmovable;      /* can_steal_fallback counts UNMOVABLE requests (4.x+) */
+	bool split_large_frees;        /* split_large_buddy (6.10+) */
+};
+
+static const struct generation generations[] = {
+	{ "linux-2.6.24", FB_2624, false, FS_MERGE_ANY, false, false, false },
+	{ "linux-3.10", FB_310, true, FS_MERGE_ANY, false, false, false },
+	{ "linux-4.19", FB_419, true, FS_MERGE_ANY, false, true, false },
+	{ "linux-6.10", FB_610, true, FS_MERGE_RETYPE, true, true, true },
+	{ "linux-6.15", FB_615, true, FS_MERGE_RETYPE, true, true, true },
+};
+
+/* page_alloc.c:fallbacks[] (4.4+ numbering; the same rows in every
+ * generation once RESERVE and CMA are left out) */
+static const uint8_t fallbacks[3][2] = {
+	[FS_MT_UNMOVABLE] = { FS_MT_RECLAIMABLE, FS_MT_MOVABLE },
+	[FS_MT_MOVABLE] = { FS_MT_RECLAIMABLE, FS_MT_UNMOVABLE },
+	[FS_MT_RECLAIMABLE] = { FS_MT_UNMOVABLE, FS_MT_MOVABLE },
+};
+
+/* build_all_zonelists_init: MIGRATE_TYPES on a kernel without CMA, as the
+ * traced 6.18 machine shows (Unmovable, Movable, Reclaimable, HighAtomic,
+ * Isolate) */
+#define MIGRATE_TYPES_NO_CMA 5
+
+struct grouping {
+	const struct generation *gen;
+	bool disabled;                 /* page_group_by_mobility_disabled */
+};
+
+#define NONE UINT64_MAX
+
+static struct grouping *G(struct fs_policy *p)
+{
+	return p->state;
+}
+
+static const struct fs_tunable grouping_tunables[] = {
+	{ "merge_likely", "gen", "buddy_merge_likely tail placement: on, off, or gen (as the generation)" },
+	{ NULL, NULL, NULL }
+};
+
+static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
+			 struct fs_err *err)
+{
+	struct grouping *st = G(p);
+	struct fs_machine *m = p->m;
+	const char *ml = fs_tunable_get(p->ops, kv, nkv, "merge_likely");
+	uint64_t pages = 0;
+
+	for (unsigned i = 0; i < sizeof(generations) / sizeof(generations[0]); i++)
+		if (!strcmp(generations[i].name, p->ops->name))
+			st->gen = &generations[i];
+	m->merge_likely = st->gen->merge_likely;
+	if (strcmp(ml, "gen") && fs_tunable_bool("merge_likely", ml, &m->merge_likely, err))
+		return -EINVAL;
+	m->merge_guard = st->gen->guard;
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		pages += m->zones[i].present_pages;
+	/* too small to group: every pcp type is treated as UNMOVABLE, and so
+	 * is every pageblock (set_pageblock_migratetype) */
+	st->disabled = pages < ((uint64_t)MIGRATE_TYPES_NO_CMA << m->pageblock_order);
+	if (st->disabled) {
+		for (uint64_t b = 0; b < m->nr_pb; b++)
+			fs_pb_set_type(m, m->base_pfn + (b << m->pageblock_order), FS_MT_UNMOVABLE);
+		p->initial_class = FS_MT_UNMOVABLE;
+	} else {
+		p->initial_class = FS_MT_MOVABLE;
+	}
+	return 0;
+}
+
+static void extfrag(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned co,
+		    unsigned start, unsigned fallback, bool change)
+{
+	fs_extfrag_count(p->m, z, order, co, start, fallback, change);
+}
+
+/* ---- moving free pages between lists ---------------------------------- */
+
+static void move_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, unsigned order,
+		       unsigned to)
+{
+	fs_buddy_del(p->m, z, pfn);
+	fs_buddy_add(p->m, z, pfn, order, to, G(p)->gen->move_to_tail);
+}
+
+/* Walk [start, end] and move every free block to `to`'s lists; pages moved. */
+static uint64_t move_range(struct fs_policy *p, struct fs_zone *z, uint64_t start,
+			   uint64_t end, unsigned to)
+{
+	struct fs_machine *m = p->m;
+	uint64_t moved = 0, pfn = start;
+
+	while (pfn <= end) {
+		uint64_t s = m->pages[pfn - m->base_pfn];
+		unsigned kind = fs_pg_kind(s), o;
+
+		if (kind == FS_PG_FREE) {
+			o = fs_buddy_order(m, pfn - m->base_pfn);
+			move_block(p, z, pfn, o, to);
+			moved += 1ull << o;
+			pfn += 1ull << o;
+		} else if (kind == FS_PG_ALLOC) {
+			pfn += 1ull << ((s >> 2) & 15);
+		} else {
+			pfn++;
+		}
+	}
+	return moved;
+}
+
+/* move_freepages_block (2.6.24 .. 6.9): a block whose end lies outside the
+ * zone moves nothing; one whose start does is walked from the page. The
+ * found page is still on its list and counts. */
+static uint64_t move_freepages_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn,
+				     unsigned to)
+{
+	uint64_t pbn = 1ull << p->m->pageblock_order;
+	uint64_t start = pfn & ~(pbn - 1), end = start + pbn - 1;
+
+	if (start < z->start_pfn)
+		start = pfn;
+	if (end >= z->end_pfn)
+		return 0;
+	return move_range(p, z, start, end, to);
+}
+
+/* prep_move_freepages_block (6.10+): count, do not move; refuse blocks
+ * that straddle the zone. Movable pages are the block's allocated pages of
+ * MOVABLE allocations (the kernel counts PageLRU or __PageMovable pages). */
+static bool prep_move(struct fs_policy *p, struct fs_zone *z, uint64_t pfn,
+		      uint64_t *free_pages, uint64_t *movable)
+{
+	struct fs_machine *m = p->m;
+	uint64_t pbn = 1ull << m->pageblock_order;
+	uint64_t start = pfn & ~(pbn - 1), end = start + pbn - 1;
+
+	if (start < z->start_pfn || end >= z->end_pfn)
+		return false;
+	*free_pages = 0;
+	for (uint64_t q = start; q <= end;) {
+		uint64_t s = m->pages[q - m->base_pfn];
+
+		if (fs_pg_kind(s) == FS_PG_FREE) {
+			unsigned o = fs_buddy_order(m, q - m->base_pfn);
+
+			*free_pages += 1ull << o;
+			q += 1ull << o;
+		} else if (fs_pg_kind(s) == FS_PG_ALLOC) {
+			q += 1ull << ((s >> 2) & 15);
+		} else {
+			q++;
+		}
+	}
+	*movable = m->pb[fs_pb_idx(m, pfn)].used[FS_MT_MOVABLE];
+	return true;
+}
+
+/* The claim rule shared by 4.19 .. 6.15 (steal_suitable_fallback,
+ * try_to_steal_block): free pages plus pages "alike" the request reach
+ * half the block. For a MOVABLE request alike pages are the movable ones;
+ * for others falling back from a MOVABLE block, every page neither free nor
+ * movable; otherwise none (UNMOVABLE and RECLAIMABLE cannot be told apart). */
+static bool claim_ok(struct fs_policy *p, unsigned start, unsigned block_type,
+		     uint64_t free_pages, uint64_t movable)
+{
+	uint64_t pbn = 1ull << p->m->pageblock_order, alike;
+
+	if (start == FS_MT_MOVABLE)
+		alike = movable;
+	else if (block_type == FS_MT_MOVABLE)
+		alike = pbn - (free_pages + movable);
+	else
+		alike = 0;
+	return free_pages + alike >= pbn / 2 || G(p)->disabled;
+}
+
+/* ---- fallback search ---------------------------------------------------- */
+
+/* can_steal_fallback (4.19 .. 6.12); 2.6.24 and 3.10 wrote it inline
+ * without the UNMOVABLE case */
+static bool can_steal(struct fs_policy *p, unsigned order, unsigned start)
+{
+	unsigned pbo = p->m->pageblock_order;
+
+	if (order >= pbo || order >= pbo / 2 || start == FS_MT_RECLAIMABLE || G(p)->disabled)
+		return true;
+	return G(p)->gen->steal_for_unmovable && start == FS_MT_UNMOVABLE;
+}
+
+/* find_suitable_fallback: the first type in the fallback row with a free
+ * block of this order. */
+static int find_fallback(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start,
+			 bool *steal)
+{
+	*steal = false;
+	for (unsigned i = 0; i < 2; i++) {
+		unsigned fb = fallbacks[start][i];
+
+		if (z->lists[order][fb].head == FS_NIL)
+			continue;
+		*steal = can_steal(p, order, start);
+		return (int)fb;
+	}
+	return -1;
+}
+
+static uint64_t head_of(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned mt)
+{
+	return p->m->base_pfn + z->lists[order][mt].head;
+}
+
+/* 2.6.24 and 3.10 __rmqueue_fallback */
+static uint64_t fallback_old(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
+{
+	struct fs_machine *m = p->m;
+	const struct generation *g = G(p)->gen;
+	unsigned pbo = m->pageblock_order;
+
+	for (int co = (int)m->max_order; co >= (int)order; co--) {
+		for (unsigned i = 0; i < 2; i++) {
+			unsigned fb = fallbacks[start][i], mt = fb;
+			uint64_t pfn;
+
+			if (z->lists[co][fb].head == FS_NIL)
+				continue;
+			pfn = head_of(p, z, (unsigned)co, fb);
+			if ((unsigned)co >= pbo / 2 || start == FS_MT_RECLAIMABLE ||
+			    (g->style == FB_310 && G(p)->disabled)) {
+				uint64_t pages = move_freepages_block(p, z, pfn, start);
+
+				if (pages >= (1ull << (pbo - 1)) || (g->style == FB_310 && G(p)->disabled))
+					fs_pb_set_type(m, pfn, start);
+				mt = start;
+			}
+			fs_buddy_del(m, z, pfn);
+			if (g->style == FB_2624 ? (unsigned)co == pbo : (unsigned)co >= pbo)
+				fs_pb_set_range(m, pfn, (unsigned)co, start);
+			fs_buddy_expand(m, z, pfn, order, (unsigned)co, g->style == FB_310 ? start : mt);
+			/* 3.10 trace: the printed fallback type was overwritten
+			 * when pages moved; change_ownership = alloc == fallback */
+			extfrag(p, z, order, (unsigned)co, start, mt, start == mt);
+			return pfn;
+		}
+	}
+	return NONE;
+}
+
+/* 4.19 .. 6.10: largest order first; a MOVABLE request that may not steal
+ * a whole block takes the smallest fallback block instead. Returns the
+ * order searched (and *fb), or -1. */
+static int search_419(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start,
+		      int *fb, bool *steal)
+{
+	for (int co = (int)p->m->max_order; co >= (int)order; co--) {
+		*fb = find_fallback(p, z, (unsigned)co, start, steal);
+		if (*fb < 0)
+			continue;
+		if (!*steal && start == FS_MT_MOVABLE && co > (int)order)
+			break;
+		return co;
+	}
+	for (unsigned co = order; co <= p->m->max_order; co++) {
+		*fb = find_fallback(p, z, co, start, steal);
+		if (*fb >= 0)
+			return (int)co;
+	}
+	return -1;
+}
+
+/* 4.19 .. 6.9: steal_suitable_fallback moves pages onto the requested
+ * type's lists; __rmqueue then retries __rmqueue_smallest. */
+static bool fallback_419(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
+{
+	struct fs_machine *m = p->m;
+	unsigned pbo = m->pageblock_order, old;
+	bool whole;
+	int fb, co = search_419(p, z, order, start, &fb, &whole);
+	uint64_t pfn;
+
+	if (co < 0)
+		return false;
+	pfn = head_of(p, z, (unsigned)co, (unsigned)fb);
+	old = fs_pb_type(m, pfn);
+	if (old == FS_MT_HIGHATOMIC) {
+		move_block(p, z, pfn, (unsigned)co, start);
+	} else if ((unsigned)co >= pbo) {
+		fs_pb_set_range(m, pfn, (unsigned)co, start);
+		move_block(p, z, pfn, (unsigned)co, start);
+	} else if (!whole) {
+		move_block(p, z, pfn, (unsigned)co, start);
+	} else {
+		uint64_t movable = m->pb[fs_pb_idx(m, pfn)].used[FS_MT_MOVABLE];
+		uint64_t free_pages = move_freepages_block(p, z, pfn, start);
+
+		if (!free_pages)
+			move_block(p, z, pfn, (unsigned)co, start);
+		else if (claim_ok(p, start, old, free_pages, movable))
+			fs_pb_set_type(m, pfn, start);
+	}
+	/* change_ownership is recorded at trace time: is the page's block
+	 * now of the requested type? */
+	extfrag(p, z, order, (unsigned)co, start, (unsigned)fb, fs_pb_type(m, pfn) == start);
+	return true;
+}
+
+/* __move_freepages_block (6.10+): move and retype as one step */
+static void claim_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, unsigned start)
+{
+	uint64_t pbn = 1ull << p->m->pageblock_order;
+	uint64_t bs = pfn & ~(pbn - 1);
+
+	move_range(p, z, bs, bs + pbn - 1, start);
+	fs_pb_set_type(p->m, bs, start);
+}
+
+/* try_to_steal_block (6.15; the claim half of 6.10's steal_suitable_fallback):
+ * the allocated pfn, or NONE when the block cannot be claimed. */
+static uint64_t try_claim(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, unsigned co,
+			  unsigned order, unsigned start, bool whole)
+{
+	struct fs_machine *m = p->m;
+	unsigned bt = fs_pb_type(m, pfn);
+	uint64_t free_pages, movable;
+
+	if (bt == FS_MT_HIGHATOMIC)
+		return NONE;
+	if (co >= m->pageblock_order) {
+		fs_buddy_del(m, z, pfn);
+		fs_pb_set_range(m, pfn, co, start);
+		fs_buddy_expand(m, z, pfn, order, co, start);
+		return pfn;
+	}
+	if (!whole || !prep_move(p, z, pfn, &free_pages, &movable) ||
+	    !claim_ok(p, start, bt, free_pages, movable))
+		return NONE;
+	claim_block(p, z, pfn, start);
+	return fs_buddy_rmqueue_smallest(m, z, order, start);
+}
+
+/* page_del_and_expand: the single-page steal of 6.10+, which leaves the
+ * remainder on the lists of type `keep` (6.10: the block's type; 6.15:
+ * the fallback list it came from) */
+static uint64_t steal_single(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, unsigned co,
+			     unsigned order, unsigned keep)
+{
+	fs_buddy_del(p->m, z, pfn);
+	fs_buddy_expand(p->m, z, pfn, order, co, keep);
+	return pfn;
+}
+
+/* 6.10 .. 6.14 __rmqueue_fallback */
+static uint64_t fallback_610(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
+{
+	struct fs_machine *m = p->m;
+	bool whole;
+	int fb, co = search_419(p, z, order, start, &fb, &whole);
+	uint64_t pfn, got;
+
+	if (co < 0)
+		return NONE;
+	pfn = head_of(p, z, (unsigned)co, (unsigned)fb);
+	got = try_claim(p, z, pfn, (unsigned)co, order, start, whole);
+	if (got == NONE)
+		got = steal_single(p, z, pfn, (unsigned)co, order, fs_pb_type(m, pfn));
+	extfrag(p, z, order, (unsigned)co, start, (unsigned)fb, fs_pb_type(m, got) == start);
+	return got;
+}
+
+/* 6.15 __rmqueue_claim then __rmqueue_steal */
+static uint64_t fallback_615(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
+{
+	struct fs_machine *m = p->m;
+	bool steal;
+	int fb;
+
+	for (int co = (int)m->max_order; co >= (int)order; co--) {
+		uint64_t pfn, got;
+
+		fb = find_fallback(p, z, (unsigned)co, start, &steal);
+		if (fb < 0)
+			continue;
+		if (!steal)
+			break;          /* advanced into orders too low to claim */
+		pfn = head_of(p, z, (unsigned)co, (unsigned)fb);
+		got = try_claim(p, z, pfn, (unsigned)co, order, start, true);
+		if (got != NONE) {
+			extfrag(p, z, order, (unsigned)co, start, (unsigned)fb, fs_pb_type(m, got) == start);
+			return got;
+		}
+	}
+	for (unsigned co = order; co <= m->max_order; co++) {
+		uint64_t pfn;
+
+		fb = find_fallback(p, z, co, start, &steal);
+		if (fb < 0)
+			continue;
+		pfn = steal_single(p, z, head_of(p, z, co, (unsigned)fb), co, order, (unsigned)fb);
+		extfrag(p, z, order, co, start, (unsigned)fb, fs_pb_type(m, pfn) == start);
+		return pfn;
+	}
+	return NONE;
+}
+
+/* __rmqueue for one zone */
+static uint64_t rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
+{
+	struct fs_machine *m = p->m;
+	uint64_t pfn = fs_buddy_rmqueue_smallest(m, z, order, start);
+
+	if (pfn != NONE)
+		return pfn;
+	switch (G(p)->gen->style) {
+	case FB_2624:
+	case FB_310:
+		return fallback_old(p, z, order, start);
+	case FB_419:
+		if (!fallback_419(p, z, order, start))
+			return NONE;
+		return fs_buddy_rmqueue_smallest(m, z, order, start);
+	case FB_610:
+		return fallback_610(p, z, order, start);
+	case FB_615:
+		return fallback_615(p, z, order, start);
+	}
+	return NONE;
+}
+
+static int grouping_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *pfn)
+{
+	unsigned start = req->mt;
+
+	/* gfp_migratetype: only the three pcp types are ever requested */
+	if (start > FS_MT_RECLAIMABLE || G(p)->disabled)
+		start = FS_MT_UNMOVABLE;
+	for (int zi = (int)req->highest_zone; zi >= 0; zi--) {
+		uint64_t got = rmqueue(p, &p->m->zones[zi], req->order, start);
+
+		if (got != NONE) {
+			*pfn = got;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+/* Frees go to the list of the pageblock's current type
+ * (get_pfnblock_migratetype); 6.10+ frees a block larger than a pageblock
+ * one pageblock at a time, each with its own type (split_large_buddy). */
+static void grouping_free(struct fs_policy *p, const struct fs_free_req *req)
+{
+	struct fs_machine *m = p->m;
+	struct fs_zone *z = fs_machine_zone_of(m, req->pfn);
+	unsigned order = req->order;
+	uint64_t pfn = req->pfn, end = pfn + (1ull << order);
+
+	if (G(p)->gen->split_large_frees && order > m->pageblock_order)
+		order = m->pageblock_order;
+	for (; pfn < end; pfn += 1ull << order)
+		fs_buddy_free(m, z, pfn, order, fs_pb_type(m, pfn), FS_FPI_NONE);
+}
+
+#define GROUPING_POLICY(var, gname, text)                        \
+	const struct fs_policy_ops var = {                       \
+		.name = gname,                                   \
+		.summary = text,                                 \
+		.state_size = sizeof(struct grouping),           \
+		.initial_class = FS_MT_MOVABLE,                  \
+		.tunables = grouping_tunables,                   \
+		.init = grouping_init,                           \
+		.alloc = grouping_alloc,                         \
+		.free = grouping_free,                           \
+	}
+
+GROUPING_POLICY(fs_linux_2_6_24_policy, "linux-2.6.24",
+		"mobility grouping as merged in 2.6.24: steal when order >= pageblock_order/2");
+GROUPING_POLICY(fs_linux_3_10_policy, "linux-3.10",
+		"mobility grouping, 3.10: remainders always to the requested type");
+GROUPING_POLICY(fs_linux_4_19_policy, "linux-4.19",
+		"mobility grouping, 4.19 to 6.9: claim a block when free + alike pages >= half");
+GROUPING_POLICY(fs_linux_6_10_policy, "linux-6.10",
+		"mobility grouping, 6.10 to 6.14: freelist hygiene, single-page steals keep the block's type");
+GROUPING_POLICY(fs_linux_6_15_policy, "linux-6.15",
+		"mobility grouping, 6.15 (default for Linux): claim from the largest block, else steal the smallest");
