@@ -56,6 +56,7 @@ static void gen(struct mix *x, struct fs_event *buf, size_t n, uint64_t target, 
 {
 	for (size_t i = 0; i < n; i++) {
 		struct fs_event *e = &buf[i];
+		unsigned r;
 
 		memset(e, 0, sizeof(*e));
 		e->time_ns = (*t += 1000);
@@ -63,7 +64,9 @@ static void gen(struct mix *x, struct fs_event *buf, size_t n, uint64_t target, 
 			e->kind = FS_EV_ALLOC;
 			e->order = (uint8_t)pick_order();
 			e->ident = x->next_id++;
-			e->mt = FS_MT_MOVABLE;
+			/* kernel-like types: mostly movable user and page-cache pages */
+			r = (unsigned)(rng() % 100);
+			e->mt = r < 80 ? FS_MT_MOVABLE : r < 95 ? FS_MT_UNMOVABLE : FS_MT_RECLAIMABLE;
 			x->live[x->nlive] = e->ident;
 			x->live_order[x->nlive++] = e->order;
 		} else {
@@ -148,7 +151,8 @@ static void bench_events(void)
 	printf("  live allocations %llu, free pages %llu, failures %llu\n",
 	       (unsigned long long)s->at.live, (unsigned long long)s->m->zones[0].free_pages,
 	       (unsigned long long)s->c.alloc_failures);
-	printf("state per page: %.2f bytes of machine state (page slots + zones)  [target <= 8]\n",
+	printf("state per page: %zu bytes (one word per page)  [target <= 8]; with the zones and the\n"
+	       "  per-pageblock types and counters: %.3f bytes per page\n", sizeof(*s->m->pages),
 	       (double)fs_machine_state_bytes(s->m) / (double)s->m->nr_pages);
 	printf("  allocation table: %.1f bytes per live allocation (hash slots at load <= 1/2)\n",
 	       (double)((s->at.mask + 1) * sizeof(struct fs_alloc)) / (double)s->at.live);
@@ -158,6 +162,32 @@ static void bench_events(void)
 	printf("buddy, 64 GiB, uniform-random frees (cache-hostile worst case): %.1f M events/s\n",
 	       evs / 1e6);
 	fs_sim_free(s);
+}
+
+/* issue #4: each grouping generation on the same mix, against plain buddy */
+static void bench_generations(void)
+{
+	static const char *const pols[] = {
+		"buddy", "linux-2.6.24", "linux-3.10", "linux-4.19", "linux-6.10", "linux-6.15",
+	};
+	double base = 0;
+
+	for (unsigned i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
+		struct fs_sim *s = new_sim(64ull << 30, pols[i]);
+		double evs;
+		uint64_t ext = 0;
+
+		rng_state = 0x9e3779b97f4a7c15ull;
+		evs = run_mix(s, 4000000, 4 << 20, 8 << 20, 90);
+		for (unsigned z = 0; z < s->m->nr_zones; z++)
+			ext += s->m->zones[z].extfrag.events;
+		if (!i)
+			base = evs;
+		printf("%-13s 64 GiB, kernel-like mix with 80/15/5%% movable/unmovable/reclaimable: "
+		       "%5.1f M events/s (%.2fx buddy), %llu fallbacks\n", pols[i], evs / 1e6,
+		       base / evs, (unsigned long long)ext);
+		fs_sim_free(s);
+	}
 }
 
 static void bench_sample(void)
@@ -216,6 +246,7 @@ int main(void)
 	printf("fragsim %s bench (single thread)\n", FS_VERSION);
 	fflush(stdout);
 	in_child(bench_events);
+	in_child(bench_generations);
 	in_child(bench_sample);
 	in_child(bench_tib);
 	return 0;
