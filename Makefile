@@ -9,7 +9,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := yaml-0.1 jansson
+PKGS    := yaml-0.1 jansson zlib libzstd
 DEPS_OK := $(BUILD)/.deps-ok
 
 # pkg-config is asked only once the dependencies are known to be there.

@@ -28,7 +28,11 @@ static const char replay_usage[] =
 	"      --max-order N       largest free block order (default 10)\n"
 	"      --pageblock-order N pageblock order (default 9, at most max-order)\n"
 	"input:\n"
-	"  -f, --format FMT        auto (default) or native (traces/FORMAT.md)\n"
+	"  -f, --format FMT        auto (default), native (traces/FORMAT.md) or ftrace\n"
+	"                          (kernel trace text: trace_pipe, trace-cmd report,\n"
+	"                          perf script); .gz and .zst inputs are decompressed\n"
+	"      --strict            malformed lines of a kernel trace are fatal (default:\n"
+	"                          counted, the first 5 shown; native traces always are)\n"
 	"      --keep-going        count events outside the machine instead of stopping\n"
 	"output:\n"
 	"  -o, --output FILE       CSV output (default: standard output)\n"
@@ -94,6 +98,7 @@ int fs_cmd_replay(int argc, char **argv)
 		{ "pageblock-order", required_argument, NULL, 'B' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "summary", required_argument, NULL, 's' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -153,7 +158,10 @@ int fs_cmd_replay(int argc, char **argv)
 			break;
 		case 'f':
 			if (fs_trace_format_parse(optarg, &cfg.format))
-				return usage_error("--format expects auto or native, got \"%s\"", optarg);
+				return usage_error("--format expects auto, native or ftrace, got \"%s\"", optarg);
+			break;
+		case 'S':
+			cfg.strict_input = true;
 			break;
 		case 'k':
 			cfg.strict = false;

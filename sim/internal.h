@@ -37,31 +37,86 @@ void fs_keytab_release(struct fs_keytab *k);
 uint32_t fs_keytab_intern(struct fs_keytab *k, const char *s, size_t len);
 const char *fs_keytab_name(const struct fs_keytab *k, uint32_t id);
 
+/* "input.c": the byte source under the readers - a plain file, stdin
+ * ("-"), gzip or zstd, detected by magic bytes - handed out as lines. */
+enum fs_input_codec { FS_INPUT_PLAIN = 0, FS_INPUT_GZIP, FS_INPUT_ZSTD };
+
+struct fs_input_dec;
+struct fs_input_ring;
+struct fs_input {
+	char *path;                           /* as given; "-" is stdin */
+	enum fs_input_codec codec;
+	bool own_fd;
+	char *buf;                            /* decompressed text */
+	size_t cap, start, scan, end;         /* [start, end) not yet handed out */
+	bool eof;
+	uint64_t lines;                       /* lines handed out */
+	struct fs_input_dec *dec;             /* decompressor */
+	struct fs_input_ring *ring;           /* decompression thread, NULL = inline */
+};
+int fs_input_open(struct fs_input *in, const char *path, struct fs_err *err);
+/* 1 = a line in *line (without its '\n', NUL-terminated at *len, writable,
+ * valid until the next call), 0 = end of input, <0 = error (a read error,
+ * truncated or corrupt compressed data; err names the file) */
+int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_err *err);
+void fs_input_close(struct fs_input *in);
+const char *fs_input_codec_name(enum fs_input_codec c);  /* "none", "gzip", "zstd" */
+
 /* "trace.c": one reader interface, one file per format */
-enum fs_trace_format { FS_FMT_AUTO = 0, FS_FMT_NATIVE };
+enum fs_trace_format { FS_FMT_AUTO = 0, FS_FMT_NATIVE, FS_FMT_FTRACE };
+
+/* Kernel trace lines per event kind: (name, JSON key). Every line of a
+ * kernel trace is an event (alloc, free), one of these skipped kinds, a
+ * comment or header, or malformed. */
+#define FS_KERNEL_EVENTS(X)                                   \
+	X(alloc, "mm_page_alloc")                             \
+	X(free, "mm_page_free")                               \
+	X(free_batched, "mm_page_free_batched")               \
+	X(pcpu_drain, "mm_page_pcpu_drain")                   \
+	X(zone_locked, "mm_page_alloc_zone_locked")           \
+	X(extfrag, "mm_page_alloc_extfrag")                   \
+	X(compaction, "compaction")                           \
+	X(migrate, "mm_migrate_pages")                        \
+	X(markers, "markers")                                 \
+	X(other, "other")                                     \
+	X(lost, "lost_events_lines")
+
+enum fs_kernel_event {
+#define FS_X(name, key) FS_KEV_##name,
+	FS_KERNEL_EVENTS(FS_X)
+#undef FS_X
+	FS_KEV_NR
+};
+extern const char *const fs_kernel_event_keys[FS_KEV_NR];
 
 struct fs_trace_stats {
 	uint64_t lines;                       /* lines read */
 	uint64_t events;                      /* events produced */
-	uint64_t comments;                    /* blank and comment lines */
+	uint64_t comments;                    /* blank, comment and header lines */
 	uint64_t malformed;                   /* lines rejected */
+	uint64_t skipped;                     /* lines of events fragsim does not replay */
 	uint64_t time_regressions;            /* timestamps that went back (clamped) */
+	uint64_t kev[FS_KEV_NR];              /* kernel traces: lines per event kind */
+	uint64_t lost_events;                 /* kernel traces: events the kernel said it lost */
+	uint64_t failed_allocs;               /* kernel traces: mm_page_alloc that failed */
 };
 
 struct fs_trace {
-	char *path;                           /* as given; "-" is stdin */
-	FILE *fp;
-	bool own_fp;
+	struct fs_input in;
+	const char *path;                     /* in.path */
 	enum fs_trace_format format;
 	uint16_t src;                         /* index among the run's inputs */
 	uint64_t line;                        /* current line number */
-	char *buf;
-	size_t cap;
 	uint64_t last_time;
 	struct fs_keytab *keys;               /* shared, may be NULL */
 	unsigned max_order;                   /* orders above this are malformed */
+	bool strict;                          /* kernel traces: malformed lines are fatal */
+	bool eof_reported;
+	FILE *warn;                           /* warnings (stderr), NULL = quiet */
 	struct fs_trace_stats st;
-	/* format's line parser: 1 = event, 0 = no event (comment), <0 error */
+	/* format's line parser: 1 = event, 0 = no event (a comment or header
+	 * line, counted by the caller), 2 = no event (a line of an event kind
+	 * fragsim does not replay, counted by the parser), <0 error */
 	int (*parse)(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
 		     struct fs_err *err);
 };
@@ -71,11 +126,35 @@ int fs_trace_open(struct fs_trace *t, const char *path, enum fs_trace_format fmt
 int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err);
 void fs_trace_close(struct fs_trace *t);
 int fs_trace_format_parse(const char *s, enum fs_trace_format *fmt);
+const char *fs_trace_format_name(enum fs_trace_format fmt);
 
 /* "trace_native.c" */
 int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
 		    struct fs_err *err);
 bool fs_native_sniff(const char *line, size_t len);
+
+/* "trace_ftrace.c": kernel trace text - ftrace's trace and trace_pipe,
+ * trace-cmd report, perf script. */
+struct fs_ftrace_rec {
+	const char *comm;                     /* task name, not NUL-terminated */
+	size_t comm_len;
+	const char *name;                     /* event name without "subsystem:" */
+	size_t name_len;
+	const char *fields;                   /* the event's payload to end of line */
+	size_t fields_len;
+	uint64_t time_ns;
+	uint32_t pid, cpu;
+	uint64_t lost;                        /* FS_FTRACE_LOST: events lost, 0 if not said */
+};
+enum { FS_FTRACE_HEADER = 0, FS_FTRACE_RECORD = 1, FS_FTRACE_LOST = 2 };
+/* Split one line: FS_FTRACE_RECORD (rec filled), FS_FTRACE_HEADER (a
+ * trace-cmd "cpus=N" / "version = N" line), FS_FTRACE_LOST (the kernel or
+ * trace-cmd reports lost events), or -EINVAL with what was expected. */
+int fs_ftrace_split(const char *line, size_t len, struct fs_ftrace_rec *rec,
+		    struct fs_err *err);
+int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
+		    struct fs_err *err);
+bool fs_ftrace_sniff(const char *line, size_t len);
 
 /* "output.c": files written under a temporary name and renamed into place
  * when complete, so an interrupted run leaves nothing that looks done. */
@@ -118,6 +197,7 @@ struct fs_run_cfg {
 	const char *csv_path;                 /* NULL = stdout */
 	const char *summary_path;             /* NULL = none */
 	bool strict;                          /* bad events are fatal */
+	bool strict_input;                    /* malformed kernel trace lines are fatal */
 	bool progress;                        /* progress on stderr */
 	int debug_check;
 };

@@ -102,6 +102,7 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 		r->tr[i].src = (uint16_t)i;
 		r->tr[i].keys = &r->keys;
 		r->tr[i].max_order = r->sims[0]->m->max_order;
+		r->tr[i].strict = cfg->strict_input;
 	}
 	if (fs_out_open(&r->csv, cfg->csv_path, err))
 		return 1;

@@ -156,16 +156,32 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 	json_object_set_new(root, "fragsim_version", json_string(FS_VERSION));
 	json_object_set_new(root, "command", json_string("replay"));
 	for (unsigned i = 0; i < r->nr_tr; i++) {
-		const struct fs_trace_stats *st = &r->tr[i].st;
+		const struct fs_trace *t = &r->tr[i];
+		const struct fs_trace_stats *st = &t->st;
 		json_t *in = json_object();
 
 		json_object_set_new(in, "path", json_string(cfg->inputs[i]));
-		json_object_set_new(in, "format", json_string("native"));
+		json_object_set_new(in, "format", json_string(fs_trace_format_name(t->format)));
+		json_object_set_new(in, "compression", json_string(fs_input_codec_name(t->in.codec)));
 		json_object_set_new(in, "lines", json_integer((json_int_t)st->lines));
 		json_object_set_new(in, "events", json_integer((json_int_t)st->events));
 		json_object_set_new(in, "comment_lines", json_integer((json_int_t)st->comments));
 		json_object_set_new(in, "malformed", json_integer((json_int_t)st->malformed));
 		json_object_set_new(in, "time_regressions", json_integer((json_int_t)st->time_regressions));
+		if (t->format == FS_FMT_FTRACE) {
+			/* every line accounted for: lines = events + comment_lines
+			 * + malformed + skipped_lines; kernel_events splits events
+			 * and skipped lines by kind (as grep -c counts them) */
+			json_t *kev = json_object();
+
+			json_object_set_new(in, "skipped_lines", json_integer((json_int_t)st->skipped));
+			for (unsigned k = 0; k < FS_KEV_NR; k++)
+				json_object_set_new(kev, fs_kernel_event_keys[k],
+						    json_integer((json_int_t)st->kev[k]));
+			json_object_set_new(in, "kernel_events", kev);
+			json_object_set_new(in, "failed_allocs", json_integer((json_int_t)st->failed_allocs));
+			json_object_set_new(in, "lost_events", json_integer((json_int_t)st->lost_events));
+		}
 		json_array_append_new(inputs, in);
 	}
 	json_object_set_new(root, "inputs", inputs);

@@ -1,10 +1,20 @@
-/* trace.c - the reader interface: open an input, read lines, hand each to
- * the format's parser. One file per format (trace_native.c, ...). */
+/* trace.c - the reader interface: open an input (plain, stdin, gzip, zstd:
+ * input.c), read lines, hand each to the format's parser. One file per
+ * format (trace_native.c, trace_ftrace.c).
+ *
+ * Native traces are written by people and tools that can be fixed, so
+ * any bad line is fatal. Kernel traces are what the machine printed, junk
+ * included (lines cut when a capture is stopped, interleaved output of
+ * other tracers), so their malformed lines are counted and the first few
+ * shown, unless --strict asks for the native behaviour. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+#define MAX_SHOWN 5
 
 static const struct {
 	const char *name;
@@ -12,6 +22,13 @@ static const struct {
 } formats[] = {
 	{ "auto", FS_FMT_AUTO },
 	{ "native", FS_FMT_NATIVE },
+	{ "ftrace", FS_FMT_FTRACE },
+};
+
+const char *const fs_kernel_event_keys[FS_KEV_NR] = {
+#define FS_X(name, key) key,
+	FS_KERNEL_EVENTS(FS_X)
+#undef FS_X
 };
 
 int fs_trace_format_parse(const char *s, enum fs_trace_format *fmt)
@@ -24,98 +41,155 @@ int fs_trace_format_parse(const char *s, enum fs_trace_format *fmt)
 	return -EINVAL;
 }
 
+const char *fs_trace_format_name(enum fs_trace_format fmt)
+{
+	for (unsigned i = 0; i < FS_ARRAY_SIZE(formats); i++)
+		if (formats[i].fmt == fmt)
+			return formats[i].name;
+	return "?";
+}
+
+static void set_format(struct fs_trace *t, enum fs_trace_format fmt)
+{
+	t->format = fmt;
+	if (fmt == FS_FMT_NATIVE)
+		t->parse = fs_native_parse;
+	else if (fmt == FS_FMT_FTRACE)
+		t->parse = fs_ftrace_parse;
+}
+
 int fs_trace_open(struct fs_trace *t, const char *path, enum fs_trace_format fmt,
 		  struct fs_err *err)
 {
-	memset(t, 0, sizeof(*t));
-	t->path = fs_xstrdup(path);
-	t->format = fmt;
-	t->max_order = FS_ORDER_LIMIT;
-	if (!strcmp(path, "-")) {
-		t->fp = stdin;
-	} else {
-		t->fp = fopen(path, "rb");
-		if (!t->fp) {
-			int e = errno;
+	int rc;
 
-			free(t->path);
-			t->path = NULL;
-			return fs_error(err, -e, "cannot open trace \"%s\": %s", path, strerror(e));
-		}
-		t->own_fp = true;
-	}
-	if (fmt == FS_FMT_NATIVE)
-		t->parse = fs_native_parse;
+	memset(t, 0, sizeof(*t));
+	t->max_order = FS_ORDER_LIMIT;
+	t->warn = stderr;
+	if ((rc = fs_input_open(&t->in, path, err)))
+		return rc;
+	t->path = t->in.path;
+	set_format(t, fmt);
 	return 0;
 }
 
 void fs_trace_close(struct fs_trace *t)
 {
-	if (t->own_fp && t->fp)
-		fclose(t->fp);
-	free(t->buf);
-	free(t->path);
+	fs_input_close(&t->in);
 	memset(t, 0, sizeof(*t));
 }
 
-static bool is_blank_or_comment(const char *s, size_t len)
+static bool is_blank(const char *s, size_t len)
 {
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
+/* Native comments start at the first non-blank '#'. The kernel's header
+ * lines (trace_default_header, print_event_info) start with '#' in
+ * column 0, and a task name may itself contain '#', so for kernel traces
+ * only column 0 counts. */
+static bool is_comment(const struct fs_trace *t, const char *s, size_t len)
+{
+	if (t->format == FS_FMT_FTRACE)
+		return len && s[0] == '#';
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '#')
 			return true;
 		if (s[i] != ' ' && s[i] != '\t')
 			return false;
 	}
-	return true;
+	return false;
 }
 
-/* Auto-detection looks at the first line that is not blank or a comment. */
+/* Auto-detection looks at the first line that is not blank or a comment;
+ * native first, as the simplest and strictest. */
 static int detect(struct fs_trace *t, const char *line, size_t len, struct fs_err *err)
 {
 	if (fs_native_sniff(line, len)) {
-		t->format = FS_FMT_NATIVE;
-		t->parse = fs_native_parse;
+		set_format(t, FS_FMT_NATIVE);
+		return 0;
+	}
+	if (fs_ftrace_sniff(line, len)) {
+		set_format(t, FS_FMT_FTRACE);
 		return 0;
 	}
 	return fs_error(err, -EINVAL,
-			"%s:%llu: cannot tell the trace format from this line; fragsim reads "
-			"native traces (traces/FORMAT.md) - use --format to force one",
-			t->path, (unsigned long long)t->line);
+			"%s:%" PRIu64 ": cannot tell the trace format from this line; fragsim reads "
+			"native traces (traces/FORMAT.md) and kernel trace text (ftrace trace_pipe, "
+			"trace-cmd report, perf script) - use --format to force one",
+			t->path, t->line);
+}
+
+/* A malformed line: fatal for native traces and with --strict, otherwise
+ * counted and the first few shown. */
+static int malformed(struct fs_trace *t, int rc, struct fs_err *err)
+{
+	t->st.malformed++;
+	fs_err_prefix(err, "%s:%" PRIu64 ": ", t->path, t->line);
+	if (t->format != FS_FMT_FTRACE || t->strict)
+		return rc;
+	if (t->warn && t->st.malformed <= MAX_SHOWN)
+		fprintf(t->warn, "fragsim: warning: %s (line skipped)%s\n", err->msg,
+			t->st.malformed == MAX_SHOWN ? " [further ones only counted]" : "");
+	return 0;
+}
+
+/* At the end of a kernel trace: what was skipped, in one place. */
+static void report_end(struct fs_trace *t)
+{
+	if (t->eof_reported || !t->warn || t->format != FS_FMT_FTRACE)
+		return;
+	t->eof_reported = true;
+	if (t->st.malformed)
+		fprintf(t->warn, "fragsim: warning: %s: %" PRIu64 " malformed line%s skipped "
+			"(--strict makes them fatal)\n", t->path, t->st.malformed,
+			t->st.malformed == 1 ? "" : "s");
+	if (t->st.kev[FS_KEV_lost])
+		fprintf(t->warn, "fragsim: warning: %s: the kernel lost events: %" PRIu64
+			" line%s report%s %" PRIu64 " lost event%s; the replay misses their "
+			"allocations and frees\n", t->path, t->st.kev[FS_KEV_lost],
+			t->st.kev[FS_KEV_lost] == 1 ? "" : "s", t->st.kev[FS_KEV_lost] == 1 ? "s" : "",
+			t->st.lost_events, t->st.lost_events == 1 ? "" : "s");
 }
 
 int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err)
 {
-	ssize_t n;
+	char *line;
+	size_t len;
+	int rc;
 
-	while ((n = getline(&t->buf, &t->cap, t->fp)) >= 0) {
-		size_t len = (size_t)n;
-		int rc;
-
+	while ((rc = fs_input_getline(&t->in, &line, &len, err)) > 0) {
 		t->line++;
 		t->st.lines++;
-		if (memchr(t->buf, 0, len)) {
+		if (memchr(line, 0, len)) {
 			t->st.malformed++;
-			return fs_error(err, -EINVAL, "%s:%llu: binary data in a text trace",
-					t->path, (unsigned long long)t->line);
+			return fs_error(err, -EINVAL, "%s:%" PRIu64 ": binary data in a text trace",
+					t->path, t->line);
 		}
-		while (len && (t->buf[len - 1] == '\n' || t->buf[len - 1] == '\r'))
-			len--;
-		t->buf[len] = 0;
-		if (is_blank_or_comment(t->buf, len)) {
+		if (len && line[len - 1] == '\r')       /* CRLF */
+			line[--len] = 0;
+		if (is_blank(line, len) || is_comment(t, line, len)) {
 			t->st.comments++;
 			continue;
 		}
-		if (!t->parse && (rc = detect(t, t->buf, len, err)))
+		if (!t->parse && (rc = detect(t, line, len, err)))
 			return rc;
 		memset(ev, 0, sizeof(*ev));
-		rc = t->parse(t, t->buf, len, ev, err);
+		rc = t->parse(t, line, len, ev, err);
 		if (rc < 0) {
-			t->st.malformed++;
-			fs_err_prefix(err, "%s:%llu: ", t->path, (unsigned long long)t->line);
-			return rc;
+			if ((rc = malformed(t, rc, err)))
+				return rc;
+			continue;
 		}
 		if (rc == 0) {
 			t->st.comments++;
+			continue;
+		}
+		if (rc == 2) {
+			t->st.skipped++;
 			continue;
 		}
 		ev->line = t->line;
@@ -128,7 +202,7 @@ int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err)
 		t->st.events++;
 		return 1;
 	}
-	if (ferror(t->fp))
-		return fs_error(err, -EIO, "%s: read error: %s", t->path, strerror(errno));
-	return 0;
+	if (rc == 0)
+		report_end(t);
+	return rc;
 }

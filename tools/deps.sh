@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install fragsim's missing Debian build dependencies. As root: apt-get
 # installs them. Otherwise: print the exact command and fail.
-pkgs="gcc make pkg-config libyaml-dev libjansson-dev libcriterion-dev"
+pkgs="gcc make pkg-config libyaml-dev libjansson-dev libcriterion-dev zlib1g-dev libzstd-dev"
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
 	for p in $pkgs; do
@@ -10,8 +10,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
 	done
 else
 	# not Debian: trust pkg-config
-	pkg-config --exists yaml-0.1 jansson criterion 2>/dev/null && exit 0
-	echo "fragsim: cannot find libyaml, jansson and criterion with pkg-config; install them" >&2
+	pkg-config --exists yaml-0.1 jansson criterion zlib libzstd 2>/dev/null && exit 0
+	echo "fragsim: cannot find libyaml, jansson, criterion, zlib and libzstd with pkg-config; install them" >&2
 	exit 1
 fi
 [ -z "$missing" ] && exit 0
