@@ -83,11 +83,36 @@ static json_t *zone_json(const struct fs_machine *m, const char *name, const uin
 	return z;
 }
 
+/* The simulated mm_page_alloc_extfrag events, with the (requested,
+ * fallback) type pairs named as fragsim extfrag and mmtests name them. */
+static json_t *extfrag_json(const struct fs_zone *all)
+{
+	json_t *o = json_object(), *pairs = json_array();
+
+	json_object_set_new(o, "events", json_integer((json_int_t)all->extfrag.events));
+	json_object_set_new(o, "fragmenting", json_integer((json_int_t)all->extfrag.fragmenting));
+	json_object_set_new(o, "change_ownership", json_integer((json_int_t)all->extfrag.change_ownership));
+	for (unsigned a = 0; a < FS_MT_NR; a++)
+		for (unsigned f = 0; f < FS_MT_NR; f++) {
+			json_t *e;
+
+			if (!all->extfrag.by_type[a][f])
+				continue;
+			e = json_object();
+			json_object_set_new(e, "alloc_migratetype", json_string(fs_mt_name(a)));
+			json_object_set_new(e, "fallback_migratetype", json_string(fs_mt_name(f)));
+			json_object_set_new(e, "events", json_integer((json_int_t)all->extfrag.by_type[a][f]));
+			json_array_append_new(pairs, e);
+		}
+	json_object_set_new(o, "by_type", pairs);
+	return o;
+}
+
 static json_t *sim_json(const struct fs_run *r, unsigned i)
 {
 	const struct fs_sim *s = r->sims[i];
 	json_t *p = json_object(), *c = json_object(), *h = json_object(), *zs = json_array();
-	uint64_t all[FS_NR_ORDERS];
+	struct fs_zone all;
 
 	json_object_set_new(p, "policy", json_string(s->pol->label));
 #define FS_X(name, pz, doc) json_object_set_new(c, #name, json_integer((json_int_t)s->c.name));
@@ -109,9 +134,10 @@ static json_t *sim_json(const struct fs_run *r, unsigned i)
 	json_object_set_new(p, "metrics", h);
 	for (unsigned z = 0; z < s->m->nr_zones; z++)
 		json_array_append_new(zs, zone_json(s->m, s->m->zones[z].name, s->m->zones[z].nr_free));
-	fs_metrics_nr_free_all(s->m, all);
-	json_array_append_new(zs, zone_json(s->m, "all", all));
+	fs_metrics_zone_all(s->m, &all);
+	json_array_append_new(zs, zone_json(s->m, "all", all.nr_free));
 	json_object_set_new(p, "final", zs);
+	json_object_set_new(p, "extfrag", extfrag_json(&all));
 	return p;
 }
 
@@ -218,9 +244,9 @@ void fs_summary_print(const struct fs_run *r, FILE *fp)
 
 		fprintf(fp, "fragsim: %s: %" PRIu64 " events, %" PRIu64 " allocs, %" PRIu64
 			" frees (%" PRIu64 " partial), %" PRIu64 " failed, %" PRIu64 " unknown frees, %"
-			PRIu64 " double frees; final unusable index at order %u: %.3f\n",
+			PRIu64 " double frees, %" PRIu64 " failed in the kernel; final unusable index at order %u: %.3f\n",
 			s->pol->label, r->events, s->c.allocs, s->c.frees, s->c.partial_frees,
-			s->c.alloc_failures, s->c.unknown_frees, s->c.double_frees,
+			s->c.alloc_failures, s->c.unknown_frees, s->c.double_frees, s->c.kernel_failed_allocs,
 			s->m->pageblock_order, r->acc[i].h[FS_H_unusable_pb].final);
 		if (s->c.placement_conflicts || s->c.bad_events || s->c.duplicate_allocs ||
 		    s->c.free_order_mismatches)

@@ -59,6 +59,11 @@ final() { grep ",all,$1," "$TMP/stress.csv" | tail -1 | cut -d, -f26,40,45; }
 for g in linux-3.10 linux-4.19 linux-6.10 linux-6.15; do
 	[ "$(final $g)" = "0.005,30,0" ] && ok || bad "stress: $g ends with $(final $g), expected 0.005,30,0"
 done
+# the summary names the fallbacks by type: one unmovable claim of a movable block
+"$FRAGSIM" replay -q --memory 64M --policy linux-6.15 --summary "$TMP/stress.json" -o /dev/null \
+	"$TMP/stress.trace" 2>/dev/null
+tr -d ' \n' <"$TMP/stress.json" | grep -q '"extfrag":{"events":1,"fragmenting":0,"change_ownership":1,"by_type":\[{"alloc_migratetype":"unmovable","fallback_migratetype":"movable","events":1}\]}' \
+	&& ok || bad "stress: extfrag summary for linux-6.15"
 # 2.6.24 retypes only the first pageblock of the order-10 block it takes
 [ "$(final linux-2.6.24)" = "0.005,30,1" ] && ok || bad "stress: linux-2.6.24 ends with $(final linux-2.6.24)"
 
