@@ -24,21 +24,34 @@
  *                 smallest fallback block
  *
  * Sources: ../shared/reference/linux-page-allocator.md section 2 and the
- * kernel functions named above. Not modelled yet (issue #4 continues): the
- * per-CPU lists, watermarks and the zonelist's lowmem reserves,
- * ALLOC_NOFRAGMENT and watermark boosting, the HIGHATOMIC reserve, CMA and
- * 3.10's MIGRATE_RESERVE blocks.
+ * kernel functions named above.
+ *
+ * Zone choice is get_page_from_freelist's zonelist walk (highest zone
+ * first) with the generation's watermark test and lowmem reserves
+ * (sim/watermark.c): the fast path at the LOW watermark - for 5.0+
+ * generations first with ALLOC_NOFRAGMENT, which lets the fallback take
+ * only whole pageblocks, then without - and then the slow path's retry at
+ * the MIN watermark. Reclaim and compaction are not modelled, so a request
+ * that fails at MIN in every zone is an allocation failure (one the kernel
+ * would enter reclaim or compaction for).
+ *
+ * Not modelled yet (issue #4 continues): the per-CPU lists, watermark
+ * boosting, the HIGHATOMIC reserve, CMA and 3.10's MIGRATE_RESERVE blocks.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../sim/policy.h"
+#include "../sim/watermark.h"
 
 enum fb_style { FB_2624, FB_310, FB_419, FB_610, FB_615 };
 
 struct generation {
 	const char *name;
 	enum fb_style style;
+	const struct fs_wmark_rules *wmark;   /* watermark and pcp sizing rules */
+	bool nofragment;               /* ALLOC_NOFRAGMENT (5.0+) */
 	bool merge_likely;             /* buddy_merge_likely (3.10+) */
 	enum fs_merge_guard guard;     /* __free_one_page pageblock guard */
 	bool move_to_tail;             /* move_freepages: list_move_tail (6.1+) or list_move */
@@ -47,11 +60,11 @@ struct generation {
 };
 
 static const struct generation generations[] = {
-	{ "linux-2.6.24", FB_2624, false, FS_MERGE_ANY, false, false, false },
-	{ "linux-3.10", FB_310, true, FS_MERGE_ANY, false, false, false },
-	{ "linux-4.19", FB_419, true, FS_MERGE_ANY, false, true, false },
-	{ "linux-6.10", FB_610, true, FS_MERGE_RETYPE, true, true, true },
-	{ "linux-6.15", FB_615, true, FS_MERGE_RETYPE, true, true, true },
+	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, false, FS_MERGE_ANY, false, false, false },
+	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, true, FS_MERGE_ANY, false, false, false },
+	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, true, FS_MERGE_ANY, false, true, false },
+	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, true, FS_MERGE_RETYPE, true, true, true },
+	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, true, FS_MERGE_RETYPE, true, true, true },
 };
 
 /* page_alloc.c:fallbacks[] (4.4+ numbering; the same rows in every
@@ -70,6 +83,11 @@ static const uint8_t fallbacks[3][2] = {
 struct grouping {
 	const struct generation *gen;
 	bool disabled;                 /* page_group_by_mobility_disabled */
+	bool watermarks;               /* zone choice by the watermark test */
+	bool nofragment;               /* ALLOC_NOFRAGMENT on the fast path */
+	bool pass_nofragment;          /* set while a walk runs with it */
+	int64_t min_free_kbytes;
+	struct fs_wmark_zone_setup wz[FS_MAX_ZONES];
 };
 
 #define NONE UINT64_MAX
@@ -81,8 +99,55 @@ static struct grouping *G(struct fs_policy *p)
 
 static const struct fs_tunable grouping_tunables[] = {
 	{ "merge_likely", "gen", "buddy_merge_likely tail placement: on, off, or gen (as the generation)" },
+	{ "watermarks", "on", "zone choice by the watermark test and lowmem reserves; off: first zone with a block" },
+	{ "min_free_kbytes", "0", "vm.min_free_kbytes in KiB; 0: as the kernel computes it at boot" },
+	{ "thp", "on", "THP enabled, so khugepaged raises a computed min_free_kbytes (set_recommended_min_free_kbytes)" },
+	{ "nofragment", "gen", "ALLOC_NOFRAGMENT (Linux 5.0): on, off, or gen (on from 6.10 here)" },
 	{ NULL, NULL, NULL }
 };
+
+/* What the kernel has set up at boot: watermarks, lowmem reserves. Zones'
+ * managed pages are taken as their present pages (no memory is reserved
+ * at boot in the simulation). */
+static int setup_watermarks(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
+			    struct fs_err *err)
+{
+	struct grouping *st = G(p);
+	struct fs_machine *m = p->m;
+	struct fs_wmark_zone zones[FS_MAX_ZONES];
+	struct fs_wmark_tunables t = { .nr_cpus = 2, .pageblock_nr_pages = 1ull << m->pageblock_order };
+	const char *v = fs_tunable_get(p->ops, kv, nkv, "min_free_kbytes");
+	uint64_t kb;
+	bool thp;
+
+	if (fs_tunable_bool("watermarks", fs_tunable_get(p->ops, kv, nkv, "watermarks"),
+			    &st->watermarks, err) ||
+	    fs_tunable_bool("thp", fs_tunable_get(p->ops, kv, nkv, "thp"), &thp, err))
+		return -EINVAL;
+	v = fs_tunable_get(p->ops, kv, nkv, "nofragment");
+	st->nofragment = st->gen->nofragment;
+	if (strcmp(v, "gen") && fs_tunable_bool("nofragment", v, &st->nofragment, err))
+		return -EINVAL;
+	v = fs_tunable_get(p->ops, kv, nkv, "min_free_kbytes");
+	kb = strtoull(v, NULL, 10);
+	if (!*v || strspn(v, "0123456789") != strlen(v))
+		return fs_error(err, -EINVAL, "tunable \"min_free_kbytes\" expects KiB, got \"%s\"", v);
+	/* alloc_flags_nofragment: only when the preferred zone is Normal
+	 * (with ZONE_DMA32 configured, as on x86_64) */
+	if (strcmp(m->zones[m->nr_zones - 1].name, "Normal"))
+		st->nofragment = false;
+	for (unsigned i = 0; i < m->nr_zones; i++) {
+		zones[i].managed = m->zones[i].present_pages;
+		zones[i].kind = fs_wmark_zone_kind_of(m->zones[i].name);
+		zones[i].reserve_ratio = fs_wmark_default_reserve_ratio(st->gen->wmark, m->zones[i].name);
+	}
+	t.min_free_kbytes = kb;
+	t.thp = thp;
+	st->min_free_kbytes = fs_wmark_setup_all(st->gen->wmark, zones, m->nr_zones, &t, st->wz);
+	if (st->min_free_kbytes < 0)
+		return fs_error(err, -EINVAL, "cannot set up watermarks for this machine");
+	return 0;
+}
 
 static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 			 struct fs_err *err)
@@ -99,6 +164,8 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 	if (strcmp(ml, "gen") && fs_tunable_bool("merge_likely", ml, &m->merge_likely, err))
 		return -EINVAL;
 	m->merge_guard = st->gen->guard;
+	if (setup_watermarks(p, kv, nkv, err))
+		return -EINVAL;
 	for (unsigned i = 0; i < m->nr_zones; i++)
 		pages += m->zones[i].present_pages;
 	/* too small to group: every pcp type is treated as UNMOVABLE, and so
@@ -255,6 +322,14 @@ static uint64_t head_of(struct fs_policy *p, struct fs_zone *z, unsigned order, 
 	return p->m->base_pfn + z->lists[order][mt].head;
 }
 
+/* ALLOC_NOFRAGMENT: the fallback takes whole pageblocks only */
+static unsigned min_order(struct fs_policy *p, unsigned order)
+{
+	if (G(p)->pass_nofragment && order < p->m->pageblock_order)
+		return p->m->pageblock_order;
+	return order;
+}
+
 /* 2.6.24 and 3.10 __rmqueue_fallback */
 static uint64_t fallback_old(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
 {
@@ -297,7 +372,7 @@ static uint64_t fallback_old(struct fs_policy *p, struct fs_zone *z, unsigned or
 static int search_419(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start,
 		      int *fb, bool *steal)
 {
-	for (int co = (int)p->m->max_order; co >= (int)order; co--) {
+	for (int co = (int)p->m->max_order; co >= (int)min_order(p, order); co--) {
 		*fb = find_fallback(p, z, (unsigned)co, start, steal);
 		if (*fb < 0)
 			continue;
@@ -419,7 +494,7 @@ static uint64_t fallback_615(struct fs_policy *p, struct fs_zone *z, unsigned or
 	bool steal;
 	int fb;
 
-	for (int co = (int)m->max_order; co >= (int)order; co--) {
+	for (int co = (int)m->max_order; co >= (int)min_order(p, order); co--) {
 		uint64_t pfn, got;
 
 		fb = find_fallback(p, z, (unsigned)co, start, &steal);
@@ -434,6 +509,8 @@ static uint64_t fallback_615(struct fs_policy *p, struct fs_zone *z, unsigned or
 			return got;
 		}
 	}
+	if (G(p)->pass_nofragment)
+		return NONE;           /* __rmqueue_steal is skipped under ALLOC_NOFRAGMENT */
 	for (unsigned co = order; co <= m->max_order; co++) {
 		uint64_t pfn;
 
@@ -471,22 +548,69 @@ static uint64_t rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, 
 	return NONE;
 }
 
+/* zone_watermark_fast / __zone_watermark_ok for one zone */
+static bool zone_ok(struct fs_policy *p, const struct fs_zone *z, unsigned order,
+		    enum fs_wmark_which which, unsigned highest_zone)
+{
+	struct grouping *st = G(p);
+	uint64_t nr_free[FS_NR_ORDERS][FS_WMARK_NR_TYPES];
+	struct fs_wmark_check c = {
+		.order = order,
+		.mark = fs_wmark_get(&st->wz[z->idx].wm, which, 0),
+		.lowmem_reserve = st->wz[z->idx].reserve.pages[highest_zone],
+		.free_pages = (int64_t)z->free_pages,
+		.nr_free = (const uint64_t (*)[FS_WMARK_NR_TYPES])nr_free,
+		.max_order = p->m->max_order,
+	};
+
+	if (order)
+		for (unsigned o = 0; o <= p->m->max_order; o++)
+			for (unsigned t = 0; t < FS_WMARK_NR_TYPES; t++)
+				nr_free[o][t] = z->lists[o][t].count;
+	return fs_wmark_ok(st->gen->wmark, &c);
+}
+
+/* One walk of the zonelist, highest usable zone first. */
+static uint64_t walk(struct fs_policy *p, const struct fs_alloc_req *req, unsigned start,
+		     enum fs_wmark_which which)
+{
+	for (int zi = (int)req->highest_zone; zi >= 0; zi--) {
+		struct fs_zone *z = &p->m->zones[zi];
+		uint64_t got;
+
+		if (G(p)->watermarks && !zone_ok(p, z, req->order, which, req->highest_zone))
+			continue;
+		got = rmqueue(p, z, req->order, start);
+		if (got != NONE)
+			return got;
+	}
+	return NONE;
+}
+
+/* get_page_from_freelist on the fast path (LOW, with ALLOC_NOFRAGMENT
+ * first where it applies, then without), then the slow path at MIN. */
 static int grouping_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *pfn)
 {
+	struct grouping *st = G(p);
 	unsigned start = req->mt;
+	uint64_t got = NONE;
 
 	/* gfp_migratetype: only the three pcp types are ever requested */
-	if (start > FS_MT_RECLAIMABLE || G(p)->disabled)
+	if (start > FS_MT_RECLAIMABLE || st->disabled)
 		start = FS_MT_UNMOVABLE;
-	for (int zi = (int)req->highest_zone; zi >= 0; zi--) {
-		uint64_t got = rmqueue(p, &p->m->zones[zi], req->order, start);
-
-		if (got != NONE) {
-			*pfn = got;
-			return 0;
-		}
+	if (st->nofragment) {
+		st->pass_nofragment = true;
+		got = walk(p, req, start, FS_WMARK_LOW);
+		st->pass_nofragment = false;
 	}
-	return -ENOMEM;
+	if (got == NONE)
+		got = walk(p, req, start, FS_WMARK_LOW);
+	if (got == NONE && st->watermarks)
+		got = walk(p, req, start, FS_WMARK_MIN);
+	if (got == NONE)
+		return -ENOMEM;
+	*pfn = got;
+	return 0;
 }
 
 /* Frees go to the list of the pageblock's current type
