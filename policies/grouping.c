@@ -184,7 +184,7 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 static void extfrag(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned co,
 		    unsigned start, unsigned fallback, bool change)
 {
-	fs_extfrag_count(p->m, z, order, co, start, fallback, change);
+	fs_zone_extfrag_event(p->m, z, order, co, start, fallback, change);
 }
 
 /* ---- moving free pages between lists ---------------------------------- */

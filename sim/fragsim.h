@@ -169,7 +169,7 @@ void fs_pb_set_range(struct fs_machine *m, uint64_t pfn, unsigned order, unsigne
 /* An allocation of [pfn, 2^order) of type mt appears (delta 1) or goes (-1). */
 void fs_pb_account(struct fs_machine *m, uint64_t pfn, unsigned order, unsigned mt, int delta);
 /* Record one mm_page_alloc_extfrag in the zone's statistics. */
-void fs_extfrag_count(struct fs_machine *m, struct fs_zone *z, unsigned alloc_order,
+void fs_zone_extfrag_event(struct fs_machine *m, struct fs_zone *z, unsigned alloc_order,
 		      unsigned fallback_order, unsigned alloc_mt, unsigned fallback_mt,
 		      bool change_ownership);
 

@@ -68,7 +68,7 @@ void fs_pb_account(struct fs_machine *m, uint64_t pfn, unsigned order, unsigned 
 	}
 }
 
-void fs_extfrag_count(struct fs_machine *m, struct fs_zone *z, unsigned alloc_order,
+void fs_zone_extfrag_event(struct fs_machine *m, struct fs_zone *z, unsigned alloc_order,
 		      unsigned fallback_order, unsigned alloc_mt, unsigned fallback_mt,
 		      bool change_ownership)
 {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -133,13 +134,18 @@ int fs_parse_time_ns(const char *s, size_t len, uint64_t *ns)
 	return 0;
 }
 
-/* Sizes: a number with an optional K/M/G/T suffix (powers of 1024, an
- * optional trailing B or iB); a bare number is bytes. */
-int fs_parse_size(const char *s, uint64_t *bytes)
+struct unit {
+	const char *suffix;
+	double mult;
+};
+
+/* A non-negative decimal number followed by one of the units' suffixes
+ * (compared without case), scaled and rounded. */
+static int parse_scaled(const char *s, const struct unit *units, size_t nunits, double limit,
+			uint64_t *out)
 {
 	char *end;
 	double v;
-	uint64_t mult = 1;
 
 	if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
 		return -EINVAL;
@@ -147,56 +153,41 @@ int fs_parse_size(const char *s, uint64_t *bytes)
 	v = strtod(s, &end);
 	if (errno || v < 0)
 		return -EINVAL;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': mult = 1ull << 10; end++; break;
-	case 'M': mult = 1ull << 20; end++; break;
-	case 'G': mult = 1ull << 30; end++; break;
-	case 'T': mult = 1ull << 40; end++; break;
-	case 0: break;
-	default:
-		if (toupper((unsigned char)*end) != 'B')
-			return -EINVAL;
+	for (size_t i = 0; i < nunits; i++) {
+		if (strcasecmp(end, units[i].suffix))
+			continue;
+		if (v * units[i].mult > limit)
+			return -ERANGE;
+		*out = (uint64_t)(v * units[i].mult + 0.5);
+		return 0;
 	}
-	if (mult > 1 && *end == 'i')
-		end++;
-	if (toupper((unsigned char)*end) == 'B')
-		end++;
-	if (*end)
-		return -EINVAL;
-	if (v * (double)mult > 9.0e18)
-		return -ERANGE;
-	*bytes = (uint64_t)(v * (double)mult + 0.5);
-	return 0;
+	return -EINVAL;
 }
 
+/* Sizes: a number with an optional K/M/G/T suffix (powers of 1024, with an
+ * optional B or iB after it); a bare number or one ending in B is bytes. */
+int fs_parse_size(const char *s, uint64_t *bytes)
+{
+	static const struct unit units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "K", 0x1p10 }, { "KB", 0x1p10 }, { "KiB", 0x1p10 },
+		{ "M", 0x1p20 }, { "MB", 0x1p20 }, { "MiB", 0x1p20 },
+		{ "G", 0x1p30 }, { "GB", 0x1p30 }, { "GiB", 0x1p30 },
+		{ "T", 0x1p40 }, { "TB", 0x1p40 }, { "TiB", 0x1p40 },
+	};
+
+	return parse_scaled(s, units, FS_ARRAY_SIZE(units), 9.0e18, bytes);
+}
+
+/* Durations: s (the default), ms, us, ns, m or min. */
 int fs_parse_duration(const char *s, uint64_t *ns)
 {
-	char *end;
-	double v;
-	double mult = 1e9;
+	static const struct unit units[] = {
+		{ "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "ns", 1 },
+		{ "m", 60e9 }, { "min", 60e9 },
+	};
 
-	if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || v < 0)
-		return -EINVAL;
-	if (!strcmp(end, "") || !strcmp(end, "s"))
-		mult = 1e9;
-	else if (!strcmp(end, "ms"))
-		mult = 1e6;
-	else if (!strcmp(end, "us"))
-		mult = 1e3;
-	else if (!strcmp(end, "ns"))
-		mult = 1;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		mult = 60e9;
-	else
-		return -EINVAL;
-	if (v * mult > 1.8e19)
-		return -ERANGE;
-	*ns = (uint64_t)(v * mult + 0.5);
-	return 0;
+	return parse_scaled(s, units, FS_ARRAY_SIZE(units), 1.8e19, ns);
 }
 
 void *fs_xcalloc(size_t n, size_t size)
