@@ -8,5 +8,6 @@
 
 int fs_cmd_replay(int argc, char **argv);
 int fs_cmd_policies(int argc, char **argv);
+int fs_cmd_extfrag(int argc, char **argv);
 
 #endif

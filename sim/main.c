@@ -14,6 +14,7 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "replay", fs_cmd_replay, "replay traces against placement policies, write per-timestep metrics" },
+	{ "extfrag", fs_cmd_extfrag, "count the kernel's fallbacks (mm_page_alloc_extfrag) in logs and traces" },
 	{ "policies", fs_cmd_policies, "list placement policies and their tunables" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this overview" },

@@ -1,0 +1,115 @@
+/* extfrag.h - analysis of recorded mm_page_alloc_extfrag events (the
+ * kernel's own fallbacks), as `fragsim extfrag` reports them.
+ *
+ * The tracepoint (include/trace/events/kmem.h, 3.10 .. 6.18):
+ *   "page=%p pfn=0x%lx alloc_order=%d fallback_order=%d pageblock_order=%d
+ *    alloc_migratetype=%d fallback_migratetype=%d fragmenting=%d
+ *    change_ownership=%d"     (pfn=%lu, decimal, before ~5.14)
+ * fragmenting= is computed at print time as fallback_order < pageblock_order;
+ * trace-cmd report evaluates that expression wrongly (prints
+ * "fragmenting=10"), so it is always recomputed from the orders here.
+ * Migrate types are printed as numbers whose meaning changed in 4.4
+ * (016c13daa5c9, "mm, page_alloc: use masks and shifts when converting GFP
+ * flags to migrate types": MOVABLE and RECLAIMABLE swapped). */
+#ifndef FRAGSIM_EXTFRAG_H
+#define FRAGSIM_EXTFRAG_H
+
+#include "internal.h"
+
+#define FS_EXTFRAG_NR_MT 8             /* printed numbers 0..6; 7 = anything else */
+
+enum fs_extfrag_numbering {
+	FS_EXTFRAG_MT_4_4 = 0,         /* 0 UNMOVABLE 1 MOVABLE 2 RECLAIMABLE 3 HIGHATOMIC */
+	FS_EXTFRAG_MT_PRE_4_4,         /* 0 UNMOVABLE 1 RECLAIMABLE 2 MOVABLE 3 RESERVE */
+};
+
+/* One mm_page_alloc_extfrag payload. */
+struct fs_extfrag_rec {
+	uint64_t pfn;
+	int alloc_order, fallback_order;
+	int pageblock_order;           /* as printed, -1 if absent */
+	int alloc_mt, fallback_mt;     /* as printed (raw numbers) */
+	int fragmenting;               /* as printed, -1 if absent (never trusted) */
+	int change_ownership;          /* as printed, -1 if absent */
+};
+/* Parse "page=... pfn=... alloc_order=..." (the fields after the event
+ * name). 0, or -EINVAL with what was expected in err. */
+int fs_extfrag_parse_fields(const char *f, size_t len, struct fs_extfrag_rec *r,
+			    struct fs_err *err);
+
+/* Counters over a set of events. Types are indexed by the printed number
+ * (capped at FS_EXTFRAG_NR_MT - 1); names come from the numbering. */
+struct fs_extfrag_counts {
+	uint64_t events;
+	uint64_t fragmenting;          /* fallback_order < pageblock_order */
+	uint64_t change_ownership;
+	uint64_t printed_fragmenting_wrong;  /* printed fragmenting= disagreed */
+	uint64_t by_type[FS_EXTFRAG_NR_MT][FS_EXTFRAG_NR_MT];      /* [requested][fallback] */
+	uint64_t frag_by_type[FS_EXTFRAG_NR_MT][FS_EXTFRAG_NR_MT]; /* fragmenting ones */
+	uint64_t by_fallback_order[FS_NR_ORDERS + 1];              /* last: out of range */
+};
+
+/* The four counters mmtests prints (see README, `fragsim extfrag`). */
+struct fs_extfrag_mmtests {
+	uint64_t events;                     /* Page alloc extfrag event */
+	uint64_t fragmenting;                /* Extfrag fragmenting */
+	uint64_t fragmenting_unmovable;      /* Extfrag fragmenting for unmovable */
+	uint64_t unmovable_placed_with_movable; /* Extfrag fragmenting unmovable placed with movable */
+};
+
+struct fs_extfrag_input {
+	char *path;
+	const char *compression;
+	uint64_t lines, extfrag_lines, other_events, comments, malformed, lost_lines;
+	uint64_t movable_votes[2];     /* mm_page_alloc lines telling the numbering */
+};
+
+struct fs_extfrag_point {              /* one event, for the timeline */
+	uint64_t time_ns;
+	uint8_t alloc_mt, fallback_mt;
+	uint8_t fragmenting, change_ownership;
+};
+
+struct fs_extfrag_an {
+	/* configuration */
+	int pageblock_order;           /* -1: as printed in each event, else 9 */
+	bool strict;                   /* malformed lines are fatal */
+	FILE *warn;                    /* warnings, NULL = quiet */
+	/* results */
+	struct fs_extfrag_counts c;
+	struct fs_extfrag_input *inputs;
+	unsigned nr_inputs;
+	struct fs_extfrag_point *pts;
+	size_t nr_pts, cap_pts;
+	bool have_time;
+	uint64_t first_ns, last_ns;    /* over every record line */
+	int pb_seen_min, pb_seen_max;  /* printed pageblock orders, -1 if none */
+};
+
+void fs_extfrag_init(struct fs_extfrag_an *a);
+void fs_extfrag_release(struct fs_extfrag_an *a);
+/* Account one event (pageblock order already decided). */
+void fs_extfrag_count(struct fs_extfrag_counts *c, const struct fs_extfrag_rec *r,
+		      int pageblock_order);
+/* Read one log or trace (any text format the ftrace reader splits, plain,
+ * gzip or zstd, "-" = stdin). 0 or a negative errno with file:line. */
+int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *err);
+/* mmtests' four counters from the totals, for a numbering. */
+void fs_extfrag_mmtests(const struct fs_extfrag_counts *c, enum fs_extfrag_numbering n,
+			struct fs_extfrag_mmtests *out);
+/* "unmovable", "movable", ... for a printed number under a numbering. */
+const char *fs_extfrag_mt_name(enum fs_extfrag_numbering n, unsigned mt);
+/* "4.19", "3.10.0-1160.el7" -> numbering; -EINVAL if not a version */
+int fs_extfrag_numbering_for(const char *version, enum fs_extfrag_numbering *n);
+/* The numbering the mm_page_alloc lines' gfp flags tell: 1 = found (in *n),
+ * 0 = nothing decisive, -1 = contradictory. */
+int fs_extfrag_detect_numbering(const struct fs_extfrag_an *a, enum fs_extfrag_numbering *n);
+/* Timeline CSV: one row per interval from the first record line on. */
+int fs_extfrag_write_csv(const struct fs_extfrag_an *a, enum fs_extfrag_numbering n,
+			 uint64_t interval_ns, const char *path, struct fs_err *err);
+/* JSON summary, written atomically. */
+int fs_extfrag_write_json(const struct fs_extfrag_an *a, enum fs_extfrag_numbering n,
+			  const char *numbering_source, uint64_t interval_ns, const char *path,
+			  struct fs_err *err);
+
+#endif

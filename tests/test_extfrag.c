@@ -1,0 +1,280 @@
+/* test_extfrag.c - mm_page_alloc_extfrag analysis (sim/extfrag.c) with
+ * real lines from the 6.18 "build" capture in ../shared/traces (trace_pipe
+ * and trace-cmd report, whose fragmenting=10 is wrong), the reference's
+ * section 5.2 line, and constructed ones for what the captures lack: 3.10
+ * decimal pfns and 4-flag prefixes, perf script, task names with dashes,
+ * fragmenting fallbacks under both migrate-type numberings. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "extfrag.h"
+
+/* trace_pipe, build capture (the only extfrag event in it) */
+#define PIPE_LINE "            bash-14429   [000] d..3.  1039.212348: mm_page_alloc_extfrag: " \
+	"page=0000000036607fe1 pfn=0x119000 alloc_order=0 fallback_order=10 pageblock_order=9 " \
+	"alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 change_ownership=1"
+/* the same event in trace-cmd report: fragmenting=10 */
+#define REPORT_LINE "capture_tcmd:             bash-14429 [000]  1039.212347: mm_page_alloc_extfrag: " \
+	"page=0x119000 pfn=0x119000 alloc_order=0 fallback_order=10 pageblock_order=9 " \
+	"alloc_migratetype=0 fallback_migratetype=1 fragmenting=10 change_ownership=1"
+/* reference section 5.2 (live 6.18) */
+#define REF_LINE "         python3-10468   [000] d..3.   703.123252: mm_page_alloc_extfrag: " \
+	"page=00000000614cc4b4 pfn=0x16ac00 alloc_order=0 fallback_order=10 pageblock_order=9 " \
+	"alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 change_ownership=1"
+/* constructed: 3.10 prefix (4 flags, pid in 5), decimal pfn, pre-4.4
+ * numbering: unmovable (0) from a movable (2) order-3 block */
+#define OLD_LINE "         kswapd0-45    [001] d..1   123.456789: mm_page_alloc_extfrag: " \
+	"page=ffffea0001a2b3c0 pfn=429871 alloc_order=0 fallback_order=3 pageblock_order=9 " \
+	"alloc_migratetype=0 fallback_migratetype=2 fragmenting=1 change_ownership=0"
+/* constructed: a task name with dashes, 6.x, 4.4+ numbering: unmovable
+ * from movable (1), order 2 */
+#define DASH_LINE " systemd-journal-312     [001] d..2.  1040.000001: mm_page_alloc_extfrag: " \
+	"page=00000000deadbeef pfn=0x1a2b3c alloc_order=1 fallback_order=2 pageblock_order=9 " \
+	"alloc_migratetype=0 fallback_migratetype=1 fragmenting=1 change_ownership=0"
+/* constructed: perf script, reclaimable (2) from unmovable (0), order 4 */
+#define PERF_LINE "            perf 10734 [001]   1040.500000: kmem:mm_page_alloc_extfrag: " \
+	"page=0x13446a pfn=0x13446a alloc_order=0 fallback_order=4 pageblock_order=9 " \
+	"alloc_migratetype=2 fallback_migratetype=0 fragmenting=1 change_ownership=0"
+
+static struct fs_extfrag_rec rec_of(const char *line)
+{
+	struct fs_ftrace_rec r;
+	struct fs_extfrag_rec e;
+	struct fs_err err = { "" };
+	int rc = fs_ftrace_split(line, strlen(line), &r, &err);
+
+	cr_assert_eq(rc, FS_FTRACE_RECORD, "split: %s", err.msg);
+	cr_assert(r.name_len == 21 && !memcmp(r.name, "mm_page_alloc_extfrag", 21));
+	rc = fs_extfrag_parse_fields(r.fields, r.fields_len, &e, &err);
+	cr_assert_eq(rc, 0, "parse: %s", err.msg);
+	return e;
+}
+
+Test(extfrag, parse_real_trace_pipe)
+{
+	struct fs_extfrag_rec e = rec_of(PIPE_LINE);
+
+	cr_assert_eq(e.pfn, 0x119000);
+	cr_assert_eq(e.alloc_order, 0);
+	cr_assert_eq(e.fallback_order, 10);
+	cr_assert_eq(e.pageblock_order, 9);
+	cr_assert_eq(e.alloc_mt, 0);
+	cr_assert_eq(e.fallback_mt, 1);
+	cr_assert_eq(e.fragmenting, 0);
+	cr_assert_eq(e.change_ownership, 1);
+}
+
+Test(extfrag, trace_cmd_fragmenting_is_recomputed)
+{
+	struct fs_extfrag_rec e = rec_of(REPORT_LINE);
+	struct fs_extfrag_counts c;
+
+	cr_assert_eq(e.fragmenting, 10);
+	memset(&c, 0, sizeof(c));
+	fs_extfrag_count(&c, &e, e.pageblock_order);
+	cr_assert_eq(c.events, 1);
+	cr_assert_eq(c.fragmenting, 0, "fallback_order 10 >= pageblock_order 9");
+	cr_assert_eq(c.printed_fragmenting_wrong, 1);
+	cr_assert_eq(c.change_ownership, 1);
+	cr_assert_eq(c.by_type[0][1], 1);
+	cr_assert_eq(c.by_fallback_order[10], 1);
+}
+
+Test(extfrag, parse_reference_and_constructed)
+{
+	struct fs_extfrag_rec e = rec_of(REF_LINE);
+
+	cr_assert_eq(e.pfn, 0x16ac00);
+	e = rec_of(OLD_LINE);
+	cr_assert_eq(e.pfn, 429871, "3.10 prints the pfn in decimal");
+	cr_assert_eq(e.fallback_order, 3);
+	cr_assert_eq(e.fallback_mt, 2);
+	e = rec_of(DASH_LINE);
+	cr_assert_eq(e.pfn, 0x1a2b3c);
+	cr_assert_eq(e.alloc_order, 1);
+	e = rec_of(PERF_LINE);
+	cr_assert_eq(e.alloc_mt, 2);
+	cr_assert_eq(e.fallback_order, 4);
+}
+
+Test(extfrag, comm_with_dashes)
+{
+	struct fs_ftrace_rec r;
+	struct fs_err err;
+
+	cr_assert_eq(fs_ftrace_split(DASH_LINE, strlen(DASH_LINE), &r, &err), FS_FTRACE_RECORD);
+	cr_assert(r.comm_len == 15 && !memcmp(r.comm, "systemd-journal", 15));
+	cr_assert_eq(r.pid, 312);
+}
+
+Test(extfrag, malformed_fields)
+{
+	struct fs_extfrag_rec e;
+	struct fs_err err = { "" };
+	const char *f1 = "page=0 pfn=0x10 alloc_order=0 fallback_order=3";
+	const char *f2 = "page=0 pfn=zz alloc_order=0 fallback_order=3 alloc_migratetype=0 "
+			 "fallback_migratetype=1";
+	const char *f3 = "page=0 pfn=1 alloc_order=0 fallback_order=16 alloc_migratetype=0 "
+			 "fallback_migratetype=1";
+
+	cr_assert_eq(fs_extfrag_parse_fields(f1, strlen(f1), &e, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "alloc_migratetype="), "%s", err.msg);
+	cr_assert_eq(fs_extfrag_parse_fields(f2, strlen(f2), &e, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "pfn=NUMBER"), "%s", err.msg);
+	cr_assert_eq(fs_extfrag_parse_fields(f3, strlen(f3), &e, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "fallback_order=N"), "%s", err.msg);
+	/* a truncated line: the change_ownership= value is cut */
+	f1 = "page=0 pfn=1 alloc_order=0 fallback_order=1 alloc_migratetype=0 "
+	     "fallback_migratetype=1 fragmenting=1 change_ownership=";
+	cr_assert_eq(fs_extfrag_parse_fields(f1, strlen(f1), &e, &err), -EINVAL);
+}
+
+Test(extfrag, numbering_from_version)
+{
+	enum fs_extfrag_numbering n;
+
+	cr_assert_eq(fs_extfrag_numbering_for("3.10", &n), 0);
+	cr_assert_eq(n, FS_EXTFRAG_MT_PRE_4_4);
+	cr_assert_eq(fs_extfrag_numbering_for("3.10.0-1160.el7.x86_64", &n), 0);
+	cr_assert_eq(n, FS_EXTFRAG_MT_PRE_4_4);
+	cr_assert_eq(fs_extfrag_numbering_for("4.3.6", &n), 0);
+	cr_assert_eq(n, FS_EXTFRAG_MT_PRE_4_4);
+	cr_assert_eq(fs_extfrag_numbering_for("4.4", &n), 0);
+	cr_assert_eq(n, FS_EXTFRAG_MT_4_4);
+	cr_assert_eq(fs_extfrag_numbering_for("6.12.0-rc1", &n), 0);
+	cr_assert_eq(n, FS_EXTFRAG_MT_4_4);
+	cr_assert_eq(fs_extfrag_numbering_for("new", &n), -EINVAL);
+	cr_assert_eq(fs_extfrag_numbering_for("4.x", &n), -EINVAL);
+	cr_assert_str_eq(fs_extfrag_mt_name(FS_EXTFRAG_MT_4_4, 1), "movable");
+	cr_assert_str_eq(fs_extfrag_mt_name(FS_EXTFRAG_MT_PRE_4_4, 1), "reclaimable");
+	cr_assert_str_eq(fs_extfrag_mt_name(FS_EXTFRAG_MT_PRE_4_4, 3), "reserve");
+	cr_assert_str_eq(fs_extfrag_mt_name(FS_EXTFRAG_MT_4_4, 3), "highatomic");
+}
+
+/* The same fragmenting event, unmovable from printed type 2, is "placed
+ * with movable" only under the pre-4.4 numbering; printed type 1 only
+ * under 4.4+. */
+Test(extfrag, mmtests_counters_both_numberings)
+{
+	const char *lines[] = { PIPE_LINE, OLD_LINE, DASH_LINE, PERF_LINE };
+	struct fs_extfrag_counts c;
+	struct fs_extfrag_mmtests m;
+
+	memset(&c, 0, sizeof(c));
+	for (unsigned i = 0; i < 4; i++) {
+		struct fs_extfrag_rec e = rec_of(lines[i]);
+
+		fs_extfrag_count(&c, &e, 9);
+	}
+	fs_extfrag_mmtests(&c, FS_EXTFRAG_MT_4_4, &m);
+	cr_assert_eq(m.events, 4);
+	cr_assert_eq(m.fragmenting, 3);
+	cr_assert_eq(m.fragmenting_unmovable, 2);
+	cr_assert_eq(m.unmovable_placed_with_movable, 1, "DASH_LINE: fallback 1 = movable");
+	fs_extfrag_mmtests(&c, FS_EXTFRAG_MT_PRE_4_4, &m);
+	cr_assert_eq(m.fragmenting_unmovable, 2);
+	cr_assert_eq(m.unmovable_placed_with_movable, 1, "OLD_LINE: fallback 2 = movable");
+	cr_assert_eq(c.printed_fragmenting_wrong, 0);
+}
+
+static char *write_tmp(const char *text)
+{
+	char *path = malloc(64);
+	int fd;
+
+	snprintf(path, 64, "/tmp/fragsim-extfrag-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+Test(extfrag, read_full_trace)
+{
+	const char *text =
+		"# tracer: nop\n"
+		"#\n"
+		"      capture.sh-14093   [001] .....  1027.238302: mm_page_alloc: page=00000000393a26ae "
+		"pfn=0x1b50d4 order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_COMP\n"
+		PIPE_LINE "\n"
+		DASH_LINE "\r\n"
+		"            bash-1   [000] d..3.  1041.000000: mm_page_alloc_extfrag: page=0 pfn=0x1 "
+		"alloc_order=0\n"
+		"\n"
+		"garbage\n";
+	char *path = write_tmp(text);
+	struct fs_extfrag_an a;
+	struct fs_err err = { "" };
+	enum fs_extfrag_numbering n;
+
+	fs_extfrag_init(&a);
+	a.warn = NULL;
+	cr_assert_eq(fs_extfrag_read(&a, path, &err), 0, "%s", err.msg);
+	cr_assert_eq(a.nr_inputs, 1);
+	cr_assert_eq(a.inputs[0].lines, 8);
+	cr_assert_eq(a.inputs[0].extfrag_lines, 2);
+	cr_assert_eq(a.inputs[0].other_events, 1);
+	cr_assert_eq(a.inputs[0].comments, 3);
+	cr_assert_eq(a.inputs[0].malformed, 2);
+	cr_assert_eq(a.c.events, 2);
+	cr_assert_eq(a.c.fragmenting, 1);
+	cr_assert_eq(fs_extfrag_detect_numbering(&a, &n), 1);
+	cr_assert_eq(n, FS_EXTFRAG_MT_4_4, "GFP_HIGHUSER_MOVABLE with migratetype=1");
+	cr_assert_eq(a.first_ns, 1027238302000ull);
+	cr_assert_eq(a.last_ns, 1041000000000ull);
+	fs_extfrag_release(&a);
+
+	/* --strict: the first malformed line is fatal, with file:line */
+	fs_extfrag_init(&a);
+	a.warn = NULL;
+	a.strict = true;
+	cr_assert_eq(fs_extfrag_read(&a, path, &err), -EINVAL);
+	cr_assert(strstr(err.msg, ":6: expected alloc_order= and fallback_order="), "%s", err.msg);
+	fs_extfrag_release(&a);
+	unlink(path);
+	free(path);
+}
+
+Test(extfrag, numbering_detected_pre_4_4)
+{
+	const char *text =
+		"            bash-1234  [001] d..1   123.456789: mm_page_alloc: page=ffffea0001a2b3c0 "
+		"pfn=429871 order=0 migratetype=2 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		OLD_LINE "\n";
+	char *path = write_tmp(text);
+	struct fs_extfrag_an a;
+	struct fs_err err = { "" };
+	enum fs_extfrag_numbering n;
+
+	fs_extfrag_init(&a);
+	cr_assert_eq(fs_extfrag_read(&a, path, &err), 0, "%s", err.msg);
+	cr_assert_eq(fs_extfrag_detect_numbering(&a, &n), 1);
+	cr_assert_eq(n, FS_EXTFRAG_MT_PRE_4_4);
+	fs_extfrag_release(&a);
+	unlink(path);
+	free(path);
+}
+
+/* The real capture, when ../shared is beside the repository. */
+Test(extfrag, real_capture_trace_pipe)
+{
+	const char *p = "../shared/traces/build/trace_pipe.txt.zst";
+	struct fs_extfrag_an a;
+	struct fs_err err = { "" };
+
+	if (access(p, R_OK))
+		cr_skip_test("%s not readable", p);
+	fs_extfrag_init(&a);
+	cr_assert_eq(fs_extfrag_read(&a, p, &err), 0, "%s", err.msg);
+	cr_assert_eq(a.c.events, 1);
+	cr_assert_eq(a.c.fragmenting, 0);
+	cr_assert_eq(a.c.change_ownership, 1);
+	cr_assert_eq(a.c.by_type[0][1], 1);
+	cr_assert_eq(a.inputs[0].malformed, 0);
+	fs_extfrag_release(&a);
+}
