@@ -9,5 +9,6 @@
 int fs_cmd_replay(int argc, char **argv);
 int fs_cmd_policies(int argc, char **argv);
 int fs_cmd_extfrag(int argc, char **argv);
+int fs_cmd_inspect(int argc, char **argv);
 
 #endif

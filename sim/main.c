@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
 	{ "replay", fs_cmd_replay, "replay traces against placement policies, write per-timestep metrics" },
 	{ "extfrag", fs_cmd_extfrag, "count the kernel's fallbacks (mm_page_alloc_extfrag) in logs and traces" },
+	{ "inspect", fs_cmd_inspect, "fragmentation indices and score from /proc buddyinfo, pagetypeinfo, zoneinfo" },
 	{ "policies", fs_cmd_policies, "list placement policies and their tunables" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this overview" },

@@ -256,5 +256,33 @@ expect_fail extfrag-kver 2 '--kernel-version expects' extfrag --kernel-version n
 expect_fail extfrag-nolog 2 'no log given' extfrag
 "$FRAGSIM" extfrag --help | grep -q 'usage: fragsim extfrag' && ok || bad "extfrag --help"
 
+# --- fragsim inspect (issue #3): debugfs layouts from /proc snapshots
+IN=$DIR/inspect
+"$FRAGSIM" inspect -q "$IN/anon-churn-buddyinfo.txt.zst" "$IN/anon-churn-unusable_index.txt.zst" \
+	"$IN/anon-churn-extfrag_index.txt.zst" >"$TMP/in.out" 2>&1 &&
+	grep -q 'debugfs check: 46 records equal, 0 different' "$TMP/in.out" && ok || bad "inspect anon-churn: $(tail -3 "$TMP/in.out")"
+# build seq=15: the unusable_index was read 3.3 ms after the buddyinfo, and differs
+"$FRAGSIM" inspect -q "$IN/build-buddyinfo.txt.zst" "$IN/build-unusable_index.txt.zst" \
+	"$IN/build-extfrag_index.txt.zst" >"$TMP/out" 2>&1
+[ $? = 1 ] && ok || bad "inspect build: exit status is not 1"
+grep -q 'debugfs check: 43 records equal, 1 different' "$TMP/out" && grep -q 'unusable_index seq=15: DIFFERS' "$TMP/out" &&
+	ok || bad "inspect build: $(tail -3 "$TMP/out")"
+# a plain one-record /proc/buddyinfo prints exactly the debugfs file
+zstd -dc "$IN/build-buddyinfo.txt.zst" | sed -n '2,4p' >"$TMP/buddyinfo"
+zstd -dc "$IN/build-extfrag_index.txt.zst" | sed -n '2,4p' >"$TMP/extfrag_index"
+zstd -dc "$IN/build-unusable_index.txt.zst" | sed -n '2,4p' >"$TMP/unusable_index"
+"$FRAGSIM" inspect --only extfrag_index "$TMP/buddyinfo" | cmp -s - "$TMP/extfrag_index" && ok || bad "inspect --only extfrag_index"
+"$FRAGSIM" inspect --only unusable_index "$TMP/buddyinfo" | cmp -s - "$TMP/unusable_index" && ok || bad "inspect --only unusable_index"
+"$FRAGSIM" inspect --only score "$TMP/buddyinfo" "$IN/build-zoneinfo.txt.zst" | grep -q '^Node 0 fragmentation score 31 ' &&
+	ok || bad "inspect score"
+"$FRAGSIM" inspect --only zones "$IN/build-zoneinfo.txt.zst" | grep -q '^0      DMA                 0x1         4095         3998         3840$' &&
+	ok || bad "inspect zones"
+"$FRAGSIM" inspect "$IN/build-pagetypeinfo.txt.zst" | grep -q 'Normal Unmovable 296 Movable 1075 Reclaimable 101' &&
+	ok || bad "inspect pagetypeinfo"
+printf 'Node 0, zone   Normal      1 x\n' >"$TMP/badbuddy"
+expect_fail inspect-bad 1 'badbuddy:1: expected a free block count' inspect "$TMP/badbuddy"
+expect_fail inspect-only 2 '--only expects' inspect --only nothing "$TMP/buddyinfo"
+"$FRAGSIM" inspect --help | grep -q 'usage: fragsim inspect' && ok || bad "inspect --help"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
