@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "internal.h"
+#include "procfs.h"
 
 #define MAX_POLICIES 16
 
@@ -25,6 +26,7 @@ static const char replay_usage[] =
 	"machine (default: x86_64-like 4 GiB with DMA, DMA32 and Normal):\n"
 	"  -m, --memory SIZE       one zone of SIZE (K/M/G/T suffixes: 128K = 32 pages)\n"
 	"  -M, --machine FILE      zones and holes from a YAML file (README: Machines)\n"
+	"  -M zoneinfo:FILE        zones from a /proc/zoneinfo (README: fragsim inspect)\n"
 	"      --max-order N       largest free block order (default 10)\n"
 	"      --pageblock-order N pageblock order (default 9, at most max-order)\n"
 	"input:\n"
@@ -140,7 +142,8 @@ int fs_cmd_replay(int argc, char **argv)
 			have_mem = true;
 			break;
 		case 'M':
-			if (fs_layout_load_yaml(&cfg.layout, optarg, &err)) {
+			if (!strncmp(optarg, "zoneinfo:", 9) ? fs_procfs_layout(optarg + 9, &cfg.layout, &err)
+							     : fs_layout_load_yaml(&cfg.layout, optarg, &err)) {
 				fprintf(stderr, "fragsim replay: %s\n", err.msg);
 				return 1;
 			}

@@ -448,3 +448,88 @@ void fs_procfs_print_zones(FILE *fp, const struct fs_procfs_rec *r)
 			z->node, z->name, z->start_pfn, z->spanned, z->present, z->managed);
 	}
 }
+
+/* The x86 legacy ISA hole, 640 KiB..1 MiB (arch/x86/include/asm/e820/types.h
+ * ISA_START_ADDRESS 0xa0000 .. ISA_END_ADDRESS 0x100000), one page earlier
+ * when the BIOS reserves the EBDA (e820 RAM ending at 0x9fc00, as on the
+ * captures' VM): pfns 0x9f..0xff. */
+#define ISA_HOLE_END_PFN 0x100
+#define ISA_HOLE_MAX 0x61
+
+int fs_procfs_layout(const char *path, struct fs_layout *l, struct fs_err *err)
+{
+	struct fs_procfs_file f;
+	const struct fs_procfs_rec *r = NULL;
+	unsigned nodes = 0;
+	int last_node = -1, rc;
+
+	if ((rc = fs_procfs_load(&f, path, err)))
+		return rc;
+	for (unsigned i = 0; i < f.nr_recs && !r; i++)
+		if (f.recs[i].kind == FS_PROCFS_ZONEINFO)
+			r = &f.recs[i];
+	if (!r) {
+		rc = fs_error(err, -EINVAL, "%s: no /proc/zoneinfo record in it", f.path);
+		goto out;
+	}
+	fs_layout_single(l, 1);
+	l->nr_zones = 0;
+	for (unsigned i = 0; i < r->nr_zones; i++)
+		if (r->zones[i].node != last_node) {
+			last_node = r->zones[i].node;
+			nodes++;
+		}
+	for (unsigned i = 0; i < r->nr_zones; i++) {
+		const struct fs_procfs_zone *z = &r->zones[i];
+		struct fs_zone_spec *s;
+		uint64_t missing;
+
+		if (!z->spanned || !z->present)
+			continue;            /* empty zones (Movable, Device) */
+		if (!z->has_geometry || z->present > z->spanned) {
+			rc = fs_error(err, -EINVAL, "%s:%" PRIu64 ": zone %s lacks start_pfn/spanned/"
+				      "present, or present > spanned", f.path, r->line, z->name);
+			goto out;
+		}
+		if (l->nr_zones == FS_MAX_ZONES) {
+			rc = fs_error(err, -E2BIG, "%s: more than %d populated zones", f.path,
+				      FS_MAX_ZONES);
+			goto out;
+		}
+		s = &l->zones[l->nr_zones++];
+		{
+			char name[48];
+
+			if (nodes > 1)      /* zone names repeat per node */
+				snprintf(name, sizeof(name), "N%d:%s", z->node, z->name);
+			else
+				snprintf(name, sizeof(name), "%s", z->name);
+			snprintf(s->name, sizeof(s->name), "%.15s", name);
+		}
+		s->start_pfn = z->start_pfn;
+		s->nr_pages = z->spanned;
+		missing = z->spanned - z->present;
+		if (!missing)
+			continue;
+		if (l->nr_holes == FS_ARRAY_SIZE(l->holes)) {
+			rc = fs_error(err, -E2BIG, "%s: more than %zu zones with holes", f.path,
+				      FS_ARRAY_SIZE(l->holes));
+			goto out;
+		}
+		/* zoneinfo says how many pages are missing, not where: the ISA
+		 * hole when the zone covers it and it can hold them all, else the
+		 * zone's end (below 4 GiB that is the 32-bit MMIO hole) */
+		if (missing <= ISA_HOLE_MAX && z->start_pfn <= ISA_HOLE_END_PFN - missing &&
+		    z->start_pfn + z->spanned >= ISA_HOLE_END_PFN)
+			l->holes[l->nr_holes].start_pfn = ISA_HOLE_END_PFN - missing;
+		else
+			l->holes[l->nr_holes].start_pfn = z->start_pfn + z->present;
+		l->holes[l->nr_holes++].nr_pages = missing;
+	}
+	rc = fs_layout_validate(l, err);
+	if (rc)
+		fs_err_prefix(err, "%s: ", f.path);
+out:
+	fs_procfs_release(&f);
+	return rc;
+}

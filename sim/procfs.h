@@ -68,6 +68,11 @@ void fs_procfs_print_extfrag(FILE *fp, const struct fs_procfs_rec *r);
  * present pages from a zoneinfo record (NULL: zone scores only). */
 void fs_procfs_print_score(FILE *fp, const struct fs_procfs_rec *r,
 			   const struct fs_procfs_rec *zoneinfo, unsigned order);
+/* A machine from the first zoneinfo record of a file: populated zones with
+ * their start_pfn and spanned pages; spanned - present pages become a hole
+ * at the x86 ISA hole (0x9f..0xff) when the zone covers it and the count
+ * fits, else at the zone's end. max_order 10, pageblock_order 9. */
+int fs_procfs_layout(const char *path, struct fs_layout *l, struct fs_err *err);
 /* Geometry of a zoneinfo record. */
 void fs_procfs_print_zones(FILE *fp, const struct fs_procfs_rec *r);
 

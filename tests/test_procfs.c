@@ -240,3 +240,31 @@ Test(procfs, malformed)
 	unlink(path);
 	free(path);
 }
+
+/* --machine zoneinfo:FILE on the build capture gives exactly the machine
+ * traces/vm-24g.yaml describes by hand (holes included). */
+Test(procfs, layout_from_zoneinfo_equals_vm_yaml)
+{
+	struct fs_layout z, y;
+	struct fs_err err = { "" };
+
+	cr_assert_eq(fs_procfs_layout(SNAPS "build-zoneinfo.txt.zst", &z, &err), 0, "%s", err.msg);
+	cr_assert_eq(fs_layout_load_yaml(&y, "traces/vm-24g.yaml", &err), 0, "%s", err.msg);
+	cr_assert_eq(z.nr_zones, 3);
+	cr_assert_eq(z.nr_zones, y.nr_zones);
+	for (unsigned i = 0; i < z.nr_zones; i++) {
+		cr_assert_str_eq(z.zones[i].name, y.zones[i].name);
+		cr_assert_eq(z.zones[i].start_pfn, y.zones[i].start_pfn);
+		cr_assert_eq(z.zones[i].nr_pages, y.zones[i].nr_pages);
+	}
+	cr_assert_eq(z.nr_holes, 2);
+	cr_assert_eq(z.nr_holes, y.nr_holes);
+	for (unsigned i = 0; i < z.nr_holes; i++) {
+		cr_assert_eq(z.holes[i].start_pfn, y.holes[i].start_pfn, "hole %u", i);
+		cr_assert_eq(z.holes[i].nr_pages, y.holes[i].nr_pages, "hole %u", i);
+	}
+	cr_assert_eq(z.max_order, 10);
+	cr_assert_eq(z.pageblock_order, 9);
+	cr_assert_eq(fs_procfs_layout(SNAPS "build-buddyinfo.txt.zst", &z, &err), -EINVAL);
+	cr_assert(strstr(err.msg, "no /proc/zoneinfo record"), "%s", err.msg);
+}

@@ -282,6 +282,10 @@ zstd -dc "$IN/build-unusable_index.txt.zst" | sed -n '2,4p' >"$TMP/unusable_inde
 printf 'Node 0, zone   Normal      1 x\n' >"$TMP/badbuddy"
 expect_fail inspect-bad 1 'badbuddy:1: expected a free block count' inspect "$TMP/badbuddy"
 expect_fail inspect-only 2 '--only expects' inspect --only nothing "$TMP/buddyinfo"
+# replay --machine zoneinfo:FILE builds the same machine as traces/vm-24g.yaml
+"$FRAGSIM" replay -q --machine "zoneinfo:$IN/build-zoneinfo.txt.zst" --every 10 -o "$TMP/zi.csv" traces/tiny.trace 2>/dev/null &&
+	cmp -s "$TMP/zi.csv" "$DIR/expected/tiny-policy.csv" && ok || bad "replay --machine zoneinfo: differs from the vm-24g.yaml golden"
+expect_fail zoneinfo-none 1 'no /proc/zoneinfo record' replay -q --machine "zoneinfo:$IN/build-buddyinfo.txt.zst" traces/tiny.trace
 "$FRAGSIM" inspect --help | grep -q 'usage: fragsim inspect' && ok || bad "inspect --help"
 
 echo "cli: $pass passed, $fail failed"
