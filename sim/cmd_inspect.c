@@ -210,6 +210,16 @@ int fs_cmd_inspect(int argc, char **argv)
 			goto out;
 		}
 		a.n++;
+		{
+			unsigned foreign = 0;
+
+			for (unsigned k = 0; k < a.files[a.n - 1].nr_recs; k++)
+				foreign += a.files[a.n - 1].recs[k].foreign;
+			if (foreign)
+				fprintf(stderr, "fragsim inspect: %s: %u capture record%s of other files "
+					"(meminfo, vmstat...) skipped\n", a.files[a.n - 1].path, foreign,
+					foreign == 1 ? "" : "s");
+		}
 	}
 	for (unsigned i = 0; i < a.n && !quiet; i++)
 		for (unsigned k = 0; k < a.files[i].nr_recs; k++) {

@@ -239,6 +239,8 @@ static int one_line(struct loader *L, char *line, size_t len, struct fs_err *err
 	if (!L->r)
 		new_rec(L, NULL);
 	r = L->r;
+	if (r->foreign)
+		return 0;
 	body_append(r, line, len);
 	n = tokenize(line, tok);
 	if (!n) {
@@ -274,6 +276,11 @@ static int one_line(struct loader *L, char *line, size_t len, struct fs_err *err
 	}
 	if (r->kind == FS_PROCFS_ZONEINFO)
 		return zoneinfo_line(L, tok, n);
+	if (r->kind == FS_PROCFS_UNKNOWN && r->header) {
+		/* a capture's snapshot of another file (meminfo, vmstat): skipped */
+		r->foreign = true;
+		return 0;
+	}
 	if (r->kind == FS_PROCFS_UNKNOWN)
 		return bad(L, err, "not a /proc buddyinfo, pagetypeinfo or zoneinfo file (nor a "
 			   "debugfs extfrag file)");

@@ -46,6 +46,7 @@ struct fs_procfs_rec {
 	int pageblock_order;           /* pagetypeinfo, -1 if not given */
 	char type_names[FS_PROCFS_MAX_TYPES][16];
 	unsigned nr_types;
+	bool foreign;                  /* a capture record of another file (meminfo...) */
 };
 
 struct fs_procfs_file {

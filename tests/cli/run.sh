@@ -286,6 +286,12 @@ expect_fail inspect-only 2 '--only expects' inspect --only nothing "$TMP/buddyin
 "$FRAGSIM" replay -q --machine "zoneinfo:$IN/build-zoneinfo.txt.zst" --every 10 -o "$TMP/zi.csv" traces/tiny.trace 2>/dev/null &&
 	cmp -s "$TMP/zi.csv" "$DIR/expected/tiny-policy.csv" && ok || bad "replay --machine zoneinfo: differs from the vm-24g.yaml golden"
 expect_fail zoneinfo-none 1 'no /proc/zoneinfo record' replay -q --machine "zoneinfo:$IN/build-buddyinfo.txt.zst" traces/tiny.trace
+# other capture snapshots among the files are skipped with a note
+zstd -dc "$IN/build-buddyinfo.txt.zst" | sed -n '1,4p' >"$TMP/two"
+printf '### capture_snap seq=0 phase=before mono_ns=1 name=meminfo\nMemTotal:       24576000 kB\n' >>"$TMP/two"
+"$FRAGSIM" inspect --only extfrag_index "$TMP/two" >"$TMP/two.out" 2>"$TMP/two.err" &&
+	grep -q '1 capture record of other files' "$TMP/two.err" && [ "$(wc -l <"$TMP/two.out")" = 4 ] && ok ||
+	bad "inspect foreign records: $(cat "$TMP/two.err" "$TMP/two.out")"
 "$FRAGSIM" inspect --help | grep -q 'usage: fragsim inspect' && ok || bad "inspect --help"
 
 echo "cli: $pass passed, $fail failed"
