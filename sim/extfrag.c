@@ -29,6 +29,7 @@
 #include "extfrag.h"
 
 #define MAX_SHOWN 5
+#define MAX_VOTES 256
 #define MT_OTHER (FS_EXTFRAG_NR_MT - 1)
 
 static const char *const mt_names[2][FS_EXTFRAG_NR_MT] = {
@@ -376,7 +377,10 @@ int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *er
 		a->have_time = true;
 		if (rec.name_len != 21 || memcmp(rec.name, "mm_page_alloc_extfrag", 21)) {
 			in->other_events++;
-			if (rec.name_len == 13 && !memcmp(rec.name, "mm_page_alloc", 13))
+			/* a few hundred lines decide; reading every gfp string would
+			 * cost more than the rest of the parse */
+			if (rec.name_len == 13 && !memcmp(rec.name, "mm_page_alloc", 13) &&
+			    in->movable_votes[0] + in->movable_votes[1] < MAX_VOTES)
 				vote(in, rec.fields, rec.fields_len);
 			continue;
 		}
