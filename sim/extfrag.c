@@ -366,6 +366,13 @@ int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *er
 			continue;
 		}
 		if (rc < 0) {
+			if (in->lines == in->comments + 1 && fs_native_sniff(line, len)) {
+				rc = fs_error(err, -EINVAL, "%s:%" PRIu64 ": a native fragsim trace "
+					      "(traces/FORMAT.md): it has no mm_page_alloc_extfrag events; "
+					      "'fragsim replay' counts simulated fallbacks", in->path, ln);
+				in->malformed++;
+				break;
+			}
 			if ((rc = malformed(a, in, ln, err)))
 				break;
 			continue;
@@ -510,6 +517,10 @@ int fs_extfrag_write_json(const struct fs_extfrag_an *a, enum fs_extfrag_numberi
 		json_object_set_new(o, "comment_lines", u64(in->comments));
 		json_object_set_new(o, "malformed", u64(in->malformed));
 		json_object_set_new(o, "lost_events_lines", u64(in->lost_lines));
+		json_object_set_new(o, "mm_page_alloc_lines_saying_4_4",
+				    u64(in->movable_votes[FS_EXTFRAG_MT_4_4]));
+		json_object_set_new(o, "mm_page_alloc_lines_saying_pre_4_4",
+				    u64(in->movable_votes[FS_EXTFRAG_MT_PRE_4_4]));
 		json_array_append_new(ins, o);
 	}
 	json_object_set_new(root, "inputs", ins);

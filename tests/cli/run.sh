@@ -253,6 +253,7 @@ grep -q 'numbered as Linux 4.4+.*--kernel-version 6.1' "$TMP/old2.out" && grep -
 expect_fail extfrag-strict 1 'mixed.txt:9: expected fallback_order=N' extfrag --strict "$EF/mixed.txt"
 expect_fail extfrag-missing 1 'nosuch.txt' extfrag "$EF/nosuch.txt"
 expect_fail extfrag-kver 2 '--kernel-version expects' extfrag --kernel-version new "$EF/mixed.txt"
+expect_fail extfrag-native 1 'tiny.trace:.*a native fragsim trace' extfrag traces/tiny.trace
 expect_fail extfrag-nolog 2 'no log given' extfrag
 "$FRAGSIM" extfrag --help | grep -q 'usage: fragsim extfrag' && ok || bad "extfrag --help"
 
