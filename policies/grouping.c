@@ -168,16 +168,12 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 		return -EINVAL;
 	for (unsigned i = 0; i < m->nr_zones; i++)
 		pages += m->zones[i].present_pages;
-	/* too small to group: every pcp type is treated as UNMOVABLE, and so
-	 * is every pageblock (set_pageblock_migratetype) */
+	/* too small to group: every request is treated as UNMOVABLE
+	 * (gfp_migratetype). Boot memory stays MOVABLE: memmap_init() typed
+	 * the pageblocks before build_all_zonelists() computed the flag, so
+	 * the first requests fall back and claim blocks. */
 	st->disabled = pages < ((uint64_t)MIGRATE_TYPES_NO_CMA << m->pageblock_order);
-	if (st->disabled) {
-		for (uint64_t b = 0; b < m->nr_pb; b++)
-			fs_pb_set_type(m, m->base_pfn + (b << m->pageblock_order), FS_MT_UNMOVABLE);
-		p->initial_class = FS_MT_UNMOVABLE;
-	} else {
-		p->initial_class = FS_MT_MOVABLE;
-	}
+	p->initial_class = FS_MT_MOVABLE;
 	return 0;
 }
 
@@ -372,7 +368,9 @@ static uint64_t fallback_old(struct fs_policy *p, struct fs_zone *z, unsigned or
 static int search_419(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start,
 		      int *fb, bool *steal)
 {
-	for (int co = (int)p->m->max_order; co >= (int)min_order(p, order); co--) {
+	int co;
+
+	for (co = (int)p->m->max_order; co >= (int)min_order(p, order); co--) {
 		*fb = find_fallback(p, z, (unsigned)co, start, steal);
 		if (*fb < 0)
 			continue;
@@ -380,10 +378,14 @@ static int search_419(struct fs_policy *p, struct fs_zone *z, unsigned order, un
 			break;
 		return co;
 	}
-	for (unsigned co = order; co <= p->m->max_order; co++) {
-		*fb = find_fallback(p, z, co, start, steal);
+	/* find_smallest is reached only by that goto: a search that found
+	 * nothing (e.g. above min_order under ALLOC_NOFRAGMENT) fails */
+	if (co < (int)min_order(p, order))
+		return -1;
+	for (co = (int)order; co <= (int)p->m->max_order; co++) {
+		*fb = find_fallback(p, z, (unsigned)co, start, steal);
 		if (*fb >= 0)
-			return (int)co;
+			return co;
 	}
 	return -1;
 }

@@ -243,12 +243,13 @@ void fs_buddy_free(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
 
 			/* 6.12: only UNMOVABLE, MOVABLE and RECLAIMABLE merge
 			 * across types (migratetype_is_mergeable); 6.10+ then
-			 * retypes the buddy's blocks to match */
+			 * retypes the buddy to match - the pageblock of its head
+			 * only (set_pageblock_migratetype, not a range) */
 			if (mt != bt) {
 				if (mt > FS_MT_RECLAIMABLE || bt > FS_MT_RECLAIMABLE)
 					break;
 				if (m->merge_guard == FS_MERGE_RETYPE)
-					fs_pb_set_range(m, m->base_pfn + buddy, order, mt);
+					fs_pb_set_type(m, m->base_pfn + buddy, mt);
 			}
 		}
 		del_idx(m, z, (uint32_t)buddy);
