@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install fragsim's missing Debian build dependencies. As root: apt-get
 # installs them. Otherwise: print the exact command and fail.
-pkgs="gcc make pkg-config libyaml-dev libjansson-dev libcriterion-dev zlib1g-dev libzstd-dev"
+pkgs="gcc make pkg-config libyaml-dev libjansson-dev libcriterion-dev zlib1g-dev libzstd-dev zstd gzip"
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
 	for p in $pkgs; do
