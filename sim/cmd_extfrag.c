@@ -114,13 +114,17 @@ static void report(FILE *fp, const struct fs_extfrag_an *a, enum fs_extfrag_numb
 		if (c->by_fallback_order[o])
 			fprintf(fp, " %u:%" PRIu64, o, c->by_fallback_order[o]);
 	fs_extfrag_mmtests(c, n, &m);
-	fprintf(fp, "\n\nmmtests counters:\n");
+	fprintf(fp, "\n\nmmtests counters (its definitions, on every line, fragmenting recomputed, "
+		"movable = %u):\n", n == FS_EXTFRAG_MT_4_4 ? 1 : 2);
 	fprintf(fp, "%-50s %12" PRIu64 "\n", "Page alloc extfrag event", m.events);
 	fprintf(fp, "%-50s %12" PRIu64 "\n", "Extfrag fragmenting", m.fragmenting);
+	fprintf(fp, "%-50s %12" PRIu64 "\n", "Extfrag for unmovable", m.unmovable);
+	fprintf(fp, "%-50s %12" PRIu64 "\n", "Extfrag unmovable placed with movable",
+		m.unmovable_placed_with_movable);
 	fprintf(fp, "%-50s %12" PRIu64 "\n", "Extfrag fragmenting for unmovable",
 		m.fragmenting_unmovable);
 	fprintf(fp, "%-50s %12" PRIu64 "\n", "Extfrag fragmenting unmovable placed with movable",
-		m.unmovable_placed_with_movable);
+		m.fragmenting_unmovable_placed_with_movable);
 }
 
 int fs_cmd_extfrag(int argc, char **argv)

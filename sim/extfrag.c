@@ -208,22 +208,35 @@ void fs_extfrag_count(struct fs_extfrag_counts *c, const struct fs_extfrag_rec *
 								 : FS_NR_ORDERS]++;
 }
 
-/* mmtests (the extfrag tracepoint post-processing of its monitors):
- * "Page alloc extfrag event" every event, "Extfrag fragmenting" the
- * fragmenting ones, "... for unmovable" fragmenting with
- * alloc_migratetype == UNMOVABLE, "... unmovable placed with movable" those
- * with fallback_migratetype == MOVABLE - whose number depends on the
- * kernel (the script that hard-coded 2 miscounted on 4.4+, as Vlastimil
- * Babka noted on linux-mm after 016c13daa5c9). */
+/* mmtests (gormanm/mmtests bin/lib/MMTests/MonitorFtraceextfrag.pm,
+ * ftraceCallback) counts, per mm_page_alloc_extfrag line:
+ *   "Page alloc extfrag event"               every event
+ *   "Extfrag fragmenting"                    printed fragmenting != 0
+ *   "Extfrag for unmovable"                  alloc_migratetype == 0
+ *   "Extfrag unmovable placed with movable"  alloc_migratetype == 0 &&
+ *                                            fallback_migratetype == 2
+ * Its regex reads "pfn=([0-9]*)", so every line with a hex pfn (~5.14+)
+ * fails to parse and is dropped with a warning; 2 is MOVABLE only before
+ * 4.4 (016c13daa5c9 made it RECLAIMABLE, which Vlastimil Babka found had
+ * mixed up his linux-mm tables); and the printed fragmenting= is wrong in
+ * trace-cmd output. Here: every line, fragmenting recomputed, MOVABLE's
+ * number from the numbering. The fragmenting-only variants are the
+ * expanded tables posted on linux-mm ("Extfrag fragmenting for
+ * unmovable", "... unmovable placed with movable"). */
 void fs_extfrag_mmtests(const struct fs_extfrag_counts *c, enum fs_extfrag_numbering n,
 			struct fs_extfrag_mmtests *out)
 {
+	unsigned mov = movable_nr[n];
+
 	memset(out, 0, sizeof(*out));
 	out->events = c->events;
 	out->fragmenting = c->fragmenting;
-	for (unsigned f = 0; f < FS_EXTFRAG_NR_MT; f++)
+	for (unsigned f = 0; f < FS_EXTFRAG_NR_MT; f++) {
+		out->unmovable += c->by_type[0][f];
 		out->fragmenting_unmovable += c->frag_by_type[0][f];
-	out->unmovable_placed_with_movable = c->frag_by_type[0][movable_nr[n]];
+	}
+	out->unmovable_placed_with_movable = c->by_type[0][mov];
+	out->fragmenting_unmovable_placed_with_movable = c->frag_by_type[0][mov];
 }
 
 void fs_extfrag_init(struct fs_extfrag_an *a)
@@ -425,8 +438,8 @@ static int cmp_pts(const void *x, const void *y)
 
 #define TL_COLS 7
 static const char *const tl_names[TL_COLS] = {
-	"events", "fragmenting", "change_ownership", "fragmenting_unmovable",
-	"unmovable_placed_with_movable", "fragmenting_reclaimable", "fragmenting_movable",
+	"events", "fragmenting", "change_ownership", "unmovable", "unmovable_placed_with_movable",
+	"fragmenting_unmovable", "fragmenting_unmovable_placed_with_movable",
 };
 
 int fs_extfrag_write_csv(const struct fs_extfrag_an *a, enum fs_extfrag_numbering n,
@@ -435,7 +448,7 @@ int fs_extfrag_write_csv(const struct fs_extfrag_an *a, enum fs_extfrag_numberin
 	struct fs_extfrag_point *pts = NULL;
 	struct fs_outfile o;
 	uint64_t nbuckets, t0 = a->first_ns;
-	unsigned mov = movable_nr[n], rec = movable_nr[n] == 1 ? 2 : 1;
+	unsigned mov = movable_nr[n];
 	size_t i = 0;
 	int rc;
 
@@ -458,16 +471,14 @@ int fs_extfrag_write_csv(const struct fs_extfrag_an *a, enum fs_extfrag_numberin
 			const struct fs_extfrag_point *p = &pts[i];
 
 			v[0]++;
+			v[1] += p->fragmenting;
 			v[2] += p->change_ownership;
-			if (!p->fragmenting)
+			if (p->alloc_mt != 0)
 				continue;
-			v[1]++;
-			if (p->alloc_mt == 0) {
-				v[3]++;
-				v[4] += p->fallback_mt == mov;
-			}
-			v[5] += p->alloc_mt == rec;
-			v[6] += p->alloc_mt == mov;
+			v[3]++;
+			v[4] += p->fallback_mt == mov;
+			v[5] += p->fragmenting;
+			v[6] += p->fragmenting && p->fallback_mt == mov;
 		}
 		fprintf(o.fp, "%" PRIu64 ".%06" PRIu64, t / 1000000000u, t % 1000000000u / 1000u);
 		for (unsigned k = 0; k < TL_COLS; k++)
@@ -533,9 +544,12 @@ int fs_extfrag_write_json(const struct fs_extfrag_an *a, enum fs_extfrag_numberi
 	fs_extfrag_mmtests(c, n, &m);
 	json_object_set_new(mm, "page_alloc_extfrag_event", u64(m.events));
 	json_object_set_new(mm, "extfrag_fragmenting", u64(m.fragmenting));
+	json_object_set_new(mm, "extfrag_for_unmovable", u64(m.unmovable));
+	json_object_set_new(mm, "extfrag_unmovable_placed_with_movable",
+			    u64(m.unmovable_placed_with_movable));
 	json_object_set_new(mm, "extfrag_fragmenting_for_unmovable", u64(m.fragmenting_unmovable));
 	json_object_set_new(mm, "extfrag_fragmenting_unmovable_placed_with_movable",
-			    u64(m.unmovable_placed_with_movable));
+			    u64(m.fragmenting_unmovable_placed_with_movable));
 	json_object_set_new(root, "mmtests", mm);
 	for (unsigned r = 0; r < FS_EXTFRAG_NR_MT; r++)
 		for (unsigned f = 0; f < FS_EXTFRAG_NR_MT; f++) {

@@ -49,12 +49,16 @@ struct fs_extfrag_counts {
 	uint64_t by_fallback_order[FS_NR_ORDERS + 1];              /* last: out of range */
 };
 
-/* The four counters mmtests prints (see README, `fragsim extfrag`). */
+/* The four counters mmtests prints (MMTests::MonitorFtraceextfrag), with
+ * its definitions, corrected (see fs_extfrag_mmtests), and the
+ * fragmenting-only breakdown of the expanded tables on linux-mm. */
 struct fs_extfrag_mmtests {
 	uint64_t events;                     /* Page alloc extfrag event */
 	uint64_t fragmenting;                /* Extfrag fragmenting */
-	uint64_t fragmenting_unmovable;      /* Extfrag fragmenting for unmovable */
-	uint64_t unmovable_placed_with_movable; /* Extfrag fragmenting unmovable placed with movable */
+	uint64_t unmovable;                  /* Extfrag for unmovable */
+	uint64_t unmovable_placed_with_movable; /* Extfrag unmovable placed with movable */
+	uint64_t fragmenting_unmovable;      /* ... fragmenting for unmovable */
+	uint64_t fragmenting_unmovable_placed_with_movable;
 };
 
 struct fs_extfrag_input {

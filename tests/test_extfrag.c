@@ -155,9 +155,10 @@ Test(extfrag, numbering_from_version)
 	cr_assert_str_eq(fs_extfrag_mt_name(FS_EXTFRAG_MT_4_4, 3), "highatomic");
 }
 
-/* The same fragmenting event, unmovable from printed type 2, is "placed
- * with movable" only under the pre-4.4 numbering; printed type 1 only
- * under 4.4+. */
+/* mmtests' counters (MonitorFtraceextfrag.pm): "for unmovable" and
+ * "unmovable placed with movable" count every event, fragmenting or not.
+ * Unmovable from printed type 2 is "placed with movable" only under the
+ * pre-4.4 numbering, from printed type 1 only under 4.4+. */
 Test(extfrag, mmtests_counters_both_numberings)
 {
 	const char *lines[] = { PIPE_LINE, OLD_LINE, DASH_LINE, PERF_LINE };
@@ -173,11 +174,14 @@ Test(extfrag, mmtests_counters_both_numberings)
 	fs_extfrag_mmtests(&c, FS_EXTFRAG_MT_4_4, &m);
 	cr_assert_eq(m.events, 4);
 	cr_assert_eq(m.fragmenting, 3);
+	cr_assert_eq(m.unmovable, 3);
+	cr_assert_eq(m.unmovable_placed_with_movable, 2, "PIPE_LINE, DASH_LINE: fallback 1 = movable");
 	cr_assert_eq(m.fragmenting_unmovable, 2);
-	cr_assert_eq(m.unmovable_placed_with_movable, 1, "DASH_LINE: fallback 1 = movable");
+	cr_assert_eq(m.fragmenting_unmovable_placed_with_movable, 1, "DASH_LINE");
 	fs_extfrag_mmtests(&c, FS_EXTFRAG_MT_PRE_4_4, &m);
-	cr_assert_eq(m.fragmenting_unmovable, 2);
+	cr_assert_eq(m.unmovable, 3);
 	cr_assert_eq(m.unmovable_placed_with_movable, 1, "OLD_LINE: fallback 2 = movable");
+	cr_assert_eq(m.fragmenting_unmovable_placed_with_movable, 1);
 	cr_assert_eq(c.printed_fragmenting_wrong, 0);
 }
 

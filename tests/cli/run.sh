@@ -222,7 +222,7 @@ for f in build-pipe.txt build-report.txt.zst; do
 	"$FRAGSIM" extfrag -s "$TMP/ef.json" "$EF/$f" >"$TMP/ef.out" 2>"$TMP/ef.err" || bad "extfrag $f: exit $?"
 	for k in '"events": 1' '"fragmenting": 0' '"change_ownership": 1' '"extfrag_lines": 1' \
 		 '"other_event_lines": 7' '"malformed": 0' '"requested": "unmovable"' '"fallback": "movable"' \
-		 '"extfrag_fragmenting_unmovable_placed_with_movable": 0'; do
+		 '"extfrag_unmovable_placed_with_movable": 1' '"extfrag_fragmenting_unmovable_placed_with_movable": 0'; do
 		grep -q "$k" "$TMP/ef.json" && ok || bad "extfrag $f: summary lacks $k"
 	done
 	grep -q '^Extfrag fragmenting  *0$' "$TMP/ef.out" && ok || bad "extfrag $f: report $(cat "$TMP/ef.out")"
@@ -230,7 +230,8 @@ done
 grep -q '"printed_fragmenting_wrong": 1' "$TMP/ef.json" && ok || bad "extfrag: trace-cmd's fragmenting=10 not flagged"
 # constructed: dashes in task names, perf, trace-cmd, a cut line (counted, shown, not fatal)
 "$FRAGSIM" extfrag -s "$TMP/mx.json" "$EF/mixed.txt" >"$TMP/mx.out" 2>"$TMP/mx.err" || bad "extfrag mixed.txt: exit $?"
-for k in '"events": 4' '"fragmenting": 3' '"malformed": 1' '"extfrag_fragmenting_for_unmovable": 1' \
+for k in '"events": 4' '"fragmenting": 3' '"malformed": 1' '"extfrag_for_unmovable": 2' \
+	 '"extfrag_unmovable_placed_with_movable": 2' '"extfrag_fragmenting_for_unmovable": 1' \
 	 '"extfrag_fragmenting_unmovable_placed_with_movable": 1' '"scheme": "4.4+"'; do
 	grep -q "$k" "$TMP/mx.json" && ok || bad "extfrag mixed.txt: summary lacks $k"
 done
@@ -238,15 +239,15 @@ grep -q 'mixed.txt:9: expected fallback_order=N' "$TMP/mx.err" && ok || bad "ext
 # the numbering: detected from gfp flags, forced by --kernel-version
 "$FRAGSIM" extfrag -s "$TMP/old.json" "$EF/old-3.10.txt" >"$TMP/old.out" 2>&1 || bad "extfrag old-3.10.txt: exit $?"
 grep -q 'numbered as Linux before 4.4.*detected' "$TMP/old.out" && ok || bad "extfrag old: numbering not detected"
-grep -q '^Extfrag fragmenting unmovable placed with movable  *1$' "$TMP/old.out" && ok || bad "extfrag old: mmtests counter"
+grep -q '^Extfrag unmovable placed with movable  *1$' "$TMP/old.out" && ok || bad "extfrag old: mmtests counter"
 "$FRAGSIM" extfrag --kernel-version 6.1 "$EF/old-3.10.txt" >"$TMP/old2.out" 2>"$TMP/old2.err"
 grep -q 'numbered as Linux 4.4+.*--kernel-version 6.1' "$TMP/old2.out" && grep -q 'suggest the pre-4.4 numbering' "$TMP/old2.err" &&
-	grep -q '^Extfrag fragmenting unmovable placed with movable  *0$' "$TMP/old2.out" && ok || bad "extfrag old --kernel-version 6.1"
-"$FRAGSIM" extfrag --kernel-version 3.10 "$EF/mixed.txt" 2>/dev/null | grep -q '^Extfrag fragmenting unmovable placed with movable  *0$' &&
+	grep -q '^Extfrag unmovable placed with movable  *0$' "$TMP/old2.out" && ok || bad "extfrag old --kernel-version 6.1"
+"$FRAGSIM" extfrag --kernel-version 3.10 "$EF/mixed.txt" 2>/dev/null | grep -q '^Extfrag unmovable placed with movable  *0$' &&
 	ok || bad "extfrag mixed --kernel-version 3.10"
 # the timeline CSV
 "$FRAGSIM" extfrag -q -i 500ms -o "$TMP/old.csv" "$EF/old-3.10.txt" || bad "extfrag -o: exit $?"
-[ "$(sed -n '2p;5p' "$TMP/old.csv" | tr '\n' ' ')" = "123.456789,1,1,0,1,1,0,0 124.956789,1,0,1,0,0,0,0 " ] && ok ||
+[ "$(sed -n '2p;5p' "$TMP/old.csv" | tr '\n' ' ')" = "123.456789,1,1,0,1,1,1,1 124.956789,1,0,1,1,0,0,0 " ] && ok ||
 	bad "extfrag timeline: $(cat "$TMP/old.csv")"
 [ "$(wc -l <"$TMP/old.csv")" = 5 ] && ok || bad "extfrag timeline rows"
 # errors
