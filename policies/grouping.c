@@ -35,8 +35,10 @@
  * that fails at MIN in every zone is an allocation failure (one the kernel
  * would enter reclaim or compaction for).
  *
- * Not modelled yet (issue #4 continues): the per-CPU lists, watermark
- * boosting, the HIGHATOMIC reserve, CMA and 3.10's MIGRATE_RESERVE blocks.
+ * Small orders go through per-CPU pagesets (policies/pcp.c) from 3.10 on,
+ * routed by the event's CPU. Not modelled yet (issue #4 continues):
+ * watermark boosting, the HIGHATOMIC reserve, CMA and 3.10's
+ * MIGRATE_RESERVE blocks.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +46,7 @@
 
 #include "../sim/policy.h"
 #include "../sim/watermark.h"
+#include "pcp.h"
 
 enum fb_style { FB_2624, FB_310, FB_419, FB_610, FB_615 };
 
@@ -52,6 +55,7 @@ struct generation {
 	enum fb_style style;
 	const struct fs_wmark_rules *wmark;   /* watermark and pcp sizing rules */
 	bool nofragment;               /* ALLOC_NOFRAGMENT (5.0+) */
+	enum fs_pcp_style pcp;         /* per-CPU pagesets */
 	bool merge_likely;             /* buddy_merge_likely (3.10+) */
 	enum fs_merge_guard guard;     /* __free_one_page pageblock guard */
 	bool move_to_tail;             /* move_freepages: list_move_tail (6.1+) or list_move */
@@ -60,11 +64,11 @@ struct generation {
 };
 
 static const struct generation generations[] = {
-	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, false, FS_MERGE_ANY, false, false, false },
-	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, true, FS_MERGE_ANY, false, false, false },
-	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, true, FS_MERGE_ANY, false, true, false },
-	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, true, FS_MERGE_RETYPE, true, true, true },
-	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, true, FS_MERGE_RETYPE, true, true, true },
+	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false },
+	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, false, false },
+	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false },
+	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true },
+	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true },
 };
 
 /* page_alloc.c:fallbacks[] (4.4+ numbering; the same rows in every
@@ -88,6 +92,7 @@ struct grouping {
 	bool pass_nofragment;          /* set while a walk runs with it */
 	int64_t min_free_kbytes;
 	struct fs_wmark_zone_setup wz[FS_MAX_ZONES];
+	struct fs_pcp_set pcp;
 };
 
 #define NONE UINT64_MAX
@@ -103,6 +108,8 @@ static const struct fs_tunable grouping_tunables[] = {
 	{ "min_free_kbytes", "0", "vm.min_free_kbytes in KiB; 0: as the kernel computes it at boot" },
 	{ "thp", "on", "THP enabled, so khugepaged raises a computed min_free_kbytes (set_recommended_min_free_kbytes)" },
 	{ "nofragment", "gen", "ALLOC_NOFRAGMENT (Linux 5.0): on, off, or gen (on from 6.10 here)" },
+	{ "pcp", "gen", "per-CPU pagesets: on, off, or gen (on from 3.10; 2.6.24's single list is not modelled)" },
+	{ "cpus", "2", "CPUs with pagesets; events go to cpu % cpus" },
 	{ NULL, NULL, NULL }
 };
 
@@ -149,6 +156,47 @@ static int setup_watermarks(struct fs_policy *p, const struct fs_kv *kv, unsigne
 	return 0;
 }
 
+static uint64_t rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start);
+
+/* Per-CPU pagesets with the kernel's batch and high for each zone: 6.x
+ * from zone_batchsize/zone_highsize (6.7+: high_min, where auto-tuning
+ * starts), 3.10 and 4.19 high = 6 * batch (pageset_set_batch). */
+static int setup_pcp(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
+		     struct fs_err *err)
+{
+	struct grouping *st = G(p);
+	const char *v = fs_tunable_get(p->ops, kv, nkv, "pcp");
+	const char *c = fs_tunable_get(p->ops, kv, nkv, "cpus");
+	uint64_t batch[FS_MAX_ZONES], high[FS_MAX_ZONES];
+	enum fs_pcp_style style = st->gen->pcp;
+	unsigned long cpus = strtoul(c, NULL, 10);
+	bool on;
+
+	if (!*c || strspn(c, "0123456789") != strlen(c) || cpus < 1 || cpus > 1024)
+		return fs_error(err, -EINVAL, "tunable \"cpus\" expects 1..1024, got \"%s\"", c);
+	if (strcmp(v, "gen")) {
+		if (fs_tunable_bool("pcp", v, &on, err))
+			return -EINVAL;
+		if (!on)
+			style = FS_PCP_OFF;
+		else if (style == FS_PCP_OFF)
+			return fs_error(err, -EINVAL, "%s: per-CPU pagesets of this generation are not modelled",
+					p->ops->name);
+	}
+	for (unsigned i = 0; i < p->m->nr_zones; i++) {
+		batch[i] = st->wz[i].pcp.batch ? st->wz[i].pcp.batch : 1;
+		high[i] = st->gen->pcp == FS_PCP_3_10 ? 6 * batch[i] : st->wz[i].pcp.high;
+	}
+	if (fs_pcp_init(&st->pcp, p->m, style, (unsigned)cpus, batch, high, rmqueue))
+		return fs_error(err, -ENOMEM, "out of memory for per-CPU pagesets");
+	return 0;
+}
+
+static void grouping_destroy(struct fs_policy *p)
+{
+	fs_pcp_release(&G(p)->pcp, p->m);
+}
+
 static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 			 struct fs_err *err)
 {
@@ -164,7 +212,7 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 	if (strcmp(ml, "gen") && fs_tunable_bool("merge_likely", ml, &m->merge_likely, err))
 		return -EINVAL;
 	m->merge_guard = st->gen->guard;
-	if (setup_watermarks(p, kv, nkv, err))
+	if (setup_watermarks(p, kv, nkv, err) || setup_pcp(p, kv, nkv, err))
 		return -EINVAL;
 	for (unsigned i = 0; i < m->nr_zones; i++)
 		pages += m->zones[i].present_pages;
@@ -582,7 +630,10 @@ static uint64_t walk(struct fs_policy *p, const struct fs_alloc_req *req, unsign
 
 		if (G(p)->watermarks && !zone_ok(p, z, req->order, which, req->highest_zone))
 			continue;
-		got = rmqueue(p, z, req->order, start);
+		if (fs_pcp_allowed(&G(p)->pcp, p->m, req->order, start))
+			got = fs_pcp_alloc(&G(p)->pcp, p, z, req->cpu, req->order, start);
+		else
+			got = rmqueue(p, z, req->order, start);
 		if (got != NONE)
 			return got;
 	}
@@ -625,6 +676,9 @@ static void grouping_free(struct fs_policy *p, const struct fs_free_req *req)
 	unsigned order = req->order;
 	uint64_t pfn = req->pfn, end = pfn + (1ull << order);
 
+	if (fs_pcp_allowed(&G(p)->pcp, m, order, FS_MT_UNMOVABLE) &&
+	    fs_pcp_free(&G(p)->pcp, p, z, req->cpu, pfn, order))
+		return;
 	if (G(p)->gen->split_large_frees && order > m->pageblock_order)
 		order = m->pageblock_order;
 	for (; pfn < end; pfn += 1ull << order)
@@ -639,6 +693,7 @@ static void grouping_free(struct fs_policy *p, const struct fs_free_req *req)
 		.initial_class = FS_MT_MOVABLE,                  \
 		.tunables = grouping_tunables,                   \
 		.init = grouping_init,                           \
+		.destroy = grouping_destroy,                     \
 		.alloc = grouping_alloc,                         \
 		.free = grouping_free,                           \
 	}

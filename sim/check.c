@@ -72,8 +72,8 @@ static int check_lists(const struct fs_machine *m, const struct fs_zone *z,
 /* Walk the zone's pages: free blocks do not overlap anything, no two free
  * buddies below pageblock order are left unmerged, holes hold nothing. */
 static int check_pages(const struct fs_machine *m, const struct fs_zone *z,
-		       uint64_t *free_heads, uint64_t *alloc_heads, bool require_cover,
-		       struct fs_err *err)
+		       uint64_t *free_heads, uint64_t *alloc_heads, uint64_t *pcp_pages,
+		       bool require_cover, struct fs_err *err)
 {
 	for (uint64_t idx = z->start_idx; idx < z->end_idx;) {
 		uint64_t s = m->pages[idx];
@@ -105,6 +105,10 @@ static int check_pages(const struct fs_machine *m, const struct fs_zone *z,
 			o = (unsigned)((s >> 2) & 15);
 			(*alloc_heads)++;
 			idx += 1ull << o;
+		} else if (kind == FS_PG_OTHER) {
+			o = (unsigned)((s >> 2) & 15);
+			*pcp_pages += 1ull << o;
+			idx += 1ull << o;
 		} else {
 			if (require_cover && kind == FS_PG_NONE && !fs_machine_is_hole(m, pfn))
 				FAIL("pfn 0x%llx is neither free nor allocated", (unsigned long long)pfn);
@@ -121,12 +125,15 @@ static int check_all(const struct fs_machine *m, uint64_t *alloc_heads, bool req
 
 	for (unsigned i = 0; i < m->nr_zones; i++) {
 		const struct fs_zone *z = &m->zones[i];
-		uint64_t on_lists = 0, free_heads = 0;
+		uint64_t on_lists = 0, free_heads = 0, pcp_pages = 0;
 
 		if ((rc = check_lists(m, z, &on_lists, err)))
 			return rc;
-		if ((rc = check_pages(m, z, &free_heads, alloc_heads, require_cover, err)))
+		if ((rc = check_pages(m, z, &free_heads, alloc_heads, &pcp_pages, require_cover, err)))
 			return rc;
+		if (pcp_pages != z->pcp_pages)
+			FAIL("zone %s: %llu pages on per-CPU lists in the pages, counter says %llu", z->name,
+			     (unsigned long long)pcp_pages, (unsigned long long)z->pcp_pages);
 		if (free_heads != on_lists)
 			FAIL("zone %s: %llu free heads in the pages but %llu on the lists", z->name,
 			     (unsigned long long)free_heads, (unsigned long long)on_lists);

@@ -105,6 +105,7 @@ struct fs_zone {
 	uint64_t free_pages;          /* sum of nr_free[o] << o */
 	uint64_t nr_pageblocks[FS_MT_NR]; /* pageblocks per type (pagetypeinfo) */
 	uint64_t mixed_pageblocks;    /* pageblocks holding allocations of another type */
+	uint64_t pcp_pages;           /* pages on per-CPU lists (FS_PG_OTHER slots) */
 	struct fs_extfrag_stats extfrag;
 };
 
@@ -197,6 +198,7 @@ size_t fs_machine_state_bytes(const struct fs_machine *m);
  *             page), FS_PG_FREE (head of a free block), FS_PG_ALLOC (head
  *             of a tracked allocation), FS_PG_OTHER (owned by a policy,
  *             e.g. a per-CPU list page).
+ *   OTHER: bits 2-5 order (a block on a per-CPU list).
  *   FREE:  bits 2-4 class, bit 5 "order >= 1" (the order then lives in
  *          bits 2-5 of the next page's slot, a free tail nobody else
  *          uses), bits 6-34 prev index, bits 35-63 next index.

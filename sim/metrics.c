@@ -98,7 +98,7 @@ void fs_metrics_csv_header(FILE *fp, unsigned max_order)
 	fputs(",largest_free_order,free_pageblocks", fp);
 	for (unsigned t = 0; t < FS_CSV_PB_TYPES; t++)
 		fprintf(fp, ",pageblocks_%s", fs_mt_name(t));
-	fputs(",mixed_pageblocks,extfrag_events,fragmenting_events,change_ownership", fp);
+	fputs(",mixed_pageblocks,extfrag_events,fragmenting_events,change_ownership,pcp_pages", fp);
 #define FS_X(name, pz, doc) if (pz) fputs("," #name, fp);
 	FS_COUNTERS(FS_X)
 #undef FS_X
@@ -141,8 +141,9 @@ static void csv_row(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t
 		fs_metrics_free_pageblocks(nr_free, m->max_order, m->pageblock_order));
 	for (unsigned t = 0; t < FS_CSV_PB_TYPES; t++)
 		fprintf(fp, ",%" PRIu64, zv->nr_pageblocks[t]);
-	fprintf(fp, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, zv->mixed_pageblocks,
-		zv->extfrag.events, zv->extfrag.fragmenting, zv->extfrag.change_ownership);
+	fprintf(fp, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, zv->mixed_pageblocks,
+		zv->extfrag.events, zv->extfrag.fragmenting, zv->extfrag.change_ownership,
+		zv->pcp_pages);
 #define FS_X(name, pz, doc) if (pz) fprintf(fp, ",%" PRIu64, c->name);
 	FS_COUNTERS(FS_X)
 #undef FS_X
@@ -165,6 +166,7 @@ void fs_metrics_zone_all(const struct fs_machine *m, struct fs_zone *all)
 				all->extfrag.by_type[t][f] += z->extfrag.by_type[t][f];
 		}
 		all->mixed_pageblocks += z->mixed_pageblocks;
+		all->pcp_pages += z->pcp_pages;
 		all->extfrag.events += z->extfrag.events;
 		all->extfrag.fragmenting += z->extfrag.fragmenting;
 		all->extfrag.change_ownership += z->extfrag.change_ownership;
