@@ -60,6 +60,7 @@ static void gen(struct mix *x, struct fs_event *buf, size_t n, uint64_t target, 
 
 		memset(e, 0, sizeof(*e));
 		e->time_ns = (*t += 1000);
+		e->cpu = (uint16_t)(rng() & 1);
 		if (x->nlive < target && (x->nlive == 0 || x->nlive < target / 2 || (rng() & 1))) {
 			e->kind = FS_EV_ALLOC;
 			e->order = (uint8_t)pick_order();
@@ -168,7 +169,9 @@ static void bench_events(void)
 static void bench_generations(void)
 {
 	static const char *const pols[] = {
-		"buddy", "linux-2.6.24", "linux-3.10", "linux-4.19", "linux-6.10", "linux-6.15",
+		"buddy", "linux-2.6.24", "linux-3.10", "linux-3.10:pcp=off", "linux-4.19",
+		"linux-4.19:pcp=off", "linux-6.10", "linux-6.10:pcp=off", "linux-6.15",
+		"linux-6.15:pcp=off",
 	};
 	double base = 0;
 
@@ -183,9 +186,10 @@ static void bench_generations(void)
 			ext += s->m->zones[z].extfrag.events;
 		if (!i)
 			base = evs;
-		printf("%-13s 64 GiB, kernel-like mix with 80/15/5%% movable/unmovable/reclaimable: "
-		       "%5.1f M events/s (%.2fx buddy), %llu fallbacks\n", pols[i], evs / 1e6,
-		       base / evs, (unsigned long long)ext);
+		if (!i)
+			printf("64 GiB, kernel-like mix with 80/15/5%% movable/unmovable/reclaimable, 2 CPUs:\n");
+		printf("  %-19s %5.1f M events/s (%.2fx the time of buddy)  [target <= 2x], %llu fallbacks\n",
+		       pols[i], evs / 1e6, base / evs, (unsigned long long)ext);
 		fs_sim_free(s);
 	}
 }
