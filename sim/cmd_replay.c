@@ -39,6 +39,11 @@ static const char replay_usage[] =
 	"output:\n"
 	"  -o, --output FILE       CSV output (default: standard output)\n"
 	"  -s, --summary FILE      JSON summary: parameters, totals, final/mean/max metrics\n"
+	"      --emit-extfrag FILE every simulated fallback as a 6.x trace_pipe\n"
+	"                          mm_page_alloc_extfrag line (fragsim extfrag reads it);\n"
+	"                          with several policies one file each, FILE.POLICY\n"
+	"      --dump-pagetypeinfo FILE  the final state as /proc/pagetypeinfo\n"
+	"                          (fragsim inspect reads it); FILE.POLICY as above\n"
 	"  -i, --interval DUR      sample every DUR of simulated time: 1s, 100ms, 50us\n"
 	"                          (default 1s unless --every is given)\n"
 	"  -e, --every N           sample every N events\n"
@@ -103,6 +108,8 @@ int fs_cmd_replay(int argc, char **argv)
 		{ "strict", no_argument, NULL, 'S' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "summary", required_argument, NULL, 's' },
+		{ "emit-extfrag", required_argument, NULL, 'X' },
+		{ "dump-pagetypeinfo", required_argument, NULL, 'T' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "every", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -174,6 +181,12 @@ int fs_cmd_replay(int argc, char **argv)
 			break;
 		case 's':
 			cfg.summary_path = optarg;
+			break;
+		case 'X':
+			cfg.extfrag_path = optarg;
+			break;
+		case 'T':
+			cfg.pagetypeinfo_path = optarg;
 			break;
 		case 'i':
 			if (fs_parse_duration(optarg, &cfg.interval_ns) || !cfg.interval_ns)

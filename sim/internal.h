@@ -196,6 +196,8 @@ struct fs_run_cfg {
 	uint64_t every;                       /* 0 = not by events */
 	const char *csv_path;                 /* NULL = stdout */
 	const char *summary_path;             /* NULL = none */
+	const char *extfrag_path;             /* --emit-extfrag, NULL = none */
+	const char *pagetypeinfo_path;        /* --dump-pagetypeinfo, NULL = none */
 	bool strict;                          /* bad events are fatal */
 	bool strict_input;                    /* malformed kernel trace lines are fatal */
 	bool progress;                        /* progress on stderr */

@@ -72,7 +72,6 @@ void fs_zone_extfrag_event(struct fs_machine *m, struct fs_zone *z, unsigned all
 		      unsigned fallback_order, unsigned alloc_mt, unsigned fallback_mt,
 		      bool change_ownership)
 {
-	(void)alloc_order;
 	z->extfrag.events++;
 	/* fragmenting is computed at print time (include/trace/events/kmem.h) */
 	if (fallback_order < m->pageblock_order)
@@ -81,4 +80,6 @@ void fs_zone_extfrag_event(struct fs_machine *m, struct fs_zone *z, unsigned all
 		z->extfrag.change_ownership++;
 	if (alloc_mt < FS_MT_NR && fallback_mt < FS_MT_NR)
 		z->extfrag.by_type[alloc_mt][fallback_mt]++;
+	if (m->xf)
+		fs_xf_print(m, alloc_order, fallback_order, alloc_mt, fallback_mt, change_ownership);
 }

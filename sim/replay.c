@@ -77,6 +77,75 @@ static int refill(struct fs_run *r, unsigned i, struct fs_err *err)
 	return rc < 0 ? rc : 0;
 }
 
+/* The file of policy i for --emit-extfrag and --dump-pagetypeinfo: PATH
+ * itself with one policy; with several PATH.SPEC, the spec's characters
+ * other than letters, digits and ._=+- made '_', and .N (1-based) added to a
+ * name an earlier policy already has. Caller frees. */
+static char *policy_path(const struct fs_run_cfg *cfg, const char *path, unsigned i)
+{
+	char *out, *p;
+	size_t len;
+
+	if (cfg->nr_policies == 1 || !strcmp(path, "-"))
+		return fs_xstrdup(path);
+	len = strlen(path) + strlen(cfg->policies[i]) + 16;
+	out = fs_xcalloc(1, len);
+	snprintf(out, len, "%s.%s", path, cfg->policies[i]);
+	for (p = out + strlen(path) + 1; *p; p++)
+		if (!strchr("._=+-", *p) && !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9'))
+			*p = '_';
+	for (unsigned j = 0; j < i; j++) {
+		char *other = policy_path(cfg, path, j);
+		bool same = !strcmp(other, out);
+
+		free(other);
+		if (same) {
+			snprintf(out + strlen(out), len - strlen(out), ".%u", i + 1);
+			break;
+		}
+	}
+	return out;
+}
+
+static int open_extfrag(struct fs_run *r, struct fs_err *err)
+{
+	const struct fs_run_cfg *cfg = r->cfg;
+
+	r->xf_out = fs_xcalloc(r->nr_sims, sizeof(*r->xf_out));
+	r->xf = fs_xcalloc(r->nr_sims, sizeof(*r->xf));
+	for (unsigned i = 0; i < r->nr_sims; i++) {
+		char *path = policy_path(cfg, cfg->extfrag_path, i);
+		int rc = fs_out_open(&r->xf_out[i], path, err);
+
+		free(path);
+		if (rc)
+			return 1;
+		fs_xf_init(&r->xf[i], r->xf_out[i].fp, (int)i + 1);
+		r->sims[i]->m->xf = &r->xf[i];
+	}
+	return 0;
+}
+
+static int dump_pagetypeinfo(struct fs_run *r, struct fs_err *err)
+{
+	const struct fs_run_cfg *cfg = r->cfg;
+
+	for (unsigned i = 0; i < r->nr_sims; i++) {
+		struct fs_outfile o;
+		char *path = policy_path(cfg, cfg->pagetypeinfo_path, i);
+		int rc = fs_out_open(&o, path, err);
+
+		free(path);
+		if (rc)
+			return 1;
+		fs_dump_pagetypeinfo(o.fp, r->sims[i]->m);
+		if (fs_out_commit(&o, err))
+			return 1;
+	}
+	return 0;
+}
+
 static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *err)
 {
 	int rc;
@@ -106,6 +175,8 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 	}
 	if (fs_out_open(&r->csv, cfg->csv_path, err))
 		return 1;
+	if (cfg->extfrag_path && open_extfrag(r, err))
+		return 1;
 	return 0;
 }
 
@@ -115,6 +186,11 @@ static void teardown(struct fs_run *r)
 		fs_trace_close(&r->tr[i]);
 	for (unsigned i = 0; i < r->nr_sims; i++)
 		fs_sim_free(r->sims[i]);
+	if (r->xf_out)
+		for (unsigned i = 0; i < r->nr_sims; i++)
+			fs_out_abort(&r->xf_out[i]);   /* no-op once committed */
+	free(r->xf_out);
+	free(r->xf);
 	free(r->tr);
 	free(r->sims);
 	free(r->acc);
@@ -145,10 +221,15 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 		}
 		r->events++;
 		r->last_time = ev.time_ns;
-		for (unsigned i = 0; i < r->nr_sims; i++)
+		for (unsigned i = 0; i < r->nr_sims; i++) {
+			if (r->xf) {
+				r->xf[i].time_ns = ev.time_ns;
+				r->xf[i].cpu = ev.cpu;
+			}
 			if (fs_sim_apply(r->sims[i], &ev))
 				return fs_error(err, 1, "%s:%" PRIu64 ": invariant check failed (see above)",
 						cfg->inputs[ev.src], ev.line);
+		}
 		if (r->fatal[0])
 			return fs_error(err, 1, "%s", r->fatal);
 		if (cfg->every && r->events % cfg->every == 0)
@@ -176,6 +257,13 @@ int fs_replay_run(const struct fs_run_cfg *cfg, struct fs_err *err)
 		rc = run_loop(&r, err);
 	if (!rc) {
 		if (fs_out_commit(&r.csv, err))
+			rc = 1;
+		for (unsigned i = 0; !rc && r.xf_out && i < r.nr_sims; i++)
+			if (fs_out_commit(&r.xf_out[i], err))
+				rc = 1;
+		if (rc)
+			;
+		else if (cfg->pagetypeinfo_path && dump_pagetypeinfo(&r, err))
 			rc = 1;
 		else if (cfg->summary_path && fs_summary_write(&r, cfg->summary_path, err))
 			rc = 1;
