@@ -308,3 +308,77 @@ Test(extfrag_emit, line_format)
 	free(buf);
 	fs_sim_free(s);
 }
+
+/* With per-CPU lists (the generations' default) a refill may fall back
+ * several times in one event, for pages that go to a per-CPU list: every
+ * fallback still gets a line with a derived pfn, and on 6.x that page has
+ * left the free lists (allocated or on a per-CPU list). */
+#define PCP_SLOTS (16 * NSLOT)
+static void churn_pcp(const char *gen, bool taken)
+{
+	char spec[96];
+	struct fs_sim *s;
+	struct fs_xf_emit xf;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	struct tu_rng g;
+	uint64_t *live = calloc(PCP_SLOTS, sizeof(*live)), next = 1;
+	unsigned *lorder = calloc(PCP_SLOTS, sizeof(*lorder));
+	struct line ln[64];
+
+	snprintf(spec, sizeof(spec), "%s:watermarks=off,nofragment=off", gen);
+	s = mksim(spec, 16 * 1024, 5, 4);   /* big enough for batches > 1 */
+	fs_xf_init(&xf, fp, 1);
+	s->m->xf = &xf;
+	tu_rng_seed(&g, 43);
+	for (uint64_t t = 0; t < 200000; t++) {
+		unsigned k = (unsigned)tu_below(&g, PCP_SLOTS);
+		struct fs_event ev = { .time_ns = t * 1000, .cpu = (uint16_t)(t % 2) };
+		size_t before;
+
+		fflush(fp);
+		before = len;
+		xf.time_ns = ev.time_ns;
+		xf.cpu = ev.cpu;
+		if (live[k]) {
+			ev.kind = FS_EV_FREE;
+			ev.ident = live[k];
+			ev.order = (uint8_t)lorder[k];
+			live[k] = 0;
+		} else {
+			lorder[k] = tu_skewed_order(&g, 2);
+			live[k] = next++;
+			ev.kind = FS_EV_ALLOC;
+			ev.ident = live[k];
+			ev.order = (uint8_t)lorder[k];
+			ev.flags = FS_EVF_HAS_MT;
+			ev.mt = (uint8_t)(tu_chance(&g, 90) ? t / 40000 % 3 : tu_below(&g, 3));
+		}
+		cr_assert_eq(fs_sim_apply(s, &ev), 0);
+		fflush(fp);
+		if (len == before || !taken)
+			continue;
+		unsigned n = parse_lines(buf + before, ln, 64);
+
+		for (unsigned i = 0; i < n; i++)
+			cr_assert_neq(fs_pg_kind(s->m->pages[ln[i].pfn - s->m->base_pfn]), FS_PG_FREE,
+				      "%s t=%" PRIu64 ": traced pfn 0x%" PRIx64 " is still free", gen, t, ln[i].pfn);
+	}
+	fflush(fp);
+	cr_assert_eq(xf.lines, s->m->zones[0].extfrag.events);
+	cr_assert_eq(xf.unknown_pfns, 0, "%s: %" PRIu64 " of %" PRIu64 " lines without a pfn", gen,
+		     xf.unknown_pfns, xf.lines);
+	cr_assert_gt(xf.lines, 20);
+	s->m->xf = NULL;
+	fclose(fp);
+	free(buf);
+	free(live);
+	free(lorder);
+	fs_sim_free(s);
+}
+
+Test(extfrag_emit, pcp_310) { churn_pcp("linux-3.10", true); }
+Test(extfrag_emit, pcp_419) { churn_pcp("linux-4.19", false); }
+Test(extfrag_emit, pcp_610) { churn_pcp("linux-6.10", true); }
+Test(extfrag_emit, pcp_615) { churn_pcp("linux-6.15", true); }
