@@ -386,8 +386,8 @@ capture_counts() {
 	done
 	[ "$got" = " $* 0 0 0" ] && ok || bad "capture $cn: counts $got, expected $* 0 0 0"
 }
-capture_counts pagecache-churn 283804 77441 73827 69245 26557 36719 0 3 0 12
-capture_counts thp-burst 86280 24624 23305 18663 2365 17309 1 1 0 12
+capture_counts pagecache-churn 261622 70464 70587 63977 28140 28436 0 6 0 12
+capture_counts thp-burst 52174 17878 17761 10437 3942 2139 1 4 0 12
 # their debugfs extfrag files, read right after buddyinfo, equal what fragsim inspect computes from it
 for cn in pagecache-churn thp-burst; do
 	sd=traces/$cn/snapshots
