@@ -502,7 +502,6 @@ int fs_extfrag_write_json(const struct fs_extfrag_an *a, enum fs_extfrag_numberi
 	json_t *root = json_object(), *ins = json_array(), *tot = json_object(),
 	       *mm = json_object(), *mat = json_array(), *fo = json_object(), *num = json_object();
 	struct fs_extfrag_mmtests m;
-	struct fs_outfile out;
 	int rc;
 
 	json_object_set_new(root, "schema_version", json_integer(FS_SCHEMA_VERSION));
@@ -580,16 +579,7 @@ int fs_extfrag_write_json(const struct fs_extfrag_an *a, enum fs_extfrag_numberi
 	}
 	json_object_set_new(root, "interval_s", json_real(interval_ns / 1e9));
 
-	rc = fs_out_open(&out, path, err);
-	if (!rc) {
-		if (json_dumpf(root, out.fp, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) ||
-		    fputc('\n', out.fp) == EOF) {
-			fs_out_abort(&out);
-			rc = fs_error(err, -EIO, "writing \"%s\" failed", path);
-		} else {
-			rc = fs_out_commit(&out, err);
-		}
-	}
+	rc = fs_out_json(path, root, 12, err);
 	json_decref(root);
 	return rc;
 }

@@ -167,6 +167,9 @@ int fs_out_open(struct fs_outfile *o, const char *path, struct fs_err *err);
 int fs_out_commit(struct fs_outfile *o, struct fs_err *err);  /* close + rename */
 void fs_out_abort(struct fs_outfile *o);                       /* close + unlink */
 void fs_out_install_signal_cleanup(void);
+struct json_t;
+/* A jansson document written atomically (root is not released). */
+int fs_out_json(const char *path, struct json_t *root, int precision, struct fs_err *err);
 
 /* "metrics.c": per-timestep samples */
 struct fs_sample_acc {                    /* for the summary: final/mean/max */

@@ -2,6 +2,7 @@
  * "NAME.tmp.PID" beside the target and renamed into place on success.
  * SIGINT/SIGTERM remove the temporary files of a run in progress. */
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,4 +110,21 @@ void fs_out_abort(struct fs_outfile *o)
 	free(o->path);
 	free(o->tmp);
 	memset(o, 0, sizeof(*o));
+}
+
+/* A JSON document (jansson) written atomically, indented, reals with
+ * `precision` significant digits. Takes no reference from root. */
+int fs_out_json(const char *path, json_t *root, int precision, struct fs_err *err)
+{
+	struct fs_outfile out;
+	int rc = fs_out_open(&out, path, err);
+
+	if (rc)
+		return rc;
+	if (json_dumpf(root, out.fp, JSON_INDENT(2) | JSON_REAL_PRECISION(precision)) ||
+	    fputc('\n', out.fp) == EOF) {
+		fs_out_abort(&out);
+		return fs_error(err, -EIO, "writing \"%s\" failed", path);
+	}
+	return fs_out_commit(&out, err);
 }

@@ -175,7 +175,6 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 {
 	const struct fs_run_cfg *cfg = r->cfg;
 	json_t *root = json_object(), *inputs = json_array(), *pols = json_array();
-	struct fs_outfile out;
 	int rc;
 
 	json_object_set_new(root, "schema_version", json_integer(FS_SCHEMA_VERSION));
@@ -223,16 +222,7 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 	for (unsigned i = 0; i < r->nr_sims; i++)
 		json_array_append_new(pols, sim_json(r, i));
 	json_object_set_new(root, "policies", pols);
-	rc = fs_out_open(&out, path, err);
-	if (!rc) {
-		if (json_dumpf(root, out.fp, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) ||
-		    fputc('\n', out.fp) == EOF) {
-			fs_out_abort(&out);
-			rc = fs_error(err, -EIO, "writing \"%s\" failed", path);
-		} else {
-			rc = fs_out_commit(&out, err);
-		}
-	}
+	rc = fs_out_json(path, root, 6, err);
 	json_decref(root);
 	return rc;
 }
