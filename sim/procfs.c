@@ -334,8 +334,9 @@ void fs_procfs_release(struct fs_procfs_file *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* unusable_show_print (mm/vmstat.c) */
-void fs_procfs_print_unusable(FILE *fp, const struct fs_procfs_rec *r)
+/* One debugfs extfrag file: a line per zone with the index per order. */
+static void print_index(FILE *fp, const struct fs_procfs_rec *r,
+			int (*index_of)(const struct fs_contig_info *, unsigned), const char *fmt)
 {
 	for (unsigned i = 0; i < r->nr_zones; i++) {
 		const struct fs_procfs_zone *z = &r->zones[i];
@@ -348,32 +349,23 @@ void fs_procfs_print_unusable(FILE *fp, const struct fs_procfs_rec *r)
 			int index;
 
 			fs_contig_info(z->nr_free, z->nr_orders - 1, o, &info);
-			index = fs_unusable_index(&info, o);
-			fprintf(fp, "%d.%03d ", index / 1000, index % 1000);
+			index = index_of(&info, o);
+			fprintf(fp, fmt, index / 1000, index % 1000);
 		}
 		fputc('\n', fp);
 	}
 }
 
+/* unusable_show_print (mm/vmstat.c) */
+void fs_procfs_print_unusable(FILE *fp, const struct fs_procfs_rec *r)
+{
+	print_index(fp, r, fs_unusable_index, "%d.%03d ");
+}
+
 /* extfrag_show_print (mm/vmstat.c): "%2d.%03d ", so -1000 is "-1.000" */
 void fs_procfs_print_extfrag(FILE *fp, const struct fs_procfs_rec *r)
 {
-	for (unsigned i = 0; i < r->nr_zones; i++) {
-		const struct fs_procfs_zone *z = &r->zones[i];
-		struct fs_contig_info info;
-
-		if (!z->nr_orders)
-			continue;
-		fprintf(fp, "Node %d, zone %8s ", z->node, z->name);
-		for (unsigned o = 0; o < z->nr_orders; o++) {
-			int index;
-
-			fs_contig_info(z->nr_free, z->nr_orders - 1, o, &info);
-			index = fs_fragmentation_index(&info, o);
-			fprintf(fp, "%2d.%03d ", index / 1000, index % 1000);
-		}
-		fputc('\n', fp);
-	}
+	print_index(fp, r, fs_fragmentation_index, "%2d.%03d ");
 }
 
 /* mm/compaction.c (6.1, 6.12): fragmentation_score_zone() =
