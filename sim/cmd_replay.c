@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "internal.h"
+#include "extfrag.h"
 #include "procfs.h"
 
 #define MAX_POLICIES 16
@@ -33,6 +34,9 @@ static const char replay_usage[] =
 	"  -f, --format FMT        auto (default), native (traces/FORMAT.md) or ftrace\n"
 	"                          (kernel trace text: trace_pipe, trace-cmd report,\n"
 	"                          perf script); .gz and .zst inputs are decompressed\n"
+	"      --kernel-version V  the traced kernel's version, for its migrate-type numbering\n"
+	"                          (before 4.4 RECLAIMABLE=1, MOVABLE=2); default: told by\n"
+	"                          the first allocation whose gfp flags say, else 4.4+\n"
 	"      --strict            malformed lines of a kernel trace are fatal (default:\n"
 	"                          counted, the first 5 shown; native traces always are)\n"
 	"      --keep-going        count events outside the machine instead of stopping\n"
@@ -106,6 +110,7 @@ int fs_cmd_replay(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "kernel-version", required_argument, NULL, 'K' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "summary", required_argument, NULL, 's' },
 		{ "emit-extfrag", required_argument, NULL, 'X' },
@@ -170,6 +175,14 @@ int fs_cmd_replay(int argc, char **argv)
 			if (fs_trace_format_parse(optarg, &cfg.format))
 				return usage_error("--format expects auto, native or ftrace, got \"%s\"", optarg);
 			break;
+		case 'K': {
+			enum fs_extfrag_numbering n;
+
+			if (fs_extfrag_numbering_for(optarg, &n))
+				return usage_error("--kernel-version expects a version such as 3.10 or 6.1, got \"%s\"", optarg);
+			cfg.mt_numbering = n == FS_EXTFRAG_MT_PRE_4_4 ? 2 : 1;
+			break;
+		}
 		case 'S':
 			cfg.strict_input = true;
 			break;

@@ -266,25 +266,34 @@ static bool has(const char *s, size_t n, const char *w)
  * before: 2); with RECLAIMABLE and not MOVABLE, MIGRATE_RECLAIMABLE's
  * (4.4+: 2, before: 1). Flag spellings: __GFP_MOVABLE, GFP_HIGHUSER_MOVABLE
  * (4.x+), GFP_MOVABLE, GFP_RECLAIMABLE (3.10's show_gfp_flags). */
-static void vote(struct fs_extfrag_input *in, const char *f, size_t n)
+int fs_mt_numbering_of_alloc(const char *f, size_t n)
 {
 	const char *m = memmem(f, n, "migratetype=", 12), *g = memmem(f, n, "gfp_flags=", 10);
 	bool mov, rec;
 	int mt;
 
 	if (!m || !g || m + 13 > f + n || m[13] != ' ' || m[12] < '0' || m[12] > '9')
-		return;
+		return -1;
 	mt = m[12] - '0';
 	g += 10;
 	n -= (size_t)(g - f);
 	mov = has(g, n, "MOVABLE");
 	rec = has(g, n, "RECLAIMABLE");
 	if (mov == rec)
-		return;
+		return -1;
 	if ((mov && mt == 1) || (rec && mt == 2))
-		in->movable_votes[FS_EXTFRAG_MT_4_4]++;
-	else if ((mov && mt == 2) || (rec && mt == 1))
-		in->movable_votes[FS_EXTFRAG_MT_PRE_4_4]++;
+		return FS_EXTFRAG_MT_4_4;
+	if ((mov && mt == 2) || (rec && mt == 1))
+		return FS_EXTFRAG_MT_PRE_4_4;
+	return -1;
+}
+
+static void vote(struct fs_extfrag_input *in, const char *f, size_t n)
+{
+	int k = fs_mt_numbering_of_alloc(f, n);
+
+	if (k >= 0)
+		in->movable_votes[k]++;
 }
 
 int fs_extfrag_detect_numbering(const struct fs_extfrag_an *a, enum fs_extfrag_numbering *n)

@@ -111,6 +111,12 @@ struct fs_trace {
 	struct fs_keytab *keys;               /* shared, may be NULL */
 	unsigned max_order;                   /* orders above this are malformed */
 	bool strict;                          /* kernel traces: malformed lines are fatal */
+	/* migrate-type numbering of the kernel that wrote the trace: 0 = 4.4+,
+	 * 1 = before 4.4 (RECLAIMABLE and MOVABLE swapped), -1 = not known
+	 * yet (decided by the first mm_page_alloc whose gfp flags tell) */
+	int mt_numbering;
+	bool mt_numbering_forced;             /* given with --kernel-version */
+	uint64_t mt_assumed;                  /* mt 1/2 lines read before it was known (taken as 4.4+) */
 	bool eof_reported;
 	FILE *warn;                           /* warnings (stderr), NULL = quiet */
 	struct fs_trace_stats st;
@@ -126,6 +132,9 @@ int fs_trace_open(struct fs_trace *t, const char *path, enum fs_trace_format fmt
 int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err);
 void fs_trace_close(struct fs_trace *t);
 int fs_trace_format_parse(const char *s, enum fs_trace_format *fmt);
+/* "extfrag.c": the numbering an mm_page_alloc payload's gfp flags and
+ * migratetype tell (0 = 4.4+, 1 = before 4.4), or -1 */
+int fs_mt_numbering_of_alloc(const char *fields, size_t len);
 const char *fs_trace_format_name(enum fs_trace_format fmt);
 
 /* "trace_native.c" */
@@ -203,6 +212,7 @@ struct fs_run_cfg {
 	const char *pagetypeinfo_path;        /* --dump-pagetypeinfo, NULL = none */
 	bool strict;                          /* bad events are fatal */
 	bool strict_input;                    /* malformed kernel trace lines are fatal */
+	int mt_numbering;                     /* --kernel-version: 0 detect, 1 4.4+, 2 before 4.4 */
 	bool progress;                        /* progress on stderr */
 	int debug_check;
 };

@@ -172,6 +172,10 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 		r->tr[i].keys = &r->keys;
 		r->tr[i].max_order = r->sims[0]->m->max_order;
 		r->tr[i].strict = cfg->strict_input;
+		if (cfg->mt_numbering) {
+			r->tr[i].mt_numbering = cfg->mt_numbering - 1;
+			r->tr[i].mt_numbering_forced = true;
+		}
 	}
 	if (fs_out_open(&r->csv, cfg->csv_path, err))
 		return 1;

@@ -188,6 +188,13 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 		json_object_set_new(in, "path", json_string(cfg->inputs[i]));
 		json_object_set_new(in, "format", json_string(fs_trace_format_name(t->format)));
 		json_object_set_new(in, "compression", json_string(fs_input_codec_name(t->in.codec)));
+		json_object_set_new(in, "migratetype_numbering",
+				    json_string(t->mt_numbering == 1 ? "pre-4.4" : "4.4+"));
+		json_object_set_new(in, "migratetype_numbering_source",
+				    json_string(t->mt_numbering_forced ? "--kernel-version"
+						: t->mt_numbering >= 0 ? "gfp flags" : "assumed"));
+		json_object_set_new(in, "migratetype_lines_before_known",
+				    json_integer((json_int_t)t->mt_assumed));
 		json_object_set_new(in, "lines", json_integer((json_int_t)st->lines));
 		json_object_set_new(in, "events", json_integer((json_int_t)st->events));
 		json_object_set_new(in, "comment_lines", json_integer((json_int_t)st->comments));

@@ -64,6 +64,7 @@ int fs_trace_open(struct fs_trace *t, const char *path, enum fs_trace_format fmt
 	int rc;
 
 	memset(t, 0, sizeof(*t));
+	t->mt_numbering = -1;
 	t->max_order = FS_ORDER_LIMIT;
 	t->warn = stderr;
 	if ((rc = fs_input_open(&t->in, path, err)))

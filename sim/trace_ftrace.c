@@ -407,13 +407,21 @@ int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 	ev->cpu = (uint16_t)(r.cpu > UINT16_MAX ? UINT16_MAX : r.cpu);
 	ev->mt = FS_MT_UNMOVABLE;
 	if (k == FS_KEV_alloc) {
-		/* The requested migrate type, as the kernel numbers it. The
-		 * numbering changed in 4.4 (RECLAIMABLE and MOVABLE swapped);
-		 * remapping older traces is for a later reader increment, so
-		 * the raw number is kept here. */
+		/* The requested migrate type, as the kernel numbers it: 4.4
+		 * swapped RECLAIMABLE and MOVABLE (1 and 2; reference §5.3).
+		 * The first allocation whose gfp flags tell decides for the
+		 * input, unless --kernel-version did. */
 		if (kf.mt) {
 			if (fs_parse_u64(kf.mt, kf.mt_len, &mt) || mt >= FS_MT_NR)
 				return bad(err, "migratetype=N with N in 0..5", kf.mt - 12, fe);
+			if (t->mt_numbering < 0 && (mt == 1 || mt == 2)) {
+				t->mt_numbering = fs_mt_numbering_of_alloc(kf.mt - 12,
+									   (size_t)(line + len - (kf.mt - 12)));
+				if (t->mt_numbering < 0)
+					t->mt_assumed++;
+			}
+			if (t->mt_numbering == 1 && (mt == 1 || mt == 2))
+				mt = 3 - mt;
 			ev->mt = (uint8_t)mt;
 			ev->flags |= FS_EVF_HAS_MT;
 		}

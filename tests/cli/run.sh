@@ -402,5 +402,18 @@ for cn in pagecache-churn thp-burst; do
 	done
 done
 
+# --- pre-4.4 migrate-type numbering (RECLAIMABLE=1, MOVABLE=2): told by the
+# gfp flags, or forced with --kernel-version
+printf '            bash-1234  [001] d..1   123.456789: mm_page_alloc: page=ffffea0001a2b3c0 pfn=429871 order=0 migratetype=2 gfp_flags=GFP_HIGHUSER_MOVABLE\n' >"$TMP/old310.txt"
+"$FRAGSIM" replay -q --memory 4G --policy linux-6.15 --summary "$TMP/old310.json" -o /dev/null "$TMP/old310.txt" 2>/dev/null
+tr -d ' \n' <"$TMP/old310.json" | grep -q '"migratetype_numbering":"pre-4.4","migratetype_numbering_source":"gfpflags"' &&
+	tr -d ' \n' <"$TMP/old310.json" | grep -q '"extfrag":{"events":0' && ok ||
+	bad "pre-4.4 numbering not detected from the gfp flags (a MOVABLE allocation fell back)"
+"$FRAGSIM" replay -q --memory 4G --policy linux-6.15 --kernel-version 5.4 --summary "$TMP/old54.json" \
+	-o /dev/null "$TMP/old310.txt" 2>/dev/null
+tr -d ' \n' <"$TMP/old54.json" | grep -q '"alloc_migratetype":"reclaimable","fallback_migratetype":"movable"' && ok ||
+	bad "--kernel-version 5.4 does not read migratetype=2 as RECLAIMABLE"
+expect_fail bad-kernel-version 2 'expects a version' replay --kernel-version banana "$TMP/old310.txt"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
