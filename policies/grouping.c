@@ -36,9 +36,9 @@
  * would enter reclaim or compaction for).
  *
  * Small orders go through per-CPU pagesets (policies/pcp.c) from 3.10 on,
- * routed by the event's CPU. Not modelled yet (issue #4 continues):
- * watermark boosting, the HIGHATOMIC reserve, CMA and 3.10's
- * MIGRATE_RESERVE blocks.
+ * routed by the event's CPU. Claim attempts on partial blocks boost the
+ * watermarks (5.0+), counted as reclaim requested. Not modelled yet (issue
+ * #4 continues): the HIGHATOMIC reserve, CMA and 3.10's MIGRATE_RESERVE.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -91,6 +91,7 @@ struct grouping {
 	bool nofragment;               /* ALLOC_NOFRAGMENT on the fast path */
 	bool pass_nofragment;          /* set while a walk runs with it */
 	int64_t min_free_kbytes;
+	unsigned boost_factor;         /* vm.watermark_boost_factor, 0 = no boosting */
 	struct fs_wmark_zone_setup wz[FS_MAX_ZONES];
 	struct fs_pcp_set pcp;
 };
@@ -109,6 +110,7 @@ static const struct fs_tunable grouping_tunables[] = {
 	{ "thp", "on", "THP enabled, so khugepaged raises a computed min_free_kbytes (set_recommended_min_free_kbytes)" },
 	{ "nofragment", "gen", "ALLOC_NOFRAGMENT (Linux 5.0): on, off, or gen (on from 6.10 here)" },
 	{ "pcp", "gen", "per-CPU pagesets: on, off, or gen (on from 3.10; 2.6.24's single list is not modelled)" },
+	{ "boost", "gen", "vm.watermark_boost_factor (Linux 5.0, 1/10000 of high); gen: 15000 from 6.10 here, 0 before" },
 	{ "cpus", "2", "CPUs with pagesets; events go to cpu % cpus" },
 	{ NULL, NULL, NULL }
 };
@@ -135,6 +137,13 @@ static int setup_watermarks(struct fs_policy *p, const struct fs_kv *kv, unsigne
 	st->nofragment = st->gen->nofragment;
 	if (strcmp(v, "gen") && fs_tunable_bool("nofragment", v, &st->nofragment, err))
 		return -EINVAL;
+	v = fs_tunable_get(p->ops, kv, nkv, "boost");
+	st->boost_factor = st->gen->nofragment ? FS_WMARK_BOOST_FACTOR_DEFAULT : 0;
+	if (strcmp(v, "gen")) {
+		if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 6)
+			return fs_error(err, -EINVAL, "tunable \"boost\" expects 0..999999, got \"%s\"", v);
+		st->boost_factor = (unsigned)strtoul(v, NULL, 10);
+	}
 	v = fs_tunable_get(p->ops, kv, nkv, "min_free_kbytes");
 	kb = strtoull(v, NULL, 10);
 	if (!*v || strspn(v, "0123456789") != strlen(v))
@@ -484,6 +493,27 @@ static void claim_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, un
 	fs_pb_set_type(p->m, bs, start);
 }
 
+/* boost_watermark (5.0+), on a fallback that may mix a pageblock: the zone's
+ * watermarks rise by up to a pageblock (capped at high * factor / 10000)
+ * and kswapd is woken to reclaim that much (balance_pgdat), after which the
+ * boost is cleared. A replay has no reclaimable memory to model, so the
+ * boost is counted as reclaim requested and cleared at once, as kswapd
+ * would after reclaiming it. */
+static void boost(struct fs_policy *p, struct fs_zone *z)
+{
+	struct grouping *st = G(p);
+	struct fs_wmark_boost b;
+
+	if (!st->boost_factor)
+		return;
+	b = fs_wmark_boost(0, st->wz[z->idx].wm.high, z->present_pages,
+			   1ull << p->m->pageblock_order, st->boost_factor);
+	if (b.boosted) {
+		z->boosts++;
+		z->reclaim_requested += b.boost;
+	}
+}
+
 /* try_to_steal_block (6.15; the claim half of 6.10's steal_suitable_fallback):
  * the allocated pfn, or NONE when the block cannot be claimed. */
 static uint64_t try_claim(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, unsigned co,
@@ -501,6 +531,7 @@ static uint64_t try_claim(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, 
 		fs_buddy_expand(m, z, pfn, order, co, start);
 		return pfn;
 	}
+	boost(p, z);
 	if (!whole || !prep_move(p, z, pfn, &free_pages, &movable) ||
 	    !claim_ok(p, start, bt, free_pages, movable))
 		return NONE;

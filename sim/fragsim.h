@@ -106,6 +106,8 @@ struct fs_zone {
 	uint64_t nr_pageblocks[FS_MT_NR]; /* pageblocks per type (pagetypeinfo) */
 	uint64_t mixed_pageblocks;    /* pageblocks holding allocations of another type */
 	uint64_t pcp_pages;           /* pages on per-CPU lists (FS_PG_OTHER slots) */
+	uint64_t boosts;              /* boost_watermark calls that boosted */
+	uint64_t reclaim_requested;   /* pages kswapd was asked to reclaim for boosts */
 	struct fs_extfrag_stats extfrag;
 };
 

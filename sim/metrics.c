@@ -99,6 +99,7 @@ void fs_metrics_csv_header(FILE *fp, unsigned max_order)
 	for (unsigned t = 0; t < FS_CSV_PB_TYPES; t++)
 		fprintf(fp, ",pageblocks_%s", fs_mt_name(t));
 	fputs(",mixed_pageblocks,extfrag_events,fragmenting_events,change_ownership,pcp_pages", fp);
+	fputs(",watermark_boosts,reclaim_requested", fp);
 #define FS_X(name, pz, doc) if (pz) fputs("," #name, fp);
 	FS_COUNTERS(FS_X)
 #undef FS_X
@@ -144,6 +145,7 @@ static void csv_row(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t
 	fprintf(fp, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, zv->mixed_pageblocks,
 		zv->extfrag.events, zv->extfrag.fragmenting, zv->extfrag.change_ownership,
 		zv->pcp_pages);
+	fprintf(fp, ",%" PRIu64 ",%" PRIu64, zv->boosts, zv->reclaim_requested);
 #define FS_X(name, pz, doc) if (pz) fprintf(fp, ",%" PRIu64, c->name);
 	FS_COUNTERS(FS_X)
 #undef FS_X
@@ -167,6 +169,8 @@ void fs_metrics_zone_all(const struct fs_machine *m, struct fs_zone *all)
 		}
 		all->mixed_pageblocks += z->mixed_pageblocks;
 		all->pcp_pages += z->pcp_pages;
+		all->boosts += z->boosts;
+		all->reclaim_requested += z->reclaim_requested;
 		all->extfrag.events += z->extfrag.events;
 		all->extfrag.fragmenting += z->extfrag.fragmenting;
 		all->extfrag.change_ownership += z->extfrag.change_ownership;

@@ -415,5 +415,19 @@ tr -d ' \n' <"$TMP/old54.json" | grep -q '"alloc_migratetype":"reclaimable","fal
 	bad "--kernel-version 5.4 does not read migratetype=2 as RECLAIMABLE"
 expect_fail bad-kernel-version 2 'expects a version' replay --kernel-version banana "$TMP/old310.txt"
 
+# --- watermark boosting (5.0+): fill 64 MiB with movable pages, free every
+# other one, then ask for unmovable pages: each claim attempt on a partial
+# movable block boosts by a pageblock, counted as reclaim requested
+awk 'BEGIN { print "# fragsim-native 1"
+	for (i = 0; i < 15000; i++) printf "0.%06d A %d 0 movable\n", i, i
+	for (i = 0; i < 15000; i += 2) printf "1.%06d F %d 0\n", i, i
+	for (i = 0; i < 2000; i++) printf "2.%06d A %d 0 unmovable\n", i, 100000 + i }' >"$TMP/boost.trace"
+"$FRAGSIM" replay -q --memory 64M --policy linux-6.15,linux-6.15:boost=0,linux-4.19 --every 1000000 \
+	-o "$TMP/boost.csv" "$TMP/boost.trace" 2>/dev/null
+boosts() { grep ",all,$1," "$TMP/boost.csv" | tail -1 | cut -d, -f47,50,51; }
+[ "$(boosts linux-6.15)" = "5,5,2560" ] && ok || bad "boost: linux-6.15 fragmenting,boosts,reclaim = $(boosts linux-6.15), expected 5,5,2560"
+[ "$(boosts linux-6.15:boost=0)" = "5,0,0" ] && ok || bad "boost: boost=0 still boosts ($(boosts linux-6.15:boost=0))"
+[ "$(boosts linux-4.19)" = "4,0,0" ] && ok || bad "boost: linux-4.19 (before 5.0) boosts ($(boosts linux-4.19))"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
