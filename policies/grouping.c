@@ -192,6 +192,10 @@ static int setup_pcp(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 			return fs_error(err, -EINVAL, "%s: per-CPU pagesets of this generation are not modelled",
 					p->ops->name);
 	}
+	/* with exact placement the trace says where every page goes: pages
+	 * held on simulated per-CPU lists would only conflict with it */
+	if (p->m->exact_placement)
+		style = FS_PCP_OFF;
 	for (unsigned i = 0; i < p->m->nr_zones; i++) {
 		batch[i] = st->wz[i].pcp.batch ? st->wz[i].pcp.batch : 1;
 		high[i] = st->gen->pcp == FS_PCP_3_10 ? 6 * batch[i] : st->wz[i].pcp.high;

@@ -20,6 +20,7 @@ int fs_sim_new(struct fs_sim **out, const struct fs_layout *l, const char *spec,
 		free(s);
 		return -EINVAL;
 	}
+	s->m->exact_placement = placement == FS_PLACE_TRACE;
 	rc = fs_policy_create(&s->pol, s->m, spec, err);
 	if (rc) {
 		fs_machine_free(s->m);

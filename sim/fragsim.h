@@ -150,6 +150,7 @@ struct fs_machine {
 	struct fs_hole holes[16];
 	bool merge_likely;            /* buddy_merge_likely tail placement (3.10+) */
 	enum fs_merge_guard merge_guard;
+	bool exact_placement;         /* --placement trace: the trace says where every page goes */
 	unsigned last_zone;           /* lookup cache */
 	struct fs_pageblock *pb;      /* nr_pb pageblocks from base_pfn */
 	uint64_t nr_pb;

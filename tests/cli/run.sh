@@ -429,5 +429,12 @@ boosts() { grep ",all,$1," "$TMP/boost.csv" | tail -1 | cut -d, -f47,50,51; }
 [ "$(boosts linux-6.15:boost=0)" = "5,0,0" ] && ok || bad "boost: boost=0 still boosts ($(boosts linux-6.15:boost=0))"
 [ "$(boosts linux-4.19)" = "4,0,0" ] && ok || bad "boost: linux-4.19 (before 5.0) boosts ($(boosts linux-4.19))"
 
+# --- --placement trace with a policy that has per-CPU lists: the lists are
+# off, so the kernel's reuse of freed pages never conflicts
+"$FRAGSIM" replay -q --machine traces/vm-24g.yaml --policy linux-6.15 --placement trace \
+	--summary "$TMP/tp.json" -o /dev/null traces/build-2s.trace 2>/dev/null
+grep -q '"placement_conflicts": 0' "$TMP/tp.json" && grep -q '"double_frees": 24' "$TMP/tp.json" && ok ||
+	bad "trace placement with linux-6.15 conflicts with its per-CPU lists"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
