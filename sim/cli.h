@@ -6,6 +6,11 @@
 #ifndef FRAGSIM_CLI_H
 #define FRAGSIM_CLI_H
 
+/* "fragsim CMD: message" and a pointer to CMD's --help on stderr; returns
+ * 2, the exit status of a usage error. */
+int fs_cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 int fs_cmd_replay(int argc, char **argv);
 int fs_cmd_policies(int argc, char **argv);
 int fs_cmd_extfrag(int argc, char **argv);

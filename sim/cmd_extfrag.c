@@ -37,13 +37,7 @@ static const char extfrag_usage[] =
 	"\n"
 	"Exit status: 0 ok, 1 bad input, 2 bad usage.\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "fragsim extfrag: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(see fragsim extfrag --help)\n");
-	return 2;
-}
+#define usage_error(...) fs_cli_usage_error("extfrag", __VA_ARGS__)
 
 static void matrix(FILE *fp, const char *title, const uint64_t m[FS_EXTFRAG_NR_MT][FS_EXTFRAG_NR_MT],
 		   const bool *show, enum fs_extfrag_numbering n)

@@ -31,13 +31,7 @@ static const char inspect_usage[] =
 
 enum what { W_ALL, W_UNUSABLE, W_EXTFRAG, W_SCORE, W_ZONES };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "fragsim inspect: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(see fragsim inspect --help)\n");
-	return 2;
-}
+#define usage_error(...) fs_cli_usage_error("inspect", __VA_ARGS__)
 
 struct all {
 	struct fs_procfs_file *files;

@@ -58,13 +58,7 @@ static const char replay_usage[] =
 	"\n"
 	"Exit status: 0 ok, 1 bad input or failed run, 2 bad usage.\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "fragsim replay: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(see fragsim replay --help)\n");
-	return 2;
-}
+#define usage_error(...) fs_cli_usage_error("replay", __VA_ARGS__)
 
 /* "a,b:x=1,y=2,c" -> a | b:x=1,y=2 | c: a piece with '=' and no ':' is a
  * further tunable of the policy before it. */
