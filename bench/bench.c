@@ -114,9 +114,7 @@ static double run_mix(struct fs_sim *s, uint64_t target, uint64_t warm, uint64_t
 		t0 = fs_now_ns();
 		for (size_t i = 0; i < n; i++) {
 			if (i + 8 < n)
-				fs_sim_prefetch(s, &buf[i + 8], true);
-			if (i + 4 < n)
-				fs_sim_prefetch(s, &buf[i + 4], false);
+				fs_sim_prefetch(s, &buf[i + 8]);
 			fs_sim_apply(s, &buf[i]);
 		}
 		if (done >= warm)

@@ -411,7 +411,7 @@ void fs_sim_free(struct fs_sim *s);
  * passed to s->report). Returns 0, or -EIO if the debug checker fails. */
 int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev);
 void fs_sim_tick(struct fs_sim *s, uint64_t now_ns);
-void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev, bool far);
+void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev);
 
 /* Invariant checker (sim/check.c): free lists, page slots, counters and
  * the allocation table agree. 0, or -EIO with the first disagreement. */
