@@ -238,10 +238,12 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 	return 0;
 }
 
-static void extfrag(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned co,
-		    unsigned start, unsigned fallback, bool change)
+/* One mm_page_alloc_extfrag: page is the one the kernel hands the
+ * tracepoint (the block found in 4.19, the page returned elsewhere). */
+static void extfrag(struct fs_policy *p, struct fs_zone *z, uint64_t page, unsigned order,
+		    unsigned co, unsigned start, unsigned fallback, bool change)
 {
-	fs_zone_extfrag_event(p->m, z, order, co, start, fallback, change);
+	fs_zone_extfrag_event(p->m, z, page, order, co, start, fallback, change);
 }
 
 /* ---- moving free pages between lists ---------------------------------- */
@@ -416,7 +418,7 @@ static uint64_t fallback_old(struct fs_policy *p, struct fs_zone *z, unsigned or
 			fs_buddy_expand(m, z, pfn, order, (unsigned)co, g->style == FB_310 ? start : mt);
 			/* 3.10 trace: the printed fallback type was overwritten
 			 * when pages moved; change_ownership = alloc == fallback */
-			extfrag(p, z, order, (unsigned)co, start, mt, start == mt);
+			extfrag(p, z, pfn, order, (unsigned)co, start, mt, start == mt);
 			return pfn;
 		}
 	}
@@ -483,7 +485,7 @@ static bool fallback_419(struct fs_policy *p, struct fs_zone *z, unsigned order,
 	}
 	/* change_ownership is recorded at trace time: is the page's block
 	 * now of the requested type? */
-	extfrag(p, z, order, (unsigned)co, start, (unsigned)fb, fs_pb_type(m, pfn) == start);
+	extfrag(p, z, pfn, order, (unsigned)co, start, (unsigned)fb, fs_pb_type(m, pfn) == start);
 	return true;
 }
 
@@ -568,7 +570,7 @@ static uint64_t fallback_610(struct fs_policy *p, struct fs_zone *z, unsigned or
 	got = try_claim(p, z, pfn, (unsigned)co, order, start, whole);
 	if (got == NONE)
 		got = steal_single(p, z, pfn, (unsigned)co, order, fs_pb_type(m, pfn));
-	extfrag(p, z, order, (unsigned)co, start, (unsigned)fb, fs_pb_type(m, got) == start);
+	extfrag(p, z, got, order, (unsigned)co, start, (unsigned)fb, fs_pb_type(m, got) == start);
 	return got;
 }
 
@@ -590,7 +592,7 @@ static uint64_t fallback_615(struct fs_policy *p, struct fs_zone *z, unsigned or
 		pfn = head_of(p, z, (unsigned)co, (unsigned)fb);
 		got = try_claim(p, z, pfn, (unsigned)co, order, start, true);
 		if (got != NONE) {
-			extfrag(p, z, order, (unsigned)co, start, (unsigned)fb, fs_pb_type(m, got) == start);
+			extfrag(p, z, got, order, (unsigned)co, start, (unsigned)fb, fs_pb_type(m, got) == start);
 			return got;
 		}
 	}
@@ -603,7 +605,7 @@ static uint64_t fallback_615(struct fs_policy *p, struct fs_zone *z, unsigned or
 		if (fb < 0)
 			continue;
 		pfn = steal_single(p, z, head_of(p, z, co, (unsigned)fb), co, order, (unsigned)fb);
-		extfrag(p, z, order, co, start, (unsigned)fb, fs_pb_type(m, pfn) == start);
+		extfrag(p, z, pfn, order, co, start, (unsigned)fb, fs_pb_type(m, pfn) == start);
 		return pfn;
 	}
 	return NONE;

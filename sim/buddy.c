@@ -130,33 +130,14 @@ static void del_idx(struct fs_machine *m, struct fs_zone *z, uint32_t idx)
 	z->free_pages -= 1ull << order;
 }
 
-/* The extfrag emitter's record of list operations (fragsim.h, struct
- * fs_xf_emit): which block was handed out, which left a list's head. */
-static void xf_note_del(struct fs_machine *m, struct fs_zone *z, uint32_t idx)
-{
-	struct fs_xf_emit *xf = m->xf;
-	unsigned order = slot_order(m->pages, idx);
-	unsigned cls = (unsigned)((m->pages[idx] >> F_CLS_SHIFT) & 7);
-
-	xf->taken_pfn = FS_XF_NO_PFN;
-	if (z->lists[order][cls].head == idx && xf->head_epoch[order][cls] != xf->epoch) {
-		xf->head_epoch[order][cls] = xf->epoch;
-		xf->head_pfn[order][cls] = m->base_pfn + idx;
-	}
-}
-
 void fs_buddy_add(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
 		  unsigned order, unsigned cls, bool tail)
 {
-	if (m->xf)
-		m->xf->taken_pfn = FS_XF_NO_PFN;
 	add_idx(m, z, (uint32_t)(pfn - m->base_pfn), order, cls, tail);
 }
 
 void fs_buddy_del(struct fs_machine *m, struct fs_zone *z, uint64_t pfn)
 {
-	if (m->xf)
-		xf_note_del(m, z, (uint32_t)(pfn - m->base_pfn));
 	del_idx(m, z, (uint32_t)(pfn - m->base_pfn));
 }
 
@@ -176,8 +157,6 @@ void fs_buddy_expand(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
 		     unsigned low, unsigned high, unsigned cls)
 {
 	expand_idx(m, z, (uint32_t)(pfn - m->base_pfn), low, high, cls);
-	if (m->xf)
-		m->xf->taken_pfn = pfn;
 }
 
 /* __rmqueue_smallest() (6.12): look only at the requested class, from the
@@ -192,13 +171,7 @@ uint64_t fs_buddy_rmqueue_smallest(struct fs_machine *m, struct fs_zone *z,
 			continue;
 		del_idx(m, z, idx);
 		expand_idx(m, z, idx, order, o, cls);
-		if (m->xf)
-			m->xf->taken_pfn = m->base_pfn + idx;
 		return m->base_pfn + idx;
-	}
-	if (m->xf) {                  /* a fallback search may follow */
-		m->xf->taken_pfn = FS_XF_NO_PFN;
-		m->xf->epoch++;
 	}
 	return UINT64_MAX;
 }
@@ -260,8 +233,6 @@ void fs_buddy_free(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
 	uint64_t buddy = idx;
 	bool tail;
 
-	if (m->xf)
-		m->xf->taken_pfn = FS_XF_NO_PFN;
 	while (order < m->max_order) {
 		buddy = idx ^ (1ull << order);
 		if (!in_zone(z, buddy) || !is_free_head(m->pages, buddy, order))

@@ -20,9 +20,6 @@ void fs_xf_init(struct fs_xf_emit *xf, FILE *fp, int pid)
 	memset(xf, 0, sizeof(*xf));
 	xf->fp = fp;
 	xf->pid = pid;
-	xf->fallback_pfn = FS_XF_NO_PFN;
-	xf->taken_pfn = FS_XF_NO_PFN;
-	xf->epoch = 1;               /* head_epoch[][] = 0: nothing recorded yet */
 }
 
 /* page=%p: 6.x hashes pointers by default (hash-ptr), printing a 32-bit
@@ -41,21 +38,11 @@ static uint64_t page_hash(uint64_t pfn)
 	return x & 0xffffffffull;
 }
 
-void fs_xf_print(struct fs_machine *m, unsigned alloc_order, unsigned fallback_order,
+void fs_xf_print(struct fs_machine *m, uint64_t pfn, unsigned alloc_order, unsigned fallback_order,
 		 unsigned alloc_mt, unsigned fallback_mt, bool change_ownership)
 {
 	struct fs_xf_emit *xf = m->xf;
-	uint64_t pfn = xf->fallback_pfn;
 
-	if (pfn == FS_XF_NO_PFN)
-		pfn = xf->taken_pfn;
-	if (pfn == FS_XF_NO_PFN && fallback_order < FS_NR_ORDERS && fallback_mt < FS_NR_CLASSES &&
-	    xf->head_epoch[fallback_order][fallback_mt] == xf->epoch)
-		pfn = xf->head_pfn[fallback_order][fallback_mt];
-	if (pfn == FS_XF_NO_PFN) {
-		xf->unknown_pfns++;
-		pfn = 0;
-	}
 	fprintf(xf->fp,
 		"%16s-%-7d [%03u] %s %5" PRIu64 ".%06" PRIu64 ": mm_page_alloc_extfrag: "
 		"page=%016" PRIx64 " pfn=0x%" PRIx64 " alloc_order=%u fallback_order=%u "
@@ -66,10 +53,6 @@ void fs_xf_print(struct fs_machine *m, unsigned alloc_order, unsigned fallback_o
 		fallback_order, m->pageblock_order, alloc_mt, fallback_mt,
 		fallback_order < m->pageblock_order, change_ownership);
 	xf->lines++;
-	/* the evidence is used: the next fallback needs its own */
-	xf->fallback_pfn = FS_XF_NO_PFN;
-	xf->taken_pfn = FS_XF_NO_PFN;
-	xf->epoch++;
 }
 
 /* migratetype_names[] on a kernel without CONFIG_CMA, with

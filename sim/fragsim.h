@@ -160,38 +160,19 @@ struct fs_machine {
 /* ---- extfrag emitter (sim/emit.c) -----------------------------------------
  * `fragsim replay --emit-extfrag`: when m->xf is set, fs_zone_extfrag_event
  * also prints the fallback as a 6.x kernel's trace_pipe prints
- * mm_page_alloc_extfrag. The replay loop sets time_ns and cpu (those of the
- * event being applied) before each fs_sim_apply; fp and pid are set once.
- *
- * The pfn printed is the page the kernel hands to the tracepoint, which a
- * policy may state by setting fallback_pfn before fs_zone_extfrag_event
- * (consumed there). Otherwise the buddy core (buddy.c) derives it, without
- * help from the policy, from what the free lists just did:
- *   - taken_pfn: the block the last fs_buddy_expand handed out (also inside
- *     fs_buddy_rmqueue_smallest), while no list operation followed it.
- *     2.6.24, 3.10, 6.10 and 6.15 trace the page they return, after expand;
- *   - else head_pfn[fallback_order][fallback_type]: the first block removed
- *     while at the head of that list since the last failed
- *     fs_buddy_rmqueue_smallest (every fallback starts right after one).
- *     4.19 traces the fallback block it found at that head and moved, before
- *     the retried __rmqueue_smallest takes a page from it. Other blocks of the
- *     same list moved with it are not at the head when removed. */
-#define FS_XF_NO_PFN UINT64_MAX
+ * mm_page_alloc_extfrag, with the page the policy names. The replay loop
+ * sets time_ns and cpu (those of the event being applied) before each
+ * fs_sim_apply; fp and pid are set once. */
 struct fs_xf_emit {
 	FILE *fp;
 	uint64_t time_ns;             /* simulated time of the current event */
 	unsigned cpu;                 /* its CPU */
 	int pid;                      /* printed after comm "fragsim" */
-	uint64_t fallback_pfn;        /* set by a policy, or FS_XF_NO_PFN */
-	uint64_t taken_pfn;           /* maintained by buddy.c */
-	uint32_t epoch;
-	uint32_t head_epoch[FS_NR_ORDERS][FS_NR_CLASSES];
-	uint64_t head_pfn[FS_NR_ORDERS][FS_NR_CLASSES];
-	uint64_t lines, unknown_pfns; /* lines printed; of them without a derivable pfn (pfn=0x0) */
+	uint64_t lines;               /* lines printed */
 };
 void fs_xf_init(struct fs_xf_emit *xf, FILE *fp, int pid);
 /* One mm_page_alloc_extfrag line for a fallback (called by fs_zone_extfrag_event). */
-void fs_xf_print(struct fs_machine *m, unsigned alloc_order, unsigned fallback_order,
+void fs_xf_print(struct fs_machine *m, uint64_t pfn, unsigned alloc_order, unsigned fallback_order,
 		 unsigned alloc_mt, unsigned fallback_mt, bool change_ownership);
 /* /proc/pagetypeinfo of node 0 as mm/vmstat.c prints it (6.x, no CMA, no
  * page_owner): free list lengths per zone, type and order, pageblocks per type. */
@@ -213,10 +194,12 @@ void fs_pb_set_type(struct fs_machine *m, uint64_t pfn, unsigned type);
 void fs_pb_set_range(struct fs_machine *m, uint64_t pfn, unsigned order, unsigned type);
 /* An allocation of [pfn, 2^order) of type mt appears (delta 1) or goes (-1). */
 void fs_pb_account(struct fs_machine *m, uint64_t pfn, unsigned order, unsigned mt, int delta);
-/* Record one mm_page_alloc_extfrag in the zone's statistics. */
-void fs_zone_extfrag_event(struct fs_machine *m, struct fs_zone *z, unsigned alloc_order,
-		      unsigned fallback_order, unsigned alloc_mt, unsigned fallback_mt,
-		      bool change_ownership);
+/* Record one mm_page_alloc_extfrag: page is the pfn the kernel hands the
+ * tracepoint (the found fallback block in 4.19, the returned page in the
+ * others). */
+void fs_zone_extfrag_event(struct fs_machine *m, struct fs_zone *z, uint64_t page,
+			   unsigned alloc_order, unsigned fallback_order, unsigned alloc_mt,
+			   unsigned fallback_mt, bool change_ownership);
 
 /* Layouts. fs_layout_default: an x86_64-like 4 GiB box, DMA (first 16 MiB),
  * DMA32 (to 3 GiB), a PCI hole to 4 GiB, Normal (1 GiB above 4 GiB). */

@@ -68,8 +68,8 @@ void fs_pb_account(struct fs_machine *m, uint64_t pfn, unsigned order, unsigned 
 	}
 }
 
-void fs_zone_extfrag_event(struct fs_machine *m, struct fs_zone *z, unsigned alloc_order,
-		      unsigned fallback_order, unsigned alloc_mt, unsigned fallback_mt,
+void fs_zone_extfrag_event(struct fs_machine *m, struct fs_zone *z, uint64_t page,
+			   unsigned alloc_order, unsigned fallback_order, unsigned alloc_mt, unsigned fallback_mt,
 		      bool change_ownership)
 {
 	z->extfrag.events++;
@@ -81,5 +81,5 @@ void fs_zone_extfrag_event(struct fs_machine *m, struct fs_zone *z, unsigned all
 	if (alloc_mt < FS_MT_NR && fallback_mt < FS_MT_NR)
 		z->extfrag.by_type[alloc_mt][fallback_mt]++;
 	if (m->xf)
-		fs_xf_print(m, alloc_order, fallback_order, alloc_mt, fallback_mt, change_ownership);
+		fs_xf_print(m, page, alloc_order, fallback_order, alloc_mt, fallback_mt, change_ownership);
 }

@@ -276,11 +276,6 @@ int fs_replay_run(const struct fs_run_cfg *cfg, struct fs_err *err)
 	}
 	if (!rc)
 		fs_summary_print(&r, stderr);
-	for (unsigned i = 0; !rc && r.xf && i < r.nr_sims; i++)
-		if (r.xf[i].unknown_pfns)
-			fprintf(stderr, "fragsim: warning: %s: %" PRIu64 " of %" PRIu64
-				" extfrag lines without a derivable pfn (printed as pfn=0x0)\n",
-				cfg->policies[i], r.xf[i].unknown_pfns, r.xf[i].lines);
 	teardown(&r);
 	return rc;
 }
