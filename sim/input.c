@@ -320,6 +320,19 @@ static int produce(struct fs_input *in, char *dst, size_t cap, struct fs_err *er
 	return decode(in->dec, dst, cap, err);
 }
 
+static void free_ring(struct fs_input *in)
+{
+	struct fs_input_ring *r = in->ring;
+
+	for (unsigned i = 0; i < RING_BLOCKS; i++)
+		free(r->data[i]);
+	pthread_cond_destroy(&r->can_take);
+	pthread_cond_destroy(&r->can_put);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+	in->ring = NULL;
+}
+
 static int start_thread(struct fs_input *in)
 {
 	struct fs_input_ring *r = fs_xcalloc(1, sizeof(*r));
@@ -332,13 +345,7 @@ static int start_thread(struct fs_input *in)
 	in->ring = r;
 	if (pthread_create(&r->thread, NULL, producer, in)) {
 		/* no thread: decompress inline, as for a plain file */
-		for (unsigned i = 0; i < RING_BLOCKS; i++)
-			free(r->data[i]);
-		pthread_cond_destroy(&r->can_take);
-		pthread_cond_destroy(&r->can_put);
-		pthread_mutex_destroy(&r->lock);
-		free(r);
-		in->ring = NULL;
+		free_ring(in);
 	}
 	return 0;
 }
@@ -354,13 +361,7 @@ static void stop_thread(struct fs_input *in)
 	pthread_cond_signal(&r->can_put);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
-	for (unsigned i = 0; i < RING_BLOCKS; i++)
-		free(r->data[i]);
-	pthread_cond_destroy(&r->can_take);
-	pthread_cond_destroy(&r->can_put);
-	pthread_mutex_destroy(&r->lock);
-	free(r);
-	in->ring = NULL;
+	free_ring(in);
 }
 
 /* Formats fragsim cannot read as text yet, recognised so the message says

@@ -54,15 +54,8 @@ static const char *cur = "";            /* generation under test, for messages *
 
 static struct fs_sim *gsim_spec(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo)
 {
-	struct fs_layout l;
-	struct fs_sim *s = NULL;
-	struct fs_err err = { { 0 } };
+	struct fs_sim *s = tu_sim(spec, pages, max_order, pbo);
 
-	fs_layout_single(&l, pages);
-	l.max_order = max_order;
-	l.pageblock_order = pbo;
-	cr_assert_eq(fs_sim_new(&s, &l, spec, FS_PLACE_POLICY, &err), 0, "fs_sim_new(\"%s\"): %s",
-		     spec, err.msg);
 	s->debug_check = 1;
 	return s;
 }

@@ -20,31 +20,6 @@
 #include "procfs.h"
 #include "test_util.h"
 
-static struct fs_sim *mksim(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo)
-{
-	struct fs_layout l;
-	struct fs_sim *s = NULL;
-	struct fs_err err = { { 0 } };
-
-	fs_layout_single(&l, pages);
-	l.max_order = max_order;
-	l.pageblock_order = pbo;
-	cr_assert_eq(fs_sim_new(&s, &l, spec, FS_PLACE_POLICY, &err), 0, "fs_sim_new(\"%s\"): %s",
-		     spec, err.msg);
-	return s;
-}
-
-static struct fs_sim *try_sim(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo)
-{
-	struct fs_layout l;
-	struct fs_sim *s = NULL;
-	struct fs_err err = { { 0 } };
-
-	fs_layout_single(&l, pages);
-	l.max_order = max_order;
-	l.pageblock_order = pbo;
-	return fs_sim_new(&s, &l, spec, FS_PLACE_POLICY, &err) ? NULL : s;
-}
 
 static void alloc(struct fs_sim *s, uint64_t t, uint64_t id, unsigned order, unsigned mt)
 {
@@ -122,7 +97,7 @@ Test(pagetypeinfo, dump_reads_back)
  * Unmovable's row, as buddy keeps one list). */
 Test(pagetypeinfo, exact_layout)
 {
-	struct fs_sim *s = mksim("buddy", 64, 3, 3);
+	struct fs_sim *s = tu_sim("buddy", 64, 3, 3);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
@@ -193,10 +168,10 @@ static void churn(const char *gen, int rule)
 	/* straight from the buddy lists: without per-CPU lists (the pcp
 	 * tunable, where the policy has it) each fallback serves the request */
 	snprintf(spec, sizeof(spec), "%s:watermarks=off,nofragment=off,pcp=off", gen);
-	s = try_sim(spec, 1024, 5, 4);
+	s = tu_try_sim(spec, 1024, 5, 4);
 	if (!s) {
 		snprintf(spec, sizeof(spec), "%s:watermarks=off,nofragment=off", gen);
-		s = mksim(spec, 1024, 5, 4);
+		s = tu_sim(spec, 1024, 5, 4);
 	}
 	fs_xf_init(&xf, fp, 1);
 	s->m->xf = &xf;
@@ -279,7 +254,7 @@ Test(extfrag_emit, pfn_615) { churn("linux-6.15", 2); }
 /* The line itself, byte for byte (trace_print_context of 6.x). */
 Test(extfrag_emit, line_format)
 {
-	struct fs_sim *s = try_sim("linux-6.15:watermarks=off,nofragment=off,pcp=off", 128, 5, 4);
+	struct fs_sim *s = tu_try_sim("linux-6.15:watermarks=off,nofragment=off,pcp=off", 128, 5, 4);
 	struct fs_xf_emit xf;
 	char *buf = NULL;
 	size_t len = 0;
@@ -287,7 +262,7 @@ Test(extfrag_emit, line_format)
 	char want[512];
 
 	if (!s)
-		s = mksim("linux-6.15:watermarks=off,nofragment=off", 128, 5, 4);
+		s = tu_sim("linux-6.15:watermarks=off,nofragment=off", 128, 5, 4);
 	fs_xf_init(&xf, fp, 3);
 	s->m->xf = &xf;
 	xf.time_ns = 693209698123ull;
@@ -327,7 +302,7 @@ static void churn_pcp(const char *gen, bool taken)
 	struct line ln[64];
 
 	snprintf(spec, sizeof(spec), "%s:watermarks=off,nofragment=off", gen);
-	s = mksim(spec, 16 * 1024, 5, 4);   /* big enough for batches > 1 */
+	s = tu_sim(spec, 16 * 1024, 5, 4);   /* big enough for batches > 1 */
 	fs_xf_init(&xf, fp, 1);
 	s->m->xf = &xf;
 	tu_rng_seed(&g, 43);

@@ -118,3 +118,24 @@ void tu_check(const struct fs_machine *m, const char *ctx)
 
 	cr_assert_eq(rc, 0, "%s: fs_check_machine: %s", ctx, err.msg);
 }
+
+struct fs_sim *tu_try_sim(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo)
+{
+	struct fs_layout l;
+	struct fs_sim *s = NULL;
+	struct fs_err err = { { 0 } };
+
+	fs_layout_single(&l, pages);
+	l.max_order = max_order;
+	l.pageblock_order = pbo;
+	return fs_sim_new(&s, &l, spec, FS_PLACE_POLICY, &err) ? NULL : s;
+}
+
+struct fs_sim *tu_sim(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo)
+{
+	struct fs_sim *s = tu_try_sim(spec, pages, max_order, pbo);
+
+	cr_assert_not_null(s, "fs_sim_new(\"%s\") refused a %llu-page machine", spec,
+			   (unsigned long long)pages);
+	return s;
+}

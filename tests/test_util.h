@@ -70,4 +70,9 @@ void tu_compare(const struct fs_machine *m, const struct fs_zone *z,
 /* Assert fs_check_machine(m) == 0. */
 void tu_check(const struct fs_machine *m, const char *ctx);
 
+/* A simulation of one zone of `pages` from pfn 0 under policy spec, or
+ * NULL if fs_sim_new refuses it; tu_sim asserts that it does not. */
+struct fs_sim *tu_try_sim(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo);
+struct fs_sim *tu_sim(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo);
+
 #endif
