@@ -218,7 +218,7 @@ static void bench_sample(void)
 		run_mix(s, 10000, 0, 1 << 20, 90);  /* some fragmentation to report */
 		t0 = fs_now_ns();
 		for (int r = 0; r < reps; r++)
-			fs_metrics_csv_rows(null, s, (uint64_t)r, (uint64_t)r);
+			fs_metrics_csv_rows(null, s, (uint64_t)r, (uint64_t)r, NULL);
 		printf("metrics sample (CSV rows, all orders) on %-6s: %.2f us\n", sizes[i].name,
 		       (double)(fs_now_ns() - t0) / reps / 1e3);
 		fs_sim_free(s);

@@ -21,7 +21,7 @@ int fs_sim_new(struct fs_sim **out, const struct fs_layout *l, const char *spec,
 		return -EINVAL;
 	}
 	s->m->exact_placement = placement == FS_PLACE_TRACE;
-	rc = fs_policy_create(&s->pol, s->m, spec, err);
+	rc = fs_policy_create(&s->pol, s, spec, err);
 	if (rc) {
 		fs_machine_free(s->m);
 		free(s);
@@ -78,6 +78,32 @@ static void release(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt,
 	s->pol->ops->free(s->pol, &fr);
 	s->c.frees++;
 	s->zc[zone].frees++;
+}
+
+void fs_sim_migrate(struct fs_sim *s, struct fs_alloc *a, uint64_t new_pfn, unsigned cpu,
+		    uint64_t now_ns)
+{
+	struct fs_machine *m = s->m;
+	uint64_t old = m->base_pfn + a->pfn_idx;
+	unsigned order = a->order, mt = a->mt;
+	struct fs_free_req fr = {
+		.pfn = old, .order = order, .mt = (enum fs_migratetype)mt, .cpu = cpu,
+		.time_ns = now_ns,
+	};
+	struct fs_zone *z = fs_machine_zone_of(m, new_pfn);
+
+	/* The new copy exists before the old one is freed, so the free's
+	 * merging never sees the target range as a buddy. */
+	a->pfn_idx = (uint32_t)(new_pfn - m->base_pfn);
+	a->zone = (uint8_t)z->idx;
+	m->pages[a->pfn_idx] = FS_PG_ALLOC | (uint64_t)order << A_ORDER_SHIFT |
+			       a->ident << A_IDENT_SHIFT;
+	fs_pb_account(m, new_pfn, order, mt, 1);
+	m->pages[old - m->base_pfn] = FS_PG_NONE;
+	fs_pb_account(m, old, order, mt, -1);
+	s->pol->ops->free(s->pol, &fr);
+	s->c.migrated_pages += 1ull << order;
+	s->zc[z->idx].migrated_pages += 1ull << order;
 }
 
 static void free_record(struct fs_sim *s, struct fs_alloc *ap, const struct fs_event *ev)
@@ -249,4 +275,13 @@ void fs_sim_tick(struct fs_sim *s, uint64_t now_ns)
 {
 	if (s->pol->ops->tick)
 		s->pol->ops->tick(s->pol, now_ns);
+}
+
+struct fs_alloc *fs_sim_alloc_at(const struct fs_sim *s, uint64_t pfn)
+{
+	uint64_t slot = s->m->pages[pfn - s->m->base_pfn];
+
+	if (fs_pg_kind(slot) != FS_PG_ALLOC)
+		return NULL;
+	return fs_alloctab_lookup(&s->at, slot >> A_IDENT_SHIFT);
 }

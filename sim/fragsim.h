@@ -356,7 +356,8 @@ bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 	X(kernel_failed_allocs, 0, "allocations that failed in the kernel")     \
 	X(duplicate_allocs, 0, "allocations of an ident already live")           \
 	X(free_order_mismatches, 0, "frees whose extent disagrees with the allocation") \
-	X(bad_events, 0, "events skipped: impossible order or pfn")
+	X(bad_events, 0, "events skipped: impossible order or pfn")             \
+	X(migrated_pages, 1, "pages moved by migration (compaction, defragmenters)")
 
 struct fs_counters {
 #define FS_X(name, pz, doc) uint64_t name;
@@ -395,6 +396,16 @@ void fs_sim_free(struct fs_sim *s);
 int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev);
 void fs_sim_tick(struct fs_sim *s, uint64_t now_ns);
 void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev);
+/* Move live allocation a to new_pfn as migrate_pages() moves a folio: the
+ * caller (compaction, a policy's defragmenter) has taken the target range
+ * [new_pfn, 2^order) off the free lists; the old range is released through
+ * the policy's free on cpu. The identity now maps to the new place, so
+ * later trace frees release it there. a stays valid (no rehash). */
+void fs_sim_migrate(struct fs_sim *s, struct fs_alloc *a, uint64_t new_pfn, unsigned cpu,
+		    uint64_t now_ns);
+/* The live allocation whose head is pfn, or NULL (reverse map via the
+ * page slot's identity). */
+struct fs_alloc *fs_sim_alloc_at(const struct fs_sim *s, uint64_t pfn);
 
 /* Invariant checker (sim/check.c): free lists, page slots, counters and
  * the allocation table agree. 0, or -EIO with the first disagreement. */

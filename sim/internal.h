@@ -185,10 +185,23 @@ struct fs_sample_acc {                    /* for the summary: final/mean/max */
 	double sum, max, final;
 	uint64_t n;
 };
-void fs_metrics_csv_header(FILE *fp, unsigned max_order);
-/* One row per zone plus zone=all for one sim at time t. */
+/* Policy-specific columns of one CSV: the union of the run's policies'
+ * ops->stats names, in order of first appearance. */
+#define FS_MAX_STAT_COLS 32
+struct fs_stat_cols {
+	unsigned n;
+	const char *name[FS_MAX_STAT_COLS];
+	const char *doc[FS_MAX_STAT_COLS];
+};
+void fs_metrics_stat_cols(struct fs_stat_cols *cols, struct fs_sim *const *sims, unsigned n);
+void fs_metrics_csv_header(FILE *fp, unsigned max_order, const struct fs_stat_cols *cols);
+/* One row per zone plus zone=all for one sim at time t; a policy without
+ * one of cols' statistics leaves that cell empty. */
 void fs_metrics_csv_rows(FILE *fp, const struct fs_sim *s, uint64_t time_ns,
-			 uint64_t events);
+			 uint64_t events, const struct fs_stat_cols *cols);
+/* The policy's statistics for zone (< 0: all) as (count, values) in
+ * ops->stats order; 0 when the policy has none. */
+unsigned fs_metrics_policy_stats(const struct fs_sim *s, int zone, uint64_t *vals);
 /* The zone=all view: nr_free summed over zones. */
 void fs_metrics_nr_free_all(const struct fs_machine *m, uint64_t *nr_free);
 uint64_t fs_metrics_free_pageblocks(const uint64_t *nr_free, unsigned max_order,

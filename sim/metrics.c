@@ -86,7 +86,41 @@ int fs_metrics_largest_order(const uint64_t *nr_free, unsigned max_order)
 	return -1;
 }
 
-void fs_metrics_csv_header(FILE *fp, unsigned max_order)
+void fs_metrics_stat_cols(struct fs_stat_cols *cols, struct fs_sim *const *sims, unsigned n)
+{
+	cols->n = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct fs_policy_stat *st = sims[i]->pol->ops->stats;
+
+		for (; st && st->name; st++) {
+			unsigned c;
+
+			for (c = 0; c < cols->n && strcmp(cols->name[c], st->name); c++)
+				;
+			if (c == cols->n && c < FS_MAX_STAT_COLS) {
+				cols->name[c] = st->name;
+				cols->doc[c] = st->doc;
+				cols->n++;
+			}
+		}
+	}
+}
+
+unsigned fs_metrics_policy_stats(const struct fs_sim *s, int zone, uint64_t *vals)
+{
+	const struct fs_policy_ops *ops = s->pol->ops;
+	unsigned n = 0;
+
+	if (!ops->stats || !ops->get_stats)
+		return 0;
+	while (ops->stats[n].name && n < FS_MAX_POLICY_STATS)
+		n++;
+	memset(vals, 0, n * sizeof(*vals));
+	ops->get_stats(s->pol, zone, vals);
+	return n;
+}
+
+void fs_metrics_csv_header(FILE *fp, unsigned max_order, const struct fs_stat_cols *cols)
 {
 	fputs("time_s,events,zone,policy,free_pages", fp);
 	for (unsigned o = 0; o <= max_order; o++)
@@ -103,6 +137,8 @@ void fs_metrics_csv_header(FILE *fp, unsigned max_order)
 #define FS_X(name, pz, doc) if (pz) fputs("," #name, fp);
 	FS_COUNTERS(FS_X)
 #undef FS_X
+	for (unsigned c = 0; cols && c < cols->n; c++)
+		fprintf(fp, ",%s", cols->name[c]);
 	fputc('\n', fp);
 }
 
@@ -115,8 +151,29 @@ static void put_index(FILE *fp, int v)
 		fprintf(fp, ",%d.%03d", v / 1000, v % 1000);
 }
 
+static void stat_cells(FILE *fp, const struct fs_sim *s, int zone, const struct fs_stat_cols *cols)
+{
+	uint64_t vals[FS_MAX_POLICY_STATS];
+	unsigned n;
+
+	if (!cols || !cols->n)
+		return;
+	n = fs_metrics_policy_stats(s, zone, vals);
+	for (unsigned c = 0; c < cols->n; c++) {
+		unsigned k;
+
+		for (k = 0; k < n && strcmp(s->pol->ops->stats[k].name, cols->name[c]); k++)
+			;
+		if (k < n)
+			fprintf(fp, ",%" PRIu64, vals[k]);
+		else
+			fputc(',', fp);
+	}
+}
+
 static void csv_row(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t events,
-		    const char *zone, const struct fs_zone *zv, const struct fs_counters *c)
+		    const char *zone, const struct fs_zone *zv, const struct fs_counters *c,
+		    int zidx, const struct fs_stat_cols *cols)
 {
 	const uint64_t *nr_free = zv->nr_free;
 	const struct fs_machine *m = s->m;
@@ -149,6 +206,7 @@ static void csv_row(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t
 #define FS_X(name, pz, doc) if (pz) fprintf(fp, ",%" PRIu64, c->name);
 	FS_COUNTERS(FS_X)
 #undef FS_X
+	stat_cells(fp, s, zidx, cols);
 	fputc('\n', fp);
 }
 
@@ -177,12 +235,14 @@ void fs_metrics_zone_all(const struct fs_machine *m, struct fs_zone *all)
 	}
 }
 
-void fs_metrics_csv_rows(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t events)
+void fs_metrics_csv_rows(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t events,
+			 const struct fs_stat_cols *cols)
 {
 	struct fs_zone all;
 
 	for (unsigned i = 0; i < s->m->nr_zones; i++)
-		csv_row(fp, s, time_ns, events, s->m->zones[i].name, &s->m->zones[i], &s->zc[i]);
+		csv_row(fp, s, time_ns, events, s->m->zones[i].name, &s->m->zones[i], &s->zc[i],
+			(int)i, cols);
 	fs_metrics_zone_all(s->m, &all);
-	csv_row(fp, s, time_ns, events, "all", &all, &s->c);
+	csv_row(fp, s, time_ns, events, "all", &all, &s->c, -1, cols);
 }

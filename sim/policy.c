@@ -90,7 +90,7 @@ int fs_tunable_bool(const char *name, const char *val, bool *out, struct fs_err 
 	return 0;
 }
 
-int fs_policy_create(struct fs_policy **out, struct fs_machine *m, const char *spec,
+int fs_policy_create(struct fs_policy **out, struct fs_sim *sim, const char *spec,
 		     struct fs_err *err)
 {
 	const struct fs_policy_ops *ops;
@@ -104,7 +104,8 @@ int fs_policy_create(struct fs_policy **out, struct fs_machine *m, const char *s
 		return rc;
 	p = fs_xcalloc(1, sizeof(*p));
 	p->ops = ops;
-	p->m = m;
+	p->m = sim->m;
+	p->sim = sim;
 	p->state = ops->state_size ? fs_xcalloc(1, ops->state_size) : NULL;
 	snprintf(p->label, sizeof(p->label), "%s", spec);
 	p->initial_class = ops->initial_class;

@@ -44,6 +44,14 @@ struct fs_tunable {
 	const char *doc;
 };
 
+/* A policy's own metric: a CSV column (empty for policies without it) and
+ * a "policy_stats" entry of the JSON summary. */
+struct fs_policy_stat {
+	const char *name;             /* CSV column, snake_case */
+	const char *doc;
+};
+#define FS_MAX_POLICY_STATS 16
+
 /* key=value pairs from "--policy name:k=v,k=v" */
 struct fs_kv {
 	char key[32];
@@ -56,6 +64,7 @@ struct fs_policy {
 	struct fs_machine *m;
 	void *state;                  /* ops->state_size bytes, zeroed */
 	unsigned initial_class;       /* class of boot memory; init may change it */
+	struct fs_sim *sim;           /* the simulation (for moving allocations), set before init */
 	char label[96];               /* spec as given, for the CSV policy column */
 };
 
@@ -70,6 +79,8 @@ struct fs_policy {
  *          NULL: the engine takes the range with fs_buddy_take.
  * free     Return [pfn, pfn + 2^order) to the free lists. Never fails.
  * tick     Periodic work at simulated time now_ns (daemons). May be NULL.
+ * stats    Values of ops->stats for zone index zone, or every zone when
+ *          zone < 0, into vals[] (same order). May be NULL.
  * destroy  Release what init allocated (not the state block itself).
  */
 struct fs_policy_ops {
@@ -84,6 +95,8 @@ struct fs_policy_ops {
 	int (*alloc_at)(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t pfn);
 	void (*free)(struct fs_policy *p, const struct fs_free_req *req);
 	void (*tick)(struct fs_policy *p, uint64_t now_ns);
+	const struct fs_policy_stat *stats;     /* NULL-name terminated, at most FS_MAX_POLICY_STATS */
+	void (*get_stats)(const struct fs_policy *p, int zone, uint64_t *vals);
 	void (*destroy)(struct fs_policy *p);
 };
 
@@ -94,7 +107,7 @@ const struct fs_policy_ops *fs_policy_find(const char *name, size_t len);
 /* sim/policy.c: "name:k=v,k=v" -> ops + kv list */
 int fs_policy_parse_spec(const char *spec, const struct fs_policy_ops **ops,
 			 struct fs_kv *kv, unsigned *nkv, struct fs_err *err);
-int fs_policy_create(struct fs_policy **out, struct fs_machine *m, const char *spec,
+int fs_policy_create(struct fs_policy **out, struct fs_sim *sim, const char *spec,
 		     struct fs_err *err);
 void fs_policy_destroy(struct fs_policy *p);
 /* Check kv keys against ops->tunables; -EINVAL naming the unknown key. */

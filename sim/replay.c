@@ -43,7 +43,7 @@ static void on_report(void *ctx, const struct fs_event *ev, const char *what)
 static void sample(struct fs_run *r, uint64_t time_ns)
 {
 	for (unsigned i = 0; i < r->nr_sims; i++) {
-		fs_metrics_csv_rows(r->csv.fp, r->sims[i], time_ns, r->events);
+		fs_metrics_csv_rows(r->csv.fp, r->sims[i], time_ns, r->events, &r->cols);
 		fs_summary_accumulate(&r->acc[i], r->sims[i]);
 	}
 	r->samples++;
@@ -210,7 +210,8 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 	for (unsigned i = 0; i < r->nr_tr; i++)
 		if (refill(r, i, err))
 			return 1;
-	fs_metrics_csv_header(r->csv.fp, r->sims[0]->m->max_order);
+	fs_metrics_stat_cols(&r->cols, r->sims, r->nr_sims);
+	fs_metrics_csv_header(r->csv.fp, r->sims[0]->m->max_order, &r->cols);
 	r->start_ns = fs_now_ns();
 	while (fs_evq_pop(&r->q, &ev)) {
 		if (!r->events) {

@@ -34,6 +34,7 @@ struct fs_run {
 	struct fs_keytab keys;
 	struct fs_evq q;
 	struct fs_outfile csv;
+	struct fs_stat_cols cols;             /* policy-specific CSV columns */
 	struct fs_outfile *xf_out;            /* --emit-extfrag: one file per policy */
 	struct fs_xf_emit *xf;
 	uint64_t events, samples, sampled_at_events;

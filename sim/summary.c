@@ -138,6 +138,19 @@ static json_t *sim_json(const struct fs_run *r, unsigned i)
 	json_array_append_new(zs, zone_json(s->m, "all", all.nr_free));
 	json_object_set_new(p, "final", zs);
 	json_object_set_new(p, "extfrag", extfrag_json(&all));
+	{
+		uint64_t vals[FS_MAX_POLICY_STATS];
+		unsigned n = fs_metrics_policy_stats(s, -1, vals);
+
+		if (n) {
+			json_t *ps = json_object();
+
+			for (unsigned k = 0; k < n; k++)
+				json_object_set_new(ps, s->pol->ops->stats[k].name,
+						    json_integer((json_int_t)vals[k]));
+			json_object_set_new(p, "policy_stats", ps);
+		}
+	}
 	return p;
 }
 

@@ -203,3 +203,37 @@ Test(sim, identity_limit)
 	cr_assert_eq(s->at.live, 0);
 	fs_sim_free(s);
 }
+
+/* fs_sim_migrate moves an allocation as migrate_pages() does: the identity
+ * follows it, the old range merges back, the pageblock accounting moves. */
+Test(sim, migrate_moves_identity_and_frees_source)
+{
+	struct fs_sim *s = sim32("buddy", FS_PLACE_POLICY);
+	struct fs_zone *z = &s->m->zones[0];
+	struct fs_err err = { { 0 } };
+	struct fs_alloc *a;
+	uint64_t from;
+
+	A(s, 0x100, 2);
+	A(s, 0x200, 0);
+	from = placed(s, 0x100);
+	cr_assert_eq(from, 0, "buddy places the first order-2 block at pfn 0");
+	cr_assert_eq(fs_sim_alloc_at(s, from)->ident, 0x100);
+	cr_assert_null(fs_sim_alloc_at(s, 1), "a tail page is not an allocation head");
+	cr_assert_eq(fs_buddy_take(s->m, z, 24, 2), 0);
+	a = fs_alloctab_lookup(&s->at, 0x100);
+	fs_sim_migrate(s, a, 24, 0, 5000);
+	cr_assert_eq(fs_check(s, &err), 0, "%s", err.msg);
+	cr_assert_eq(placed(s, 0x100), 24);
+	cr_assert_null(fs_sim_alloc_at(s, 0));
+	cr_assert_eq(s->c.migrated_pages, 4);
+	cr_assert_eq(s->m->pb[0].used[FS_MT_UNMOVABLE], 5, "4 moved pages + 1 still count in the block");
+	/* pfns 0-3 are free again and merged with the buddies of pfn 4.. */
+	cr_assert(fs_buddy_is_free_head(s->m, 0, 2) || fs_buddy_find_block(s->m, z, 0, &(unsigned){ 0 }) != UINT64_MAX);
+	F(s, 0x100, 2);
+	cr_assert_eq(s->c.double_frees + s->c.unknown_frees, 0);
+	F(s, 0x200, 0);
+	cr_assert_eq(z->free_pages, 32);
+	cr_assert_eq(z->nr_free[5], 1, "everything merges back into one order-5 block");
+	fs_sim_free(s);
+}
