@@ -46,6 +46,7 @@
 
 #include "../sim/policy.h"
 #include "../sim/watermark.h"
+#include "../sim/compact.h"
 #include "pcp.h"
 
 enum fb_style { FB_2624, FB_310, FB_419, FB_610, FB_615 };
@@ -235,6 +236,7 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 	 * the first requests fall back and claim blocks. */
 	st->disabled = pages < ((uint64_t)MIGRATE_TYPES_NO_CMA << m->pageblock_order);
 	p->initial_class = FS_MT_MOVABLE;
+	p->typed_pageblocks = true;
 	return 0;
 }
 
@@ -517,6 +519,10 @@ static void boost(struct fs_policy *p, struct fs_zone *z)
 	if (b.boosted) {
 		z->boosts++;
 		z->reclaim_requested += b.boost;
+		/* balance_pgdat ends a boosted run by waking kcompactd for
+		 * pageblock_order (5.0+) */
+		if (p->compact)
+			fs_compact_wake_kcompactd(p->compact, p->m->pageblock_order, z->idx);
 	}
 }
 
@@ -722,6 +728,11 @@ static void grouping_free(struct fs_policy *p, const struct fs_free_req *req)
 		fs_buddy_free(m, z, pfn, order, fs_pb_type(m, pfn), FS_FPI_NONE);
 }
 
+static void grouping_drain(struct fs_policy *p, int zone, int cpu)
+{
+	fs_pcp_drain(&G(p)->pcp, p->m, &p->m->zones[zone], cpu);
+}
+
 #define GROUPING_POLICY(var, gname, text)                        \
 	const struct fs_policy_ops var = {                       \
 		.name = gname,                                   \
@@ -733,6 +744,7 @@ static void grouping_free(struct fs_policy *p, const struct fs_free_req *req)
 		.destroy = grouping_destroy,                     \
 		.alloc = grouping_alloc,                         \
 		.free = grouping_free,                           \
+		.drain = grouping_drain,                         \
 	}
 
 GROUPING_POLICY(fs_linux_2_6_24_policy, "linux-2.6.24",

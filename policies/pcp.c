@@ -207,6 +207,20 @@ static void bulk_6_1(struct fs_pcp_set *s, struct fs_machine *m, struct fs_zone 
 	}
 }
 
+void fs_pcp_drain(struct fs_pcp_set *s, struct fs_machine *m, struct fs_zone *z, int cpu)
+{
+	for (unsigned c = 0; s->pcp && c < s->nr_cpus; c++) {
+		struct fs_pcp *pcp = pcp_of(s, z, c);
+
+		if ((cpu >= 0 && (unsigned)cpu % s->nr_cpus != c) || !pcp->count)
+			continue;
+		if (s->style == FS_PCP_3_10)
+			bulk_3_10(s, m, z, pcp, pcp->count);
+		else
+			bulk_6_1(s, m, z, pcp, pcp->count, 0);
+	}
+}
+
 /* nr_pcp_free (6.1) */
 static uint64_t nr_pcp_free(struct fs_pcp *pcp, bool free_high)
 {

@@ -53,5 +53,8 @@ uint64_t fs_pcp_alloc(struct fs_pcp_set *s, struct fs_policy *p, struct fs_zone 
  * straight to the buddy (ISOLATE). */
 bool fs_pcp_free(struct fs_pcp_set *s, struct fs_policy *p, struct fs_zone *z, unsigned cpu,
 		 uint64_t pfn, unsigned order);
+/* drain_pages_zone: every page of the zone's lists on cpu (cpu < 0: on
+ * every CPU) back to the buddy through free_pcppages_bulk. */
+void fs_pcp_drain(struct fs_pcp_set *s, struct fs_machine *m, struct fs_zone *z, int cpu);
 
 #endif

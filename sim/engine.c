@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compact.h"
 #include "internal.h"
 
 #define A_ORDER_SHIFT 2
@@ -214,6 +215,10 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		}
 	} else {
 		rc = s->pol->ops->alloc(s->pol, &req, &pfn);
+		if (rc && s->pol->compact && ev->order)
+			rc = fs_compact_direct(s->pol->compact, &req, &pfn);
+		if (rc && s->pol->compact && ev->order)
+			fs_compact_wake_kcompactd(s->pol->compact, ev->order, req.highest_zone);
 		if (rc) {
 			s->c.alloc_failures++;
 			s->zc[req.highest_zone].alloc_failures++;
@@ -235,7 +240,7 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)
 {
 	s->events++;
-	if (ev->order > s->m->max_order) {
+	if (ev->kind != FS_EV_COMPACT && ev->order > s->m->max_order) {
 		s->c.bad_events++;
 		report(s, ev, "order above the machine's max_order");
 		return 0;
@@ -245,10 +250,14 @@ int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)
 		report(s, ev, "identity above 2^58");
 		return 0;
 	}
+	if (s->pol->ops->tick || s->pol->compact)
+		fs_sim_tick(s, ev->time_ns);
 	if (ev->kind == FS_EV_ALLOC)
 		do_alloc(s, ev);
 	else if (ev->kind == FS_EV_FREE)
 		do_free(s, ev);
+	else if (ev->kind == FS_EV_COMPACT && s->pol->compact)
+		fs_compact_manual(s->pol->compact, ev->time_ns);
 	if (s->debug_check) {
 		struct fs_err err;
 
@@ -271,10 +280,14 @@ void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev)
 	fs_alloctab_prefetch(&s->at, ev->ident);
 }
 
+/* Daemons run before the event at their time: the policy's tick (every
+ * event), then kcompactd when it was woken or its proactive timer is due. */
 void fs_sim_tick(struct fs_sim *s, uint64_t now_ns)
 {
 	if (s->pol->ops->tick)
 		s->pol->ops->tick(s->pol, now_ns);
+	if (s->pol->compact && fs_compact_next_tick(s->pol->compact) <= now_ns)
+		fs_compact_tick(s->pol->compact, now_ns);
 }
 
 struct fs_alloc *fs_sim_alloc_at(const struct fs_sim *s, uint64_t pfn)

@@ -273,6 +273,7 @@ int fs_buddy_take(struct fs_machine *m, struct fs_zone *z, uint64_t pfn, unsigne
 enum fs_event_kind {
 	FS_EV_ALLOC = 0,              /* an allocation request (mm_page_alloc) */
 	FS_EV_FREE = 1,               /* a free (mm_page_free) */
+	FS_EV_COMPACT = 2,            /* echo 1 > /proc/sys/vm/compact_memory */
 	FS_EV_NR
 };
 
@@ -357,7 +358,26 @@ bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 	X(duplicate_allocs, 0, "allocations of an ident already live")           \
 	X(free_order_mismatches, 0, "frees whose extent disagrees with the allocation") \
 	X(bad_events, 0, "events skipped: impossible order or pfn")             \
-	X(migrated_pages, 1, "pages moved by migration (compaction, defragmenters)")
+	X(migrated_pages, 1, "pages moved by migration (compaction, defragmenters); each is one 4 KiB copy") \
+	X(compact_migrate_scanned, 1, "pages the migrate scanner passed over (vmstat compact_migrate_scanned)") \
+	X(compact_free_scanned, 1, "pages the free scanner passed over (vmstat compact_free_scanned)") \
+	X(compact_isolated, 1, "pages isolated by both scanners (vmstat compact_isolated)") \
+	X(compact_migrate_failed, 1, "isolated pages that found no target") \
+	X(compact_stall, 0, "direct compactions: allocations that stalled to compact (vmstat compact_stall)") \
+	X(compact_success, 0, "direct compactions after which the allocation succeeded") \
+	X(compact_fail, 0, "direct compactions after which it still failed") \
+	X(compact_daemon_wake, 0, "kcompactd runs (vmstat compact_daemon_wake)") \
+	X(compact_runs_direct, 1, "compact_zone runs by direct compaction") \
+	X(compact_runs_kcompactd, 1, "compact_zone runs by kcompactd for an order") \
+	X(compact_runs_proactive, 1, "compact_zone runs by proactive compaction") \
+	X(compact_runs_manual, 1, "compact_zone runs by compact_memory (manual)") \
+	X(compact_result_success, 1, "runs that ended COMPACT_SUCCESS") \
+	X(compact_result_complete, 1, "runs that ended COMPACT_COMPLETE (whole zone scanned)") \
+	X(compact_result_partial_skipped, 1, "runs that ended COMPACT_PARTIAL_SKIPPED (scanners met)") \
+	X(compact_result_deferred, 1, "zones skipped as deferred (COMPACT_DEFERRED)") \
+	X(compact_result_skipped, 1, "runs skipped: not enough free memory (COMPACT_SKIPPED)") \
+	X(compact_result_not_suitable_zone, 1, "runs skipped by the fragmentation index (COMPACT_NOT_SUITABLE_ZONE)") \
+	X(compact_result_contended, 1, "runs that stopped with no target page left (COMPACT_CONTENDED)")
 
 struct fs_counters {
 #define FS_X(name, pz, doc) uint64_t name;

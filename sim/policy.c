@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compact.h"
 #include "internal.h"
+
+#define COMPACTION_SUFFIX "+compaction"
 
 const struct fs_policy_ops *fs_policy_find(const char *name, size_t len)
 {
@@ -14,12 +17,40 @@ const struct fs_policy_ops *fs_policy_find(const char *name, size_t len)
 	return NULL;
 }
 
+/* "NAME+compaction[:...]": the length of NAME, and whether the suffix is there */
+static size_t base_name_len(const char *spec, size_t nlen, bool *compaction)
+{
+	size_t sl = strlen(COMPACTION_SUFFIX);
+
+	*compaction = nlen > sl && !strncmp(spec + nlen - sl, COMPACTION_SUFFIX, sl);
+	return *compaction ? nlen - sl : nlen;
+}
+
+bool fs_policy_spec_compaction(const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	bool compaction;
+
+	base_name_len(spec, colon ? (size_t)(colon - spec) : strlen(spec), &compaction);
+	return compaction;
+}
+
+static bool is_compaction_key(const char *key)
+{
+	for (const struct fs_tunable *t = fs_compact_tunables; t->name; t++)
+		if (!strcmp(t->name, key))
+			return true;
+	return false;
+}
+
 int fs_policy_parse_spec(const char *spec, const struct fs_policy_ops **ops,
 			 struct fs_kv *kv, unsigned *nkv, struct fs_err *err)
 {
 	const char *colon = strchr(spec, ':');
-	size_t nlen = colon ? (size_t)(colon - spec) : strlen(spec);
+	bool compaction;
+	size_t nlen = base_name_len(spec, colon ? (size_t)(colon - spec) : strlen(spec), &compaction);
 	const char *p;
+	unsigned nbase = 0;
 
 	*nkv = 0;
 	*ops = fs_policy_find(spec, nlen);
@@ -30,7 +61,7 @@ int fs_policy_parse_spec(const char *spec, const struct fs_policy_ops **ops,
 			strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
 			strncat(names, fs_policy_table[i]->name, sizeof(names) - strlen(names) - 1);
 		}
-		return fs_error(err, -EINVAL, "unknown policy \"%.*s\" (available: %s; see 'fragsim policies')",
+		return fs_error(err, -EINVAL, "unknown policy \"%.*s\" (available: %s, each optionally NAME+compaction; see 'fragsim policies')",
 				(int)nlen, spec, names);
 	}
 	for (p = colon ? colon + 1 : NULL; p && *p;) {
@@ -49,7 +80,19 @@ int fs_policy_parse_spec(const char *spec, const struct fs_policy_ops **ops,
 		(*nkv)++;
 		p = end ? end + 1 : NULL;
 	}
-	return fs_tunables_check(*ops, kv, *nkv, err);
+	/* compaction's tunables go last, so the policy's init sees only its own */
+	for (unsigned i = 0; i < *nkv; i++) {
+		if (compaction && is_compaction_key(kv[i].key))
+			continue;
+		if (nbase != i) {
+			struct fs_kv t = kv[nbase];
+
+			kv[nbase] = kv[i];
+			kv[i] = t;
+		}
+		nbase++;
+	}
+	return fs_tunables_check(*ops, kv, nbase, err);
 }
 
 int fs_tunables_check(const struct fs_policy_ops *ops, const struct fs_kv *kv,
@@ -97,11 +140,14 @@ int fs_policy_create(struct fs_policy **out, struct fs_sim *sim, const char *spe
 	struct fs_kv kv[FS_MAX_KV];
 	unsigned nkv;
 	struct fs_policy *p;
+	unsigned nbase = 0;
 	int rc;
 
 	rc = fs_policy_parse_spec(spec, &ops, kv, &nkv, err);
 	if (rc)
 		return rc;
+	while (nbase < nkv && !(fs_policy_spec_compaction(spec) && is_compaction_key(kv[nbase].key)))
+		nbase++;
 	p = fs_xcalloc(1, sizeof(*p));
 	p->ops = ops;
 	p->m = sim->m;
@@ -109,9 +155,14 @@ int fs_policy_create(struct fs_policy **out, struct fs_sim *sim, const char *spe
 	p->state = ops->state_size ? fs_xcalloc(1, ops->state_size) : NULL;
 	snprintf(p->label, sizeof(p->label), "%s", spec);
 	p->initial_class = ops->initial_class;
-	if (ops->init && (rc = ops->init(p, kv, nkv, err))) {
+	if (ops->init && (rc = ops->init(p, kv, nbase, err))) {
 		free(p->state);
 		free(p);
+		return rc;
+	}
+	if (fs_policy_spec_compaction(spec) &&
+	    (rc = fs_compact_new(&p->compact, p, kv + nbase, nkv - nbase, err))) {
+		fs_policy_destroy(p);
 		return rc;
 	}
 	*out = p;
@@ -122,6 +173,7 @@ void fs_policy_destroy(struct fs_policy *p)
 {
 	if (!p)
 		return;
+	fs_compact_free(p->compact);
 	if (p->ops->destroy)
 		p->ops->destroy(p);
 	free(p->state);

@@ -18,6 +18,8 @@
 
 #include "fragsim.h"
 
+struct fs_compact;
+
 /* One allocation request, as the kernel's alloc_context + order. */
 struct fs_alloc_req {
 	unsigned order;
@@ -65,6 +67,8 @@ struct fs_policy {
 	void *state;                  /* ops->state_size bytes, zeroed */
 	unsigned initial_class;       /* class of boot memory; init may change it */
 	struct fs_sim *sim;           /* the simulation (for moving allocations), set before init */
+	bool typed_pageblocks;        /* free lists are per pageblock migrate type (grouping) */
+	struct fs_compact *compact;   /* "+compaction": the compaction state, else NULL */
 	char label[96];               /* spec as given, for the CSV policy column */
 };
 
@@ -79,6 +83,8 @@ struct fs_policy {
  *          NULL: the engine takes the range with fs_buddy_take.
  * free     Return [pfn, pfn + 2^order) to the free lists. Never fails.
  * tick     Periodic work at simulated time now_ns (daemons). May be NULL.
+ * drain    Return the per-CPU lists of zone index zone (cpu < 0: of every
+ *          CPU) to the buddy (drain_local_pages / drain_all_pages). May be NULL.
  * stats    Values of ops->stats for zone index zone, or every zone when
  *          zone < 0, into vals[] (same order). May be NULL.
  * destroy  Release what init allocated (not the state block itself).
@@ -95,6 +101,7 @@ struct fs_policy_ops {
 	int (*alloc_at)(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t pfn);
 	void (*free)(struct fs_policy *p, const struct fs_free_req *req);
 	void (*tick)(struct fs_policy *p, uint64_t now_ns);
+	void (*drain)(struct fs_policy *p, int zone, int cpu);
 	const struct fs_policy_stat *stats;     /* NULL-name terminated, at most FS_MAX_POLICY_STATS */
 	void (*get_stats)(const struct fs_policy *p, int zone, uint64_t *vals);
 	void (*destroy)(struct fs_policy *p);
@@ -104,7 +111,9 @@ struct fs_policy_ops {
 extern const struct fs_policy_ops *const fs_policy_table[];
 const struct fs_policy_ops *fs_policy_find(const char *name, size_t len);
 
-/* sim/policy.c: "name:k=v,k=v" -> ops + kv list */
+/* sim/policy.c: "name[+compaction]:k=v,k=v" -> ops + kv list (the
+ * policy's tunables first, then compaction's) */
+bool fs_policy_spec_compaction(const char *spec);
 int fs_policy_parse_spec(const char *spec, const struct fs_policy_ops **ops,
 			 struct fs_kv *kv, unsigned *nkv, struct fs_err *err);
 int fs_policy_create(struct fs_policy **out, struct fs_sim *sim, const char *spec,

@@ -52,7 +52,7 @@ bool fs_native_sniff(const char *line, size_t len)
 		return false;
 	return !fs_parse_time_ns(t[0].s, t[0].len, &v) &&
 	       (tok_is(&t[1], "A") || tok_is(&t[1], "F") || tok_is(&t[1], "alloc") ||
-		tok_is(&t[1], "free"));
+		tok_is(&t[1], "free") || tok_is(&t[1], "compact"));
 }
 
 int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
@@ -68,13 +68,20 @@ int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 	if (fs_parse_time_ns(tok[0].s, tok[0].len, &ev->time_ns))
 		return bad(err, "TIME in seconds (e.g. 12.000350)", &tok[0]);
 	if (n < 2)
-		return bad(err, "OP (A or F) after TIME", NULL);
-	if (tok_is(&tok[1], "A") || tok_is(&tok[1], "alloc"))
+		return bad(err, "OP (A, F or compact) after TIME", NULL);
+	if (tok_is(&tok[1], "A") || tok_is(&tok[1], "alloc")) {
 		ev->kind = FS_EV_ALLOC;
-	else if (tok_is(&tok[1], "F") || tok_is(&tok[1], "free"))
+	} else if (tok_is(&tok[1], "F") || tok_is(&tok[1], "free")) {
 		ev->kind = FS_EV_FREE;
-	else
-		return bad(err, "OP (A or F) after TIME", &tok[1]);
+	} else if (tok_is(&tok[1], "compact")) {
+		/* echo 1 > /proc/sys/vm/compact_memory */
+		ev->kind = FS_EV_COMPACT;
+		ev->ident = 0;
+		ev->order = 0;
+		return n > 2 ? bad(err, "end of line after compact", &tok[2]) : 1;
+	} else {
+		return bad(err, "OP (A, F or compact) after TIME", &tok[1]);
+	}
 	if (n < 3 || fs_parse_u64(tok[2].s, tok[2].len, &ev->ident))
 		return bad(err, "IDENT (a pfn or id, decimal or 0x hex) after OP", n < 3 ? NULL : &tok[2]);
 	snprintf(what, sizeof(what), "ORDER (0..%u) after IDENT", t->max_order);

@@ -96,7 +96,7 @@ expect_fail missing-file 1 'cannot open trace "nope.trace"' replay nope.trace
 printf '0.0 A 0x10 0\n0.1 A 0x20 11\n' >"$TMP/order.trace"
 expect_fail big-order 1 "order.trace:2: expected ORDER (0..10) after IDENT, got \"11\"" replay "$TMP/order.trace"
 printf '0.0 A 0x10 0\n0.1 X 0x20 1\n' >"$TMP/op.trace"
-expect_fail bad-op 1 'op.trace:2: expected OP (A or F)' replay "$TMP/op.trace"
+expect_fail bad-op 1 'op.trace:2: expected OP (A, F or compact)' replay "$TMP/op.trace"
 printf '0.0 A 0x10 0 sideways\n' >"$TMP/mt.trace"
 expect_fail bad-mt 1 'mt.trace:1: expected MIGRATETYPE' replay "$TMP/mt.trace"
 printf '0.0 A 0x10 0 movable colour=red\n' >"$TMP/attr.trace"
