@@ -93,6 +93,9 @@ bool fs_cc_watermark_ok(const struct fs_compact *c, const struct fs_zone *z, uns
 			uint64_t mark, unsigned highest_zoneidx);
 enum fs_cc_result fs_cc_suit_allocation_order(struct fs_compact *c, struct fs_zone *z,
 					      unsigned order, unsigned highest_zoneidx);
+void fs_cc_defer(struct fs_compact *c, const struct fs_zone *z, unsigned order);
+bool fs_cc_deferred(struct fs_compact *c, const struct fs_zone *z, unsigned order);
+void fs_cc_defer_reset(struct fs_compact *c, const struct fs_zone *z, unsigned order, bool success);
 bool fs_cc_restarting(const struct fs_compact *c, const struct fs_zone *z, unsigned order);
 unsigned fs_cc_score_wmark(const struct fs_compact *c, bool low);
 

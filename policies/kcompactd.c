@@ -16,6 +16,7 @@ const struct fs_tunable fs_compact_tunables[] = {
 	{ "extfrag_threshold", "500", "vm.extfrag_threshold, 0..1000: costly orders skip compaction when the fragmentation index is at or below it" },
 	{ "pinned", "0", "permille of movable allocations that are pinned and never move (chosen by a hash of the identity)" },
 	{ "direct", "on", "direct compaction when a high-order allocation fails" },
+	{ "min_free_kbytes", "0", "vm.min_free_kbytes in KiB for compaction's watermark tests; 0: as a 6.12 kernel computes it at boot (with THP)" },
 	{ "kcompactd", "on", "kcompactd woken by failed high-order requests and boosted fallbacks" },
 	{ NULL, NULL, NULL }
 };
@@ -54,12 +55,13 @@ static int bool_tunable(const struct fs_kv *kv, unsigned nkv, const char *name, 
 /* The zones' watermarks and lowmem reserves as a 6.12 kernel sets them at
  * boot (min_free_kbytes computed, THP's raise), for compaction_suitable and
  * __isolate_free_page; managed pages are the present pages. */
-static int setup_watermarks(struct fs_compact *c, struct fs_err *err)
+static int setup_watermarks(struct fs_compact *c, unsigned min_free_kbytes, struct fs_err *err)
 {
 	struct fs_machine *m = c->m;
 	struct fs_wmark_zone zones[FS_MAX_ZONES];
 	struct fs_wmark_tunables t = {
 		.nr_cpus = 2, .thp = true, .pageblock_nr_pages = 1ull << m->pageblock_order,
+		.min_free_kbytes = min_free_kbytes,
 	};
 
 	for (unsigned i = 0; i < m->nr_zones; i++) {
@@ -77,6 +79,7 @@ int fs_compact_new(struct fs_compact **out, struct fs_policy *p, const struct fs
 		   unsigned nkv, struct fs_err *err)
 {
 	struct fs_compact *c = fs_xcalloc(1, sizeof(*c));
+	unsigned kb;
 
 	c->p = p;
 	c->s = p->sim;
@@ -85,7 +88,8 @@ int fs_compact_new(struct fs_compact **out, struct fs_policy *p, const struct fs
 	    uint_tunable(kv, nkv, "extfrag_threshold", 1000, &c->extfrag_threshold, err) ||
 	    uint_tunable(kv, nkv, "pinned", 1000, &c->pinned_permille, err) ||
 	    bool_tunable(kv, nkv, "direct", &c->direct, err) ||
-	    bool_tunable(kv, nkv, "kcompactd", &c->kcompactd, err) || setup_watermarks(c, err)) {
+	    bool_tunable(kv, nkv, "kcompactd", &c->kcompactd, err) ||
+	    uint_tunable(kv, nkv, "min_free_kbytes", 9999999, &kb, err) || setup_watermarks(c, kb, err)) {
 		free(c);
 		return -EINVAL;
 	}
@@ -170,7 +174,7 @@ enum fs_cc_result fs_cc_suit_allocation_order(struct fs_compact *c, struct fs_zo
 
 /* ---- deferral (defer_compaction & co., 6.12) -------------------------------------------- */
 
-static void defer_compaction(struct fs_compact *c, const struct fs_zone *z, unsigned order)
+void fs_cc_defer(struct fs_compact *c, const struct fs_zone *z, unsigned order)
 {
 	struct fs_cc_zone *cz = &c->cz[z->idx];
 
@@ -181,7 +185,7 @@ static void defer_compaction(struct fs_compact *c, const struct fs_zone *z, unsi
 		cz->order_failed = (int)order;
 }
 
-static bool compaction_deferred(struct fs_compact *c, const struct fs_zone *z, unsigned order)
+bool fs_cc_deferred(struct fs_compact *c, const struct fs_zone *z, unsigned order)
 {
 	struct fs_cc_zone *cz = &c->cz[z->idx];
 	unsigned limit = 1u << cz->defer_shift;
@@ -195,7 +199,7 @@ static bool compaction_deferred(struct fs_compact *c, const struct fs_zone *z, u
 	return true;
 }
 
-static void defer_reset(struct fs_compact *c, const struct fs_zone *z, unsigned order, bool success)
+void fs_cc_defer_reset(struct fs_compact *c, const struct fs_zone *z, unsigned order, bool success)
 {
 	struct fs_cc_zone *cz = &c->cz[z->idx];
 
@@ -313,7 +317,7 @@ static enum fs_cc_result try_to_compact(struct fs_compact *c, const struct fs_al
 
 		if (!z->present_pages)
 			continue;
-		if (prio > PRIO_SYNC_FULL && compaction_deferred(c, z, req->order)) {
+		if (prio > PRIO_SYNC_FULL && fs_cc_deferred(c, z, req->order)) {
 			count_run(c, z, FS_CC_DIRECT, FS_CC_DEFERRED);
 			if (rc < FS_CC_DEFERRED)
 				rc = FS_CC_DEFERRED;
@@ -323,11 +327,11 @@ static enum fs_cc_result try_to_compact(struct fs_compact *c, const struct fs_al
 		if (st > rc)
 			rc = st;
 		if (st == FS_CC_SUCCESS) {
-			defer_reset(c, z, req->order, false);
+			fs_cc_defer_reset(c, z, req->order, false);
 			break;
 		}
 		if (prio != PRIO_ASYNC && (st == FS_CC_COMPLETE || st == FS_CC_PARTIAL_SKIPPED))
-			defer_compaction(c, z, req->order);
+			fs_cc_defer(c, z, req->order);
 	}
 	return rc;
 }
@@ -355,7 +359,7 @@ int fs_compact_direct(struct fs_compact *c, const struct fs_alloc_req *req, uint
 			if (!c->p->ops->alloc(c->p, req, pfn)) {
 				struct fs_zone *z = fs_machine_zone_of(c->m, *pfn);
 
-				defer_reset(c, z, req->order, true);
+				fs_cc_defer_reset(c, z, req->order, true);
 				c->s->c.compact_success++;
 				return 0;
 			}
@@ -416,17 +420,17 @@ static void kcompactd_do_work(struct fs_compact *c)
 		};
 		enum fs_cc_result r;
 
-		if (!z->present_pages || compaction_deferred(c, z, (unsigned)order))
+		if (!z->present_pages || fs_cc_deferred(c, z, (unsigned)order))
 			continue;
 		if (fs_cc_suit_allocation_order(c, z, (unsigned)order, highest) != FS_CC_CONTINUE)
 			continue;
 		r = run(c, &cc, FS_CC_KCOMPACTD);
 		if (r == FS_CC_SUCCESS) {
-			defer_reset(c, z, (unsigned)order, false);
+			fs_cc_defer_reset(c, z, (unsigned)order, false);
 		} else if (r == FS_CC_PARTIAL_SKIPPED || r == FS_CC_COMPLETE) {
 			if (c->p->ops->drain)
 				c->p->ops->drain(c->p, (int)i, -1);
-			defer_compaction(c, z, (unsigned)order);
+			fs_cc_defer(c, z, (unsigned)order);
 		}
 	}
 	c->kc_max_order = 0;

@@ -40,6 +40,9 @@ static const char replay_usage[] =
 	"      --strict            malformed lines of a kernel trace are fatal (default:\n"
 	"                          counted, the first 5 shown; native traces always are)\n"
 	"      --keep-going        count events outside the machine instead of stopping\n"
+	"      --compact-at TIME   manual compaction (as echo 1 > /proc/sys/vm/compact_memory)\n"
+	"                          at TIME seconds of the trace's clock; repeatable; acts on\n"
+	"                          policies run with +compaction (README: Compaction)\n"
 	"output:\n"
 	"  -o, --output FILE       CSV output (default: standard output)\n"
 	"  -s, --summary FILE      JSON summary: parameters, totals, final/mean/max metrics\n"
@@ -103,6 +106,7 @@ int fs_cmd_replay(int argc, char **argv)
 		{ "pageblock-order", required_argument, NULL, 'B' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "compact-at", required_argument, NULL, 'C' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "kernel-version", required_argument, NULL, 'K' },
 		{ "output", required_argument, NULL, 'o' },
@@ -182,6 +186,12 @@ int fs_cmd_replay(int argc, char **argv)
 			break;
 		case 'k':
 			cfg.strict = false;
+			break;
+		case 'C':
+			if (cfg.nr_compact_at == FS_ARRAY_SIZE(cfg.compact_at) ||
+			    fs_parse_time_ns(optarg, strlen(optarg), &cfg.compact_at[cfg.nr_compact_at]))
+				return usage_error("--compact-at expects a time in seconds such as 12.5 (at most 16), got \"%s\"", optarg);
+			cfg.nr_compact_at++;
 			break;
 		case 'o':
 			cfg.csv_path = optarg;

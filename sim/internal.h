@@ -228,7 +228,11 @@ struct fs_run_cfg {
 	int mt_numbering;                     /* --kernel-version: 0 detect, 1 4.4+, 2 before 4.4 */
 	bool progress;                        /* progress on stderr */
 	int debug_check;
+	uint64_t compact_at[16];              /* --compact-at: manual compaction times, ns */
+	unsigned nr_compact_at;
 };
+/* fs_event.src of events fragsim adds itself (--compact-at) */
+#define FS_SRC_SYNTHETIC 0xffff
 /* 0 ok, 1 input error, 2 usage error (message in err) */
 int fs_replay_run(const struct fs_run_cfg *cfg, struct fs_err *err);
 

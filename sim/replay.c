@@ -210,6 +210,9 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 	for (unsigned i = 0; i < r->nr_tr; i++)
 		if (refill(r, i, err))
 			return 1;
+	for (unsigned i = 0; i < cfg->nr_compact_at; i++)
+		fs_evq_push(&r->q, (struct fs_event){ .time_ns = cfg->compact_at[i], .kind = FS_EV_COMPACT,
+						      .src = FS_SRC_SYNTHETIC });
 	fs_metrics_stat_cols(&r->cols, r->sims, r->nr_sims);
 	fs_metrics_csv_header(r->csv.fp, r->sims[0]->m->max_order, &r->cols);
 	r->start_ns = fs_now_ns();
@@ -233,13 +236,14 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 			}
 			if (fs_sim_apply(r->sims[i], &ev))
 				return fs_error(err, 1, "%s:%" PRIu64 ": invariant check failed (see above)",
-						cfg->inputs[ev.src], ev.line);
+						ev.src == FS_SRC_SYNTHETIC ? "--compact-at" : cfg->inputs[ev.src],
+						ev.line);
 		}
 		if (r->fatal[0])
 			return fs_error(err, 1, "%s", r->fatal);
 		if (cfg->every && r->events % cfg->every == 0)
 			sample(r, ev.time_ns);
-		if (refill(r, ev.src, err))
+		if (ev.src != FS_SRC_SYNTHETIC && refill(r, ev.src, err))
 			return 1;
 		if ((r->events & 0xffff) == 0)
 			progress(r, false);

@@ -436,5 +436,39 @@ boosts() { grep ",all,$1," "$TMP/boost.csv" | tail -1 | cut -d, -f47,50,51; }
 grep -q '"placement_conflicts": 0' "$TMP/tp.json" && grep -q '"double_frees": 24' "$TMP/tp.json" && ok ||
 	bad "trace placement with linux-6.15 conflicts with its per-CPU lists"
 
+# --- compaction (issue #5): the proactive-compaction fragmenter on 256 MiB
+awk -f "$DIR/fragmenter.awk" >"$TMP/frag.trace"
+# last zone=all value of column NAME for POLICY in CSV: col CSV POLICY NAME
+col() {
+	awk -F, -v p="$2" -v n="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == n) c = i; next }
+		$3 == "all" && $4 == p { v = $c } END { print v }' "$1"
+}
+"$FRAGSIM" replay -q --memory 256M --every 1000000 --compact-at 4.0 -o "$TMP/frag.csv" \
+	--policy buddy,buddy+compaction:compaction_proactiveness=0,linux-6.15+compaction:compaction_proactiveness=0 \
+	"$TMP/frag.trace" 2>/dev/null || bad "compaction: replay of the fragmenter failed"
+[ "$(col "$TMP/frag.csv" buddy free_pageblocks)" = 0 ] && ok ||
+	bad "fragmenter: plain buddy has $(col "$TMP/frag.csv" buddy free_pageblocks) free pageblocks, expected 0"
+fb=$(col "$TMP/frag.csv" buddy+compaction:compaction_proactiveness=0 free_pageblocks)
+[ "${fb:-0}" -ge 90 ] && ok || bad "fragmenter: manual compaction left $fb free pageblocks of 96 possible"
+fb=$(col "$TMP/frag.csv" linux-6.15+compaction:compaction_proactiveness=0 free_pageblocks)
+[ "${fb:-0}" -ge 70 ] && ok || bad "fragmenter: linux-6.15 with manual compaction left $fb free pageblocks"
+[ "$(col "$TMP/frag.csv" buddy+compaction:compaction_proactiveness=0 compact_runs_manual)" = 1 ] && ok ||
+	bad "fragmenter: --compact-at did not run exactly one manual compaction"
+# proactive compaction (default proactiveness 20): kcompactd's timer finds the
+# node score over 90 and compacts each zone until its score is <= 80 (an
+# integer percentage: an unusable index of 0.801 is a score of 80)
+"$FRAGSIM" replay -q --memory 256M --every 1000000 -o "$TMP/pro.csv" \
+	--policy buddy+compaction,buddy+compaction:compaction_proactiveness=0 "$TMP/frag.trace" 2>/dev/null
+u=$(col "$TMP/pro.csv" buddy+compaction unusable_9)
+awk -v u="$u" 'BEGIN { exit !(u > 0.70 && u < 0.81) }' && ok ||
+	bad "proactive: unusable index at order 9 is $u, expected just under the low mark 0.80"
+[ "$(col "$TMP/pro.csv" buddy+compaction:compaction_proactiveness=0 unusable_9)" = 1.000 ] && ok ||
+	bad "proactiveness=0 still compacted"
+[ "$(col "$TMP/pro.csv" buddy+compaction compact_runs_proactive)" -ge 1 ] && ok || bad "no proactive run counted"
+expect_fail compaction-tunable 2 'tunable "pinned" expects 0..1000' replay -p buddy+compaction:pinned=2000 traces/tiny.trace
+expect_fail compaction-tunable-base 2 'has no tunable "nofragment"' replay -p buddy+compaction:nofragment=on traces/tiny.trace
+expect_fail compact-at-bad 2 '--compact-at expects' replay --compact-at soon traces/tiny.trace
+"$FRAGSIM" policies | grep -q 'compaction_proactiveness *default 20' && ok || bad "policies does not list compaction tunables"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
