@@ -237,9 +237,34 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 	s->zc[z->idx].allocs++;
 }
 
+static void kernel_activity(struct fs_sim *s, const struct fs_event *ev)
+{
+	uint64_t lo = ev->ident & 0xffffffffu, hi = ev->ident >> 32;
+
+	switch (ev->order) {
+	case FS_KACT_COMPACT_BEGIN: s->c.kernel_compaction_runs++; break;
+	case FS_KACT_TRY_TO_COMPACT: s->c.kernel_compaction_stalls++; break;
+	case FS_KACT_KCOMPACTD_WAKE: s->c.kernel_kcompactd_wakes++; break;
+	case FS_KACT_ISOLATE_MIGRATE:
+		s->c.kernel_compact_migrate_scanned += lo;
+		s->c.kernel_compact_isolated += hi;
+		break;
+	case FS_KACT_ISOLATE_FREE:
+		s->c.kernel_compact_free_scanned += lo;
+		s->c.kernel_compact_isolated += hi;
+		break;
+	case FS_KACT_MIGRATED: s->c.kernel_compact_migrated += ev->ident; break;
+	case FS_KACT_MIGRATE_PAGES: s->c.kernel_migrate_pages += ev->ident; break;
+	}
+}
+
 int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)
 {
 	s->events++;
+	if (ev->kind == FS_EV_KERNEL) {
+		kernel_activity(s, ev);
+		return 0;
+	}
 	if (ev->kind != FS_EV_COMPACT && ev->order > s->m->max_order) {
 		s->c.bad_events++;
 		report(s, ev, "order above the machine's max_order");

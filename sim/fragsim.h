@@ -274,7 +274,21 @@ enum fs_event_kind {
 	FS_EV_ALLOC = 0,              /* an allocation request (mm_page_alloc) */
 	FS_EV_FREE = 1,               /* a free (mm_page_free) */
 	FS_EV_COMPACT = 2,            /* echo 1 > /proc/sys/vm/compact_memory */
+	FS_EV_KERNEL = 3,             /* recorded kernel activity (enum fs_kact in order, value in ident) */
 	FS_EV_NR
+};
+
+/* What an FS_EV_KERNEL event records: the kernel's own compaction and
+ * migration, from mm_compaction_* and mm_migrate_pages lines, counted per
+ * timestep beside what the simulated policies did. */
+enum fs_kact {
+	FS_KACT_COMPACT_BEGIN = 0,    /* mm_compaction_begin: a compact_zone run */
+	FS_KACT_TRY_TO_COMPACT,       /* mm_compaction_try_to_compact_pages: direct compaction */
+	FS_KACT_KCOMPACTD_WAKE,       /* mm_compaction_kcompactd_wake */
+	FS_KACT_ISOLATE_MIGRATE,      /* isolate_migratepages: ident = nr_scanned | nr_taken << 32 */
+	FS_KACT_ISOLATE_FREE,         /* (fast_)isolate_freepages: the same */
+	FS_KACT_MIGRATED,             /* mm_compaction_migratepages: ident = nr_migrated */
+	FS_KACT_MIGRATE_PAGES,        /* mm_migrate_pages: ident = nr_succeeded */
 };
 
 #define FS_EVF_FAILED 0x01        /* recorded allocation failed in the kernel */
@@ -344,7 +358,8 @@ bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 
 /* ---- counters -------------------------------------------------------------
  * Defined once: generates the struct, the CSV header and the JSON summary.
- * X(name, per_zone, doc) */
+ * X(name, csv, doc): csv 0 = JSON summary only; 1 = a CSV column counted
+ * per zone; 2 = a CSV column for the whole machine (empty in zone rows). */
 #define FS_COUNTERS(X)                                                           \
 	X(allocs, 1, "allocations placed")                                      \
 	X(frees, 1, "frees applied (whole or partial)")                         \
@@ -363,10 +378,10 @@ bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 	X(compact_free_scanned, 1, "pages the free scanner passed over (vmstat compact_free_scanned)") \
 	X(compact_isolated, 1, "pages isolated by both scanners (vmstat compact_isolated)") \
 	X(compact_migrate_failed, 1, "isolated pages that found no target") \
-	X(compact_stall, 0, "direct compactions: allocations that stalled to compact (vmstat compact_stall)") \
-	X(compact_success, 0, "direct compactions after which the allocation succeeded") \
-	X(compact_fail, 0, "direct compactions after which it still failed") \
-	X(compact_daemon_wake, 0, "kcompactd runs (vmstat compact_daemon_wake)") \
+	X(compact_stall, 2, "direct compactions: allocations that stalled to compact (vmstat compact_stall)") \
+	X(compact_success, 2, "direct compactions after which the allocation succeeded") \
+	X(compact_fail, 2, "direct compactions after which it still failed") \
+	X(compact_daemon_wake, 2, "kcompactd runs (vmstat compact_daemon_wake)") \
 	X(compact_runs_direct, 1, "compact_zone runs by direct compaction") \
 	X(compact_runs_kcompactd, 1, "compact_zone runs by kcompactd for an order") \
 	X(compact_runs_proactive, 1, "compact_zone runs by proactive compaction") \
@@ -377,7 +392,15 @@ bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 	X(compact_result_deferred, 1, "zones skipped as deferred (COMPACT_DEFERRED)") \
 	X(compact_result_skipped, 1, "runs skipped: not enough free memory (COMPACT_SKIPPED)") \
 	X(compact_result_not_suitable_zone, 1, "runs skipped by the fragmentation index (COMPACT_NOT_SUITABLE_ZONE)") \
-	X(compact_result_contended, 1, "runs that stopped with no target page left (COMPACT_CONTENDED)")
+	X(compact_result_contended, 1, "runs that stopped with no target page left (COMPACT_CONTENDED)") \
+	X(kernel_compaction_runs, 2, "traced: mm_compaction_begin (the kernel's compact_zone runs)") \
+	X(kernel_compaction_stalls, 2, "traced: mm_compaction_try_to_compact_pages (direct compaction)") \
+	X(kernel_kcompactd_wakes, 2, "traced: mm_compaction_kcompactd_wake") \
+	X(kernel_compact_migrate_scanned, 2, "traced: nr_scanned of mm_compaction_isolate_migratepages") \
+	X(kernel_compact_free_scanned, 2, "traced: nr_scanned of mm_compaction_(fast_)isolate_freepages") \
+	X(kernel_compact_isolated, 2, "traced: nr_taken of both isolate events") \
+	X(kernel_compact_migrated, 2, "traced: nr_migrated of mm_compaction_migratepages") \
+	X(kernel_migrate_pages, 2, "traced: nr_succeeded of mm_migrate_pages (all reasons)")
 
 struct fs_counters {
 #define FS_X(name, pz, doc) uint64_t name;

@@ -203,7 +203,11 @@ static void csv_row(FILE *fp, const struct fs_sim *s, uint64_t time_ns, uint64_t
 		zv->extfrag.events, zv->extfrag.fragmenting, zv->extfrag.change_ownership,
 		zv->pcp_pages);
 	fprintf(fp, ",%" PRIu64 ",%" PRIu64, zv->boosts, zv->reclaim_requested);
-#define FS_X(name, pz, doc) if (pz) fprintf(fp, ",%" PRIu64, c->name);
+#define FS_X(name, pz, doc)                                  \
+	if (pz == 1 || (pz == 2 && zidx < 0))                \
+		fprintf(fp, ",%" PRIu64, c->name);           \
+	else if (pz == 2)                                    \
+		fputc(',', fp);
 	FS_COUNTERS(FS_X)
 #undef FS_X
 	stat_cells(fp, s, zidx, cols);

@@ -359,6 +359,65 @@ static bool null_page(const char *v, size_t n)
 	return n > 0;
 }
 
+/* The value of "key=" among an event's fields, as a number. */
+static bool field_u64(const char *p, const char *e, const char *key, uint64_t *v)
+{
+	size_t kl = strlen(key);
+
+	for (const char *s = p; s + kl < e; s++) {
+		const char *q;
+
+		if (memcmp(s, key, kl) || s[kl] != '=' || (s > p && s[-1] != ' ' && s[-1] != '('))
+			continue;
+		q = s + kl + 1;
+		for (s = q; s < e && *s >= '0' && *s <= '9'; s++)
+			;
+		return !fs_parse_u64(q, (size_t)(s - q), v);
+	}
+	return false;
+}
+
+/* The kernel's compaction and migration (include/trace/events/compaction.h
+ * and migrate.h, 4.19 .. 6.18) as FS_EV_KERNEL events; 1, or 2 for the
+ * compaction events fragsim does not count. */
+static int kernel_activity(const struct fs_ftrace_rec *r, enum fs_kernel_event k, struct fs_event *ev)
+{
+	const char *f = r->fields, *fe = r->fields + r->fields_len;
+	const char *n = r->name + 14;
+	size_t nl = r->name_len - 14;
+	uint64_t a = 0, b = 0;
+
+	ev->kind = FS_EV_KERNEL;
+	ev->time_ns = r->time_ns;
+	ev->cpu = (uint16_t)(r->cpu > UINT16_MAX ? UINT16_MAX : r->cpu);
+	if (k == FS_KEV_migrate) {
+		ev->order = FS_KACT_MIGRATE_PAGES;
+		return field_u64(f, fe, "nr_succeeded", &ev->ident) ? 1 : 2;
+	}
+#define IS(s) (nl == sizeof(s) - 1 && !memcmp(n, s, nl))
+	if (IS("begin")) {
+		ev->order = FS_KACT_COMPACT_BEGIN;
+	} else if (IS("try_to_compact_pages")) {
+		ev->order = FS_KACT_TRY_TO_COMPACT;
+	} else if (IS("kcompactd_wake")) {
+		ev->order = FS_KACT_KCOMPACTD_WAKE;
+	} else if (IS("isolate_migratepages") || IS("isolate_freepages") ||
+		   IS("fast_isolate_freepages")) {
+		if (!field_u64(f, fe, "nr_scanned", &a) || !field_u64(f, fe, "nr_taken", &b))
+			return 2;
+		ev->order = IS("isolate_migratepages") ? FS_KACT_ISOLATE_MIGRATE : FS_KACT_ISOLATE_FREE;
+		ev->ident = (a > 0xffffffffu ? 0xffffffffu : a) | (b > 0xffffffffu ? 0xffffffffu : b) << 32;
+	} else if (IS("migratepages")) {
+		if (!field_u64(f, fe, "nr_migrated", &ev->ident))
+			return 2;
+		ev->order = FS_KACT_MIGRATED;
+	} else {
+		return 2;
+	}
+#undef IS
+	return 1;
+}
+
 int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
 		    struct fs_err *err)
 {
@@ -382,7 +441,7 @@ int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 	k = classify(r.name, r.name_len);
 	if (k != FS_KEV_alloc && k != FS_KEV_free) {
 		t->st.kev[k]++;
-		return 2;
+		return k == FS_KEV_compaction || k == FS_KEV_migrate ? kernel_activity(&r, k, ev) : 2;
 	}
 	f = r.fields;
 	fe = r.fields + r.fields_len;

@@ -398,6 +398,45 @@ Test(ftrace_parse, failed_allocations)
 	rd_fini(&rd);
 }
 
+/* The kernel's compaction and migration become FS_EV_KERNEL events with
+ * the numbers fragsim counts per timestep. */
+Test(ftrace_parse, kernel_compaction_events)
+{
+	static const struct {
+		const char *line;
+		unsigned kact;
+		uint64_t value;
+	} lines[] = {
+		{ "            bash-10533   [000] .....   709.143642: mm_compaction_begin: zone_start=0x1 "
+		  "migrate_pfn=0x1 free_pfn=0xe00 zone_end=0x1000, mode=sync", FS_KACT_COMPACT_BEGIN, 0 },
+		{ "            bash-10533   [000] .....   709.143649: mm_compaction_isolate_migratepages: "
+		  "range=(0x1 ~ 0x200) nr_scanned=511 nr_taken=3", FS_KACT_ISOLATE_MIGRATE, 511 | 3ull << 32 },
+		{ "            bash-10533   [000] .....   709.146016: mm_compaction_fast_isolate_freepages: "
+		  "range=(0x1b7e00 ~ 0x1b7e30) nr_scanned=48 nr_taken=16", FS_KACT_ISOLATE_FREE, 48 | 16ull << 32 },
+		{ "            bash-10533   [000] .....   709.146033: mm_compaction_migratepages: nr_migrated=2 "
+		  "nr_failed=0", FS_KACT_MIGRATED, 2 },
+		{ "            bash-10533   [000] .....   709.146040: mm_migrate_pages: nr_succeeded=2 "
+		  "nr_failed=0 nr_thp_succeeded=0 nr_thp_failed=0 nr_thp_split=0 mode=MIGRATE_SYNC "
+		  "reason=compaction", FS_KACT_MIGRATE_PAGES, 2 },
+		{ "      kcompactd0-36      [001] .....  1027.396054: mm_compaction_kcompactd_wake: nid=0 "
+		  "order=9 highest_zoneidx=Normal", FS_KACT_KCOMPACTD_WAKE, 0 },
+	};
+	struct rd rd;
+	struct fs_event ev;
+	struct fs_err err;
+
+	rd_init(&rd);
+	for (unsigned i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		memset(&ev, 0, sizeof(ev));
+		cr_assert_eq(parse(&rd, lines[i].line, &ev, &err), 1, "not an event: %s", lines[i].line);
+		cr_assert_eq(ev.kind, FS_EV_KERNEL);
+		cr_assert_eq(ev.order, lines[i].kact, "%s", lines[i].line);
+		cr_assert_eq(ev.ident, lines[i].value, "%s: %#llx", lines[i].line,
+			     (unsigned long long)ev.ident);
+	}
+	rd_fini(&rd);
+}
+
 Test(ftrace_parse, skipped_kinds_counted)
 {
 	static const struct {
@@ -415,11 +454,8 @@ Test(ftrace_parse, skipped_kinds_counted)
 		  "alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 change_ownership=1", FS_KEV_extfrag },
 		{ "      kcompactd0-36      [001] .....  1027.396054: mm_compaction_kcompactd_sleep: nid=0",
 		  FS_KEV_compaction },
-		{ "            bash-10533   [000] .....   709.146033: mm_compaction_migratepages: nr_migrated=2 "
-		  "nr_failed=0", FS_KEV_compaction },
-		{ "            bash-10533   [000] .....   709.146040: mm_migrate_pages: nr_succeeded=2 "
-		  "nr_failed=0 nr_thp_succeeded=0 nr_thp_failed=0 nr_thp_split=0 mode=MIGRATE_SYNC "
-		  "reason=compaction", FS_KEV_migrate },
+		{ "            bash-10533   [000] .....   709.143644: mm_compaction_finished: node=0 "
+		  "zone=DMA      order=-1 ret=continue", FS_KEV_compaction },
 		{ "      capture.sh-14093   [001] ...1.  1027.250388: tracing_mark_write: capture_capture_start "
 		  "name=build", FS_KEV_markers },
 		{ "capture_tcmd:       capture.sh-14093 [001]  1027.250387: print:                "

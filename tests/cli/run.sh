@@ -469,6 +469,11 @@ expect_fail compaction-tunable 2 'tunable "pinned" expects 0..1000' replay -p bu
 expect_fail compaction-tunable-base 2 'has no tunable "nofragment"' replay -p buddy+compaction:nofragment=on traces/tiny.trace
 expect_fail compact-at-bad 2 '--compact-at expects' replay --compact-at soon traces/tiny.trace
 "$FRAGSIM" policies | grep -q 'compaction_proactiveness *default 20' && ok || bad "policies does not list compaction tunables"
+# the kernel's own compaction in a trace (reference §4.8 lines) is counted per
+# timestep: runs, scanned, isolated, migrated, mm_migrate_pages successes
+"$FRAGSIM" replay -q --every 1 -o "$TMP/kc.csv" "$DIR/ftrace/compaction-6.18.txt" 2>/dev/null
+[ "$(col "$TMP/kc.csv" buddy kernel_compaction_runs),$(col "$TMP/kc.csv" buddy kernel_compact_migrate_scanned),$(col "$TMP/kc.csv" buddy kernel_compact_free_scanned),$(col "$TMP/kc.csv" buddy kernel_compact_isolated),$(col "$TMP/kc.csv" buddy kernel_compact_migrated),$(col "$TMP/kc.csv" buddy kernel_migrate_pages)" = "1,511,48,16,2,14" ] && ok ||
+	bad "kernel compaction events not counted as recorded"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
