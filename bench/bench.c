@@ -238,6 +238,53 @@ static void bench_tib(void)
 	fs_sim_free(s);
 }
 
+/* One full-zone compaction (compact_memory) of a 16 GiB zone after the
+ * proactive-compaction fragmenter: every page allocated movable, then 3 of
+ * every 4 freed. */
+static void bench_compaction(void)
+{
+	static const char *const specs[] = { "buddy+compaction:compaction_proactiveness=0",
+					     "linux-6.15+compaction:compaction_proactiveness=0" };
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct fs_sim *s = new_sim(16ull << 30, specs[k]);
+		uint64_t pages = s->m->zones[0].present_pages, t0, ns, scanned;
+		struct fs_event ev = { .kind = FS_EV_ALLOC, .mt = FS_MT_MOVABLE };
+
+		for (uint64_t i = 0; i < pages; i++) {
+			ev.ident = i;
+			ev.time_ns = i;
+			fs_sim_apply(s, &ev);
+		}
+		ev.kind = FS_EV_FREE;
+		for (uint64_t g = 0; g < pages; g += 4) {
+			uint64_t keep = rng() % 4;
+
+			for (uint64_t j = 0; j < 4; j++) {
+				if (j == keep)
+					continue;
+				ev.ident = g + j;
+				ev.time_ns++;
+				fs_sim_apply(s, &ev);
+			}
+		}
+		ev.kind = FS_EV_COMPACT;
+		ev.time_ns++;
+		t0 = fs_now_ns();
+		fs_sim_apply(s, &ev);
+		ns = fs_now_ns() - t0;
+		scanned = s->c.compact_migrate_scanned + s->c.compact_free_scanned;
+		if (!k)
+			printf("full-zone compaction of a 16 GiB zone after the fragmenter (3 of 4 pages freed):\n");
+		printf("  %-11s %6.0f ms, %5.1f M pages scanned/s, %4.1f M pages migrated/s, %llu free pageblocks after\n",
+		       specs[k][0] == 'b' ? "buddy" : "linux-6.15", (double)ns / 1e6,
+		       (double)scanned / ((double)ns / 1e9) / 1e6,
+		       (double)s->c.migrated_pages / ((double)ns / 1e9) / 1e6,
+		       (unsigned long long)(s->m->zones[0].nr_free[9] + 2 * s->m->zones[0].nr_free[10]));
+		fs_sim_free(s);
+	}
+}
+
 static void in_child(void (*fn)(void))
 {
 	pid_t pid = fork();
@@ -256,11 +303,19 @@ static void in_child(void (*fn)(void))
 
 int main(void)
 {
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} parts[] = {
+		{ "events", bench_events }, { "generations", bench_generations },
+		{ "sample", bench_sample }, { "tib", bench_tib }, { "compaction", bench_compaction },
+	};
+	const char *only = getenv("BENCH");     /* make bench BENCH=compaction,sample */
+
 	printf("fragsim %s bench (single thread)\n", FS_VERSION);
 	fflush(stdout);
-	in_child(bench_events);
-	in_child(bench_generations);
-	in_child(bench_sample);
-	in_child(bench_tib);
+	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (!only || strstr(only, parts[i].name))
+			in_child(parts[i].fn);
 	return 0;
 }
