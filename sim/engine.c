@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compact.h"
+#include "gfp.h"
 #include "internal.h"
 
 #define A_ORDER_SHIFT 2
@@ -30,6 +31,22 @@ int fs_sim_new(struct fs_sim **out, const struct fs_layout *l, const char *spec,
 	}
 	fs_machine_populate(s->m, s->pol->initial_class);
 	fs_alloctab_init(&s->at);
+	/* gfp_zone(): __GFP_DMA and __GFP_DMA32 requests stop at those zones
+	 * when the machine has them (OPT_ZONE_DMA32 is Normal otherwise); a
+	 * Movable zone only serves __GFP_HIGHMEM|__GFP_MOVABLE */
+	s->zone_top = s->zone_dma = s->zone_dma32 = (uint8_t)(s->m->nr_zones - 1);
+	for (unsigned i = 0; i < s->m->nr_zones; i++) {
+		if (!strcmp(s->m->zones[i].name, "DMA"))
+			s->zone_dma = (uint8_t)i;
+		else if (!strcmp(s->m->zones[i].name, "DMA32"))
+			s->zone_dma32 = (uint8_t)i;
+	}
+	if (s->m->nr_zones > 1 && !strcmp(s->m->zones[s->m->nr_zones - 1].name, "Movable"))
+		s->zone_top = (uint8_t)(s->m->nr_zones - 2);
+	if (s->zone_dma32 == s->m->nr_zones - 1)
+		s->zone_dma32 = s->zone_top;
+	if (s->zone_dma == s->m->nr_zones - 1)
+		s->zone_dma = s->zone_dma32;
 	s->placement = placement;
 	*out = s;
 	return 0;
@@ -181,7 +198,7 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 	struct fs_alloc_req req = {
 		.order = ev->order, .mt = (enum fs_migratetype)ev->mt,
 		.highest_zone = m->nr_zones - 1, .cpu = ev->cpu, .key = ev->key,
-		.time_ns = ev->time_ns,
+		.time_ns = ev->time_ns, .gfp = ev->gfp, .has_gfp = ev->flags & FS_EVF_HAS_GFP,
 	};
 	struct fs_zone *z;
 	struct fs_alloc *old;
@@ -192,6 +209,13 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		s->c.kernel_failed_allocs++;
 		return;
 	}
+	if (req.has_gfp)
+		req.highest_zone = ev->gfp & FS_GFP_DMA       ? s->zone_dma
+				 : ev->gfp & FS_GFP_DMA32     ? s->zone_dma32
+				 : (ev->gfp & (FS_GFP_HIGHMEM | FS_GFP_MOVABLE)) ==
+					   (FS_GFP_HIGHMEM | FS_GFP_MOVABLE)
+					   ? m->nr_zones - 1
+					   : s->zone_top;
 	old = fs_alloctab_lookup(&s->at, ev->ident);
 	if (old) {
 		s->c.duplicate_allocs++;

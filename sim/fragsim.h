@@ -293,6 +293,7 @@ enum fs_kact {
 
 #define FS_EVF_FAILED 0x01        /* recorded allocation failed in the kernel */
 #define FS_EVF_HAS_MT 0x02        /* migrate type given */
+#define FS_EVF_HAS_GFP 0x04       /* gfp flags given (gfp, sim/gfp.h bits) */
 
 struct fs_event {
 	uint64_t time_ns;             /* simulated time, ns */
@@ -303,6 +304,7 @@ struct fs_event {
 	uint16_t src;                 /* input index */
 	uint16_t cpu;
 	uint8_t kind, order, mt, flags;
+	uint32_t gfp;                 /* FS_GFP_* (sim/gfp.h) when FS_EVF_HAS_GFP */
 };
 
 /* Binary heap ordered by (time_ns, seq): ties pop in insertion order. */
@@ -428,6 +430,7 @@ struct fs_sim {
 	int debug_check;                            /* run fs_check after every op */
 	void (*report)(void *ctx, const struct fs_event *ev, const char *what);
 	void *report_ctx;
+	uint8_t zone_dma, zone_dma32, zone_top;     /* gfp_zone(): highest usable zone by gfp */
 };
 
 /* A sim owns its machine and policy. spec is "name[:k=v,k=v]". */

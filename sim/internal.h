@@ -99,6 +99,7 @@ struct fs_trace_stats {
 	uint64_t kev[FS_KEV_NR];              /* kernel traces: lines per event kind */
 	uint64_t lost_events;                 /* kernel traces: events the kernel said it lost */
 	uint64_t failed_allocs;               /* kernel traces: mm_page_alloc that failed */
+	uint64_t gfp_unknown;                 /* gfp flag names fragsim does not know */
 };
 
 struct fs_trace {

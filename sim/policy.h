@@ -28,6 +28,8 @@ struct fs_alloc_req {
 	unsigned cpu;
 	uint32_t key;                 /* allocator identity, 0 = none */
 	uint64_t time_ns;
+	uint32_t gfp;                 /* FS_GFP_* (sim/gfp.h), when has_gfp */
+	bool has_gfp;                 /* the trace gave gfp flags; else the policy assumes GFP_KERNEL-like */
 };
 
 /* One free: the placement being released and the original request's type. */

@@ -225,6 +225,7 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 						    json_integer((json_int_t)st->kev[k]));
 			json_object_set_new(in, "kernel_events", kev);
 			json_object_set_new(in, "failed_allocs", json_integer((json_int_t)st->failed_allocs));
+			json_object_set_new(in, "gfp_unknown_names", json_integer((json_int_t)st->gfp_unknown));
 			json_object_set_new(in, "lost_events", json_integer((json_int_t)st->lost_events));
 		}
 		json_array_append_new(inputs, in);

@@ -36,6 +36,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "gfp.h"
 #include "internal.h"
 
 #define MAX_SHOWN 5
@@ -483,6 +484,20 @@ int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 				mt = 3 - mt;
 			ev->mt = (uint8_t)mt;
 			ev->flags |= FS_EVF_HAS_MT;
+		}
+		{
+			/* gfp_flags=%s ends the payload (6.x) or follows migratetype */
+			const char *g = memmem(kf.mt ? kf.mt : f, (size_t)(fe - (kf.mt ? kf.mt : f)),
+					       "gfp_flags=", 10);
+
+			if (g) {
+				const char *v = g + 10, *ve = v;
+
+				while (ve < fe && !is_blank(*ve))
+					ve++;
+				t->st.gfp_unknown += fs_gfp_parse(v, (size_t)(ve - v), &ev->gfp);
+				ev->flags |= FS_EVF_HAS_GFP;
+			}
 		}
 		if (pfn == 0 || (kf.page && null_page(kf.page, kf.page_len))) {
 			ev->flags |= FS_EVF_FAILED;

@@ -1,8 +1,10 @@
 /* trace_native.c - the native line format (traces/FORMAT.md):
- *   TIME OP IDENT ORDER [MIGRATETYPE] [key=NAME] [cpu=N]   # comment */
+ *   TIME OP IDENT ORDER [MIGRATETYPE] [gfp=FLAGS] [key=NAME] [cpu=N]   # comment
+ *   TIME compact */
 #include <errno.h>
 #include <string.h>
 
+#include "gfp.h"
 #include "internal.h"
 
 struct tok {
@@ -89,8 +91,8 @@ int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 		return bad(err, what, n < 4 ? NULL : &tok[3]);
 	ev->order = (uint8_t)v;
 	ev->mt = FS_MT_UNMOVABLE;
-	if (n > 7)
-		return bad(err, "end of line (at most 7 fields)", &tok[7]);
+	if (n > 8)
+		return bad(err, "end of line (at most 8 fields)", &tok[8]);
 	i = 4;
 	if (ev->kind == FS_EV_ALLOC && i < n && !memchr(tok[i].s, '=', tok[i].len)) {
 		int mt = fs_mt_parse(tok[i].s, tok[i].len);
@@ -106,6 +108,14 @@ int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 		const char *eq = memchr(tok[i].s, '=', tok[i].len);
 		size_t klen = eq ? (size_t)(eq - tok[i].s) : 0, vlen = eq ? tok[i].len - klen - 1 : 0;
 
+		if (eq && klen == 3 && !memcmp(tok[i].s, "gfp", 3) && vlen && ev->kind == FS_EV_ALLOC) {
+			if (fs_gfp_parse(eq + 1, vlen, &ev->gfp))
+				return bad(err, "gfp=FLAGS with kernel gfp names (GFP_KERNEL|__GFP_COMP)", &tok[i]);
+			ev->flags |= FS_EVF_HAS_GFP;
+			if (!(ev->flags & FS_EVF_HAS_MT))
+				ev->mt = (uint8_t)fs_gfp_migratetype(ev->gfp);
+			continue;
+		}
 		if (eq && klen == 3 && !memcmp(tok[i].s, "key", 3) && vlen) {
 			ev->key = t->keys ? fs_keytab_intern(t->keys, eq + 1, vlen) : 0;
 		} else if (eq && klen == 3 && !memcmp(tok[i].s, "cpu", 3)) {
@@ -113,8 +123,9 @@ int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 				return bad(err, "cpu=N with N in 0..65535", &tok[i]);
 			ev->cpu = (uint16_t)v;
 		} else {
-			return bad(err, ev->kind == FS_EV_ALLOC && i == 4 ? "MIGRATETYPE, key=NAME or cpu=N"
-									  : "key=NAME or cpu=N",
+			return bad(err, ev->kind == FS_EV_ALLOC && i == 4 ? "MIGRATETYPE, gfp=FLAGS, key=NAME or cpu=N"
+					 : ev->kind == FS_EV_ALLOC ? "gfp=FLAGS, key=NAME or cpu=N"
+								   : "key=NAME or cpu=N",
 				   &tok[i]);
 		}
 	}

@@ -14,6 +14,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "gfp.h"
 #include "internal.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -306,7 +307,9 @@ Test(ftrace_parse, alloc_and_free_6_18)
 	cr_assert_eq(ev.ident, 0x199eb6);
 	cr_assert_eq(ev.order, 1);
 	cr_assert_eq(ev.mt, 0);
-	cr_assert_eq(ev.flags, FS_EVF_HAS_MT);
+	cr_assert_eq(ev.flags, FS_EVF_HAS_MT | FS_EVF_HAS_GFP);
+	cr_assert_eq(ev.gfp, FS_GFP_DIRECT_RECLAIM | FS_GFP_KSWAPD_RECLAIM | FS_GFP_IO | FS_GFP_FS |
+				     FS_GFP_ACCOUNT | FS_GFP_ZERO | FS_GFP_COMP);
 	cr_assert_eq(ev.cpu, 1);
 	cr_assert_eq(ev.time_ns, 1027238562000ull);
 	cr_assert_str_eq(fs_keytab_name(&rd.keys, ev.key), "capture.sh");
@@ -316,6 +319,10 @@ Test(ftrace_parse, alloc_and_free_6_18)
 			 "__GFP_HIGHMEM|__GFP_MOVABLE|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_HARDWALL");
 	cr_assert_eq(ev.ident, 0x16f2fd);
 	cr_assert_eq(ev.mt, FS_MT_MOVABLE);
+	cr_assert_eq(ev.gfp, FS_GFP_DIRECT_RECLAIM | FS_GFP_KSWAPD_RECLAIM | FS_GFP_IO | FS_GFP_HIGHMEM |
+				     FS_GFP_MOVABLE | FS_GFP_NOWARN | FS_GFP_NORETRY | FS_GFP_COMP |
+				     FS_GFP_HARDWALL);
+	cr_assert_eq(rd.t.st.gfp_unknown, 0);
 	cr_assert_str_eq(fs_keytab_name(&rd.keys, ev.key), "zstd");
 
 	ev = parse_event(&rd, "      capture.sh-14170   [000] ...2.  1027.239205: mm_page_free: "
