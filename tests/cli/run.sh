@@ -100,7 +100,7 @@ expect_fail bad-op 1 'op.trace:2: expected OP (A, F or compact)' replay "$TMP/op
 printf '0.0 A 0x10 0 sideways\n' >"$TMP/mt.trace"
 expect_fail bad-mt 1 'mt.trace:1: expected MIGRATETYPE' replay "$TMP/mt.trace"
 printf '0.0 A 0x10 0 movable colour=red\n' >"$TMP/attr.trace"
-expect_fail bad-attr 1 'attr.trace:1: expected key=NAME or cpu=N' replay "$TMP/attr.trace"
+expect_fail bad-attr 1 'attr.trace:1: expected gfp=FLAGS, key=NAME or cpu=N' replay "$TMP/attr.trace"
 printf '0.0 A 0x10\n' >"$TMP/cut.trace"
 expect_fail cut-line 1 'cut.trace:1: expected ORDER' replay "$TMP/cut.trace"
 printf '0.0 A 0x10 0\r\n0.1 F 0x10 0\r\n' >"$TMP/crlf.trace"
