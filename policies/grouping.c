@@ -44,25 +44,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/policy.h"
-#include "../sim/watermark.h"
 #include "../sim/compact.h"
-#include "pcp.h"
-
-enum fb_style { FB_2624, FB_310, FB_419, FB_610, FB_615 };
-
-struct generation {
-	const char *name;
-	enum fb_style style;
-	const struct fs_wmark_rules *wmark;   /* watermark and pcp sizing rules */
-	bool nofragment;               /* ALLOC_NOFRAGMENT (5.0+) */
-	enum fs_pcp_style pcp;         /* per-CPU pagesets */
-	bool merge_likely;             /* buddy_merge_likely (3.10+) */
-	enum fs_merge_guard guard;     /* __free_one_page pageblock guard */
-	bool move_to_tail;             /* move_freepages: list_move_tail (6.1+) or list_move */
-	bool steal_for_unmovable;      /* can_steal_fallback counts UNMOVABLE requests (4.x+) */
-	bool split_large_frees;        /* split_large_buddy (6.10+) */
-};
+#include "grouping.h"
 
 static const struct generation generations[] = {
 	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false },
@@ -79,30 +62,6 @@ static const uint8_t fallbacks[3][2] = {
 	[FS_MT_MOVABLE] = { FS_MT_RECLAIMABLE, FS_MT_UNMOVABLE },
 	[FS_MT_RECLAIMABLE] = { FS_MT_UNMOVABLE, FS_MT_MOVABLE },
 };
-
-/* build_all_zonelists_init: MIGRATE_TYPES on a kernel without CMA, as the
- * traced 6.18 machine shows (Unmovable, Movable, Reclaimable, HighAtomic,
- * Isolate) */
-#define MIGRATE_TYPES_NO_CMA 5
-
-struct grouping {
-	const struct generation *gen;
-	bool disabled;                 /* page_group_by_mobility_disabled */
-	bool watermarks;               /* zone choice by the watermark test */
-	bool nofragment;               /* ALLOC_NOFRAGMENT on the fast path */
-	bool pass_nofragment;          /* set while a walk runs with it */
-	int64_t min_free_kbytes;
-	unsigned boost_factor;         /* vm.watermark_boost_factor, 0 = no boosting */
-	struct fs_wmark_zone_setup wz[FS_MAX_ZONES];
-	struct fs_pcp_set pcp;
-};
-
-#define NONE UINT64_MAX
-
-static struct grouping *G(struct fs_policy *p)
-{
-	return p->state;
-}
 
 static const struct fs_tunable grouping_tunables[] = {
 	{ "merge_likely", "gen", "buddy_merge_likely tail placement: on, off, or gen (as the generation)" },
@@ -166,7 +125,6 @@ static int setup_watermarks(struct fs_policy *p, const struct fs_kv *kv, unsigne
 	return 0;
 }
 
-static uint64_t rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start);
 
 /* Per-CPU pagesets with the kernel's batch and high for each zone: 6.x
  * from zone_batchsize/zone_highsize (6.7+: high_min, where auto-tuning
@@ -201,7 +159,7 @@ static int setup_pcp(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 		batch[i] = st->wz[i].pcp.batch ? st->wz[i].pcp.batch : 1;
 		high[i] = st->gen->pcp == FS_PCP_3_10 ? 6 * batch[i] : st->wz[i].pcp.high;
 	}
-	if (fs_pcp_init(&st->pcp, p->m, style, (unsigned)cpus, batch, high, rmqueue))
+	if (fs_pcp_init(&st->pcp, p->m, style, (unsigned)cpus, batch, high, fs_grp_rmqueue))
 		return fs_error(err, -ENOMEM, "out of memory for per-CPU pagesets");
 	return 0;
 }
@@ -618,7 +576,7 @@ static uint64_t fallback_615(struct fs_policy *p, struct fs_zone *z, unsigned or
 }
 
 /* __rmqueue for one zone */
-static uint64_t rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
+uint64_t fs_grp_rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
 {
 	struct fs_machine *m = p->m;
 	uint64_t pfn = fs_buddy_rmqueue_smallest(m, z, order, start);
@@ -641,74 +599,6 @@ static uint64_t rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, 
 	return NONE;
 }
 
-/* zone_watermark_fast / __zone_watermark_ok for one zone */
-static bool zone_ok(struct fs_policy *p, const struct fs_zone *z, unsigned order,
-		    enum fs_wmark_which which, unsigned highest_zone)
-{
-	struct grouping *st = G(p);
-	uint64_t nr_free[FS_NR_ORDERS][FS_WMARK_NR_TYPES];
-	struct fs_wmark_check c = {
-		.order = order,
-		.mark = fs_wmark_get(&st->wz[z->idx].wm, which, 0),
-		.lowmem_reserve = st->wz[z->idx].reserve.pages[highest_zone],
-		.free_pages = (int64_t)z->free_pages,
-		.nr_free = (const uint64_t (*)[FS_WMARK_NR_TYPES])nr_free,
-		.max_order = p->m->max_order,
-	};
-
-	if (order)
-		for (unsigned o = 0; o <= p->m->max_order; o++)
-			for (unsigned t = 0; t < FS_WMARK_NR_TYPES; t++)
-				nr_free[o][t] = z->lists[o][t].count;
-	return fs_wmark_ok(st->gen->wmark, &c);
-}
-
-/* One walk of the zonelist, highest usable zone first. */
-static uint64_t walk(struct fs_policy *p, const struct fs_alloc_req *req, unsigned start,
-		     enum fs_wmark_which which)
-{
-	for (int zi = (int)req->highest_zone; zi >= 0; zi--) {
-		struct fs_zone *z = &p->m->zones[zi];
-		uint64_t got;
-
-		if (G(p)->watermarks && !zone_ok(p, z, req->order, which, req->highest_zone))
-			continue;
-		if (fs_pcp_allowed(&G(p)->pcp, p->m, req->order, start))
-			got = fs_pcp_alloc(&G(p)->pcp, p, z, req->cpu, req->order, start);
-		else
-			got = rmqueue(p, z, req->order, start);
-		if (got != NONE)
-			return got;
-	}
-	return NONE;
-}
-
-/* get_page_from_freelist on the fast path (LOW, with ALLOC_NOFRAGMENT
- * first where it applies, then without), then the slow path at MIN. */
-static int grouping_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *pfn)
-{
-	struct grouping *st = G(p);
-	unsigned start = req->mt;
-	uint64_t got = NONE;
-
-	/* gfp_migratetype: only the three pcp types are ever requested */
-	if (start > FS_MT_RECLAIMABLE || st->disabled)
-		start = FS_MT_UNMOVABLE;
-	if (st->nofragment) {
-		st->pass_nofragment = true;
-		got = walk(p, req, start, FS_WMARK_LOW);
-		st->pass_nofragment = false;
-	}
-	if (got == NONE)
-		got = walk(p, req, start, FS_WMARK_LOW);
-	if (got == NONE && st->watermarks)
-		got = walk(p, req, start, FS_WMARK_MIN);
-	if (got == NONE)
-		return -ENOMEM;
-	*pfn = got;
-	return 0;
-}
-
 /* Frees go to the list of the pageblock's current type
  * (get_pfnblock_migratetype); 6.10+ frees a block larger than a pageblock
  * one pageblock at a time, each with its own type (split_large_buddy). */
@@ -728,7 +618,7 @@ static void grouping_free(struct fs_policy *p, const struct fs_free_req *req)
 		fs_buddy_free(m, z, pfn, order, fs_pb_type(m, pfn), FS_FPI_NONE);
 }
 
-static void grouping_drain(struct fs_policy *p, int zone, int cpu)
+void fs_grp_drain(struct fs_policy *p, int zone, int cpu)
 {
 	fs_pcp_drain(&G(p)->pcp, p->m, &p->m->zones[zone], cpu);
 }
@@ -742,9 +632,9 @@ static void grouping_drain(struct fs_policy *p, int zone, int cpu)
 		.tunables = grouping_tunables,                   \
 		.init = grouping_init,                           \
 		.destroy = grouping_destroy,                     \
-		.alloc = grouping_alloc,                         \
+		.alloc = fs_grp_alloc,                         \
 		.free = grouping_free,                           \
-		.drain = grouping_drain,                         \
+		.drain = fs_grp_drain,                         \
 	}
 
 GROUPING_POLICY(fs_linux_2_6_24_policy, "linux-2.6.24",

@@ -1,0 +1,59 @@
+/* grouping.h - what the mobility-grouping files share: grouping.c (the
+ * generations, fallback and claiming) and grouping_alloc.c (the zonelist
+ * walk, alloc flags from gfp, the HIGHATOMIC reserve). */
+#ifndef FRAGSIM_GROUPING_H
+#define FRAGSIM_GROUPING_H
+
+#include "../sim/policy.h"
+#include "../sim/watermark.h"
+#include "pcp.h"
+
+enum fb_style { FB_2624, FB_310, FB_419, FB_610, FB_615 };
+
+struct generation {
+	const char *name;
+	enum fb_style style;
+	const struct fs_wmark_rules *wmark;   /* watermark and pcp sizing rules */
+	bool nofragment;               /* ALLOC_NOFRAGMENT (5.0+) */
+	enum fs_pcp_style pcp;         /* per-CPU pagesets */
+	bool merge_likely;             /* buddy_merge_likely (3.10+) */
+	enum fs_merge_guard guard;     /* __free_one_page pageblock guard */
+	bool move_to_tail;             /* move_freepages: list_move_tail (6.1+) or list_move */
+	bool steal_for_unmovable;      /* can_steal_fallback counts UNMOVABLE requests (4.x+) */
+	bool split_large_frees;        /* split_large_buddy (6.10+) */
+};
+
+/* build_all_zonelists_init: MIGRATE_TYPES on a kernel without CMA, as the
+ * traced 6.18 machine shows (Unmovable, Movable, Reclaimable, HighAtomic,
+ * Isolate) */
+#define MIGRATE_TYPES_NO_CMA 5
+
+struct grouping {
+	const struct generation *gen;
+	bool disabled;                 /* page_group_by_mobility_disabled */
+	bool watermarks;               /* zone choice by the watermark test */
+	bool nofragment;               /* ALLOC_NOFRAGMENT on the fast path */
+	bool pass_nofragment;          /* set while a walk runs with it */
+	int64_t min_free_kbytes;
+	unsigned boost_factor;         /* vm.watermark_boost_factor, 0 = no boosting */
+	struct fs_wmark_zone_setup wz[FS_MAX_ZONES];
+	struct fs_pcp_set pcp;
+};
+
+#define NONE UINT64_MAX
+
+static inline struct grouping *G(struct fs_policy *p)
+{
+	return p->state;
+}
+
+
+/* grouping.c */
+uint64_t fs_grp_rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start);
+uint64_t fs_grp_move_freepages_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn,
+				     unsigned to);
+void fs_grp_drain(struct fs_policy *p, int zone, int cpu);
+/* grouping_alloc.c */
+int fs_grp_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *pfn);
+
+#endif
