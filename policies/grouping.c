@@ -48,11 +48,11 @@
 #include "grouping.h"
 
 static const struct generation generations[] = {
-	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false },
-	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, false, false },
-	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false },
-	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true },
-	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true },
+	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false, HA_NONE },
+	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, false, false, HA_NONE },
+	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44 },
+	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63 },
+	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63 },
 };
 
 /* page_alloc.c:fallbacks[] (4.4+ numbering; the same rows in every
@@ -72,6 +72,7 @@ static const struct fs_tunable grouping_tunables[] = {
 	{ "pcp", "gen", "per-CPU pagesets: on, off, or gen (on from 3.10; 2.6.24's single list is not modelled)" },
 	{ "boost", "gen", "vm.watermark_boost_factor (Linux 5.0, 1/10000 of high); gen: 15000 from 6.10 here, 0 before" },
 	{ "cpus", "2", "CPUs with pagesets; events go to cpu % cpus" },
+	{ "highatomic", "gen", "the HIGHATOMIC reserve for high-order atomic requests (gfp flags needed): on, off, or gen (4.4+)" },
 	{ NULL, NULL, NULL }
 };
 
@@ -195,6 +196,12 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 	st->disabled = pages < ((uint64_t)MIGRATE_TYPES_NO_CMA << m->pageblock_order);
 	p->initial_class = FS_MT_MOVABLE;
 	p->typed_pageblocks = true;
+	ml = fs_tunable_get(p->ops, kv, nkv, "highatomic");
+	st->highatomic = st->gen->highatomic != HA_NONE;
+	if (strcmp(ml, "gen") && fs_tunable_bool("highatomic", ml, &st->highatomic, err))
+		return -EINVAL;
+	if (st->highatomic && st->gen->highatomic == HA_NONE)
+		return fs_error(err, -EINVAL, "%s has no HIGHATOMIC reserve (it came in 4.4)", p->ops->name);
 	return 0;
 }
 
@@ -254,6 +261,17 @@ static uint64_t move_freepages_block(struct fs_policy *p, struct fs_zone *z, uin
 	if (end >= z->end_pfn)
 		return 0;
 	return move_range(p, z, start, end, to);
+}
+
+bool fs_grp_retype_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, unsigned to)
+{
+	uint64_t pbn = 1ull << p->m->pageblock_order, start = pfn & ~(pbn - 1);
+
+	if (G(p)->gen->style >= FB_610 && (start < z->start_pfn || start + pbn > z->end_pfn))
+		return false;
+	move_freepages_block(p, z, pfn, to);
+	fs_pb_set_type(p->m, start, to);
+	return true;
 }
 
 /* prep_move_freepages_block (6.10+): count, do not move; refuse blocks

@@ -10,6 +10,14 @@
 
 enum fb_style { FB_2624, FB_310, FB_419, FB_610, FB_615 };
 
+/* gfp_to_alloc_flags and the HIGHATOMIC reserve, by era */
+enum ha_style {
+	HA_NONE,                       /* 2.6.24, 3.10: no HIGHATOMIC (3.10's MIGRATE_RESERVE is not modelled) */
+	HA_44,                         /* 4.4 .. 6.2: ALLOC_HARDER from __GFP_ATOMIC; reserve for order && HARDER */
+	HA_63,                         /* 6.3+: ALLOC_NON_BLOCK for !__GFP_DIRECT_RECLAIM; ALLOC_HIGHATOMIC
+					* for order > 0 with __GFP_HIGH (6.12.y, 6.13) */
+};
+
 struct generation {
 	const char *name;
 	enum fb_style style;
@@ -21,6 +29,7 @@ struct generation {
 	bool move_to_tail;             /* move_freepages: list_move_tail (6.1+) or list_move */
 	bool steal_for_unmovable;      /* can_steal_fallback counts UNMOVABLE requests (4.x+) */
 	bool split_large_frees;        /* split_large_buddy (6.10+) */
+	enum ha_style highatomic;
 };
 
 /* build_all_zonelists_init: MIGRATE_TYPES on a kernel without CMA, as the
@@ -38,6 +47,8 @@ struct grouping {
 	unsigned boost_factor;         /* vm.watermark_boost_factor, 0 = no boosting */
 	struct fs_wmark_zone_setup wz[FS_MAX_ZONES];
 	struct fs_pcp_set pcp;
+	bool highatomic;               /* the HIGHATOMIC reserve is on */
+	uint64_t nr_reserved_highatomic[FS_MAX_ZONES];  /* pages (zone->nr_reserved_highatomic) */
 };
 
 #define NONE UINT64_MAX
@@ -53,6 +64,10 @@ uint64_t fs_grp_rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, 
 uint64_t fs_grp_move_freepages_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn,
 				     unsigned to);
 void fs_grp_drain(struct fs_policy *p, int zone, int cpu);
+/* move_freepages_block + set_pageblock_migratetype: the block's free pages
+ * to type to's lists and the block to type to; false (nothing changed)
+ * where 6.10+ refuses a block that straddles the zone. */
+bool fs_grp_retype_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, unsigned to);
 /* grouping_alloc.c */
 int fs_grp_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *pfn);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../sim/gfp.h"
 #include "compact_int.h"
 
 #define CHECK_INTERVAL_NS 500000000ull  /* HPAGE_FRAG_CHECK_INTERVAL_MSEC */
@@ -348,6 +349,12 @@ int fs_compact_direct(struct fs_compact *c, const struct fs_alloc_req *req, uint
 
 	if (!c->direct || !req->order)
 		return -ENOMEM;
+	/* only a caller that may sleep compacts (can_direct_reclaim); a
+	 * costly __GFP_NORETRY request (THP faults) stops after async */
+	if (req->has_gfp && !(req->gfp & FS_GFP_DIRECT_RECLAIM))
+		return -ENOMEM;
+	if (req->has_gfp && costly && (req->gfp & FS_GFP_NORETRY))
+		floor = PRIO_ASYNC;
 	c->now_ns = req->time_ns;
 	for (;; prio--) {
 		enum fs_cc_result r = try_to_compact(c, req, prio);

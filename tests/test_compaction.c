@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../policies/compact_int.h"
+#include "gfp.h"
 #include "test_util.h"
 
 #define NOPRO "compaction_proactiveness=0,min_free_kbytes=4"
@@ -156,6 +157,27 @@ Test(compaction, direct_compaction_serves_the_request)
 	cr_assert_eq(s->c.compact_runs_direct, 1);
 	cr_assert_eq(s->c.compact_result_success, 1);
 	cr_assert_eq(s->c.migrated_pages, 4, "one block's worth, not the whole zone");
+	fs_sim_free(s);
+}
+
+/* A caller that cannot sleep never compacts: the same request as
+ * GFP_ATOMIC fails, and only wakes kcompactd. */
+Test(compaction, atomic_requests_do_not_compact)
+{
+	struct fs_sim *s = half_free("buddy+compaction:" NOPRO, UINT64_MAX);
+	struct fs_event e = {
+		.time_ns = now += 1000, .ident = 1000, .kind = FS_EV_ALLOC, .order = 3,
+		.mt = FS_MT_UNMOVABLE, .flags = FS_EVF_HAS_MT | FS_EVF_HAS_GFP,
+		.gfp = FS_GFP_HIGH | FS_GFP_KSWAPD_RECLAIM,
+	};
+
+	cr_assert_eq(fs_sim_apply(s, &e), 0);
+	cr_assert_eq(s->c.alloc_failures, 1);
+	cr_assert_eq(s->c.compact_stall + s->c.compact_runs_direct, 0);
+	cr_assert(s->pol->compact->kc_woken, "the failure wakes kcompactd");
+	ev(s, FS_EV_ALLOC, 1001, 0, FS_MT_MOVABLE);
+	cr_assert_eq(s->c.compact_daemon_wake, 1, "which runs at the next event");
+	cr_assert_eq(s->c.compact_runs_kcompactd, 1);
 	fs_sim_free(s);
 }
 
