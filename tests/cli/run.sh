@@ -436,5 +436,8 @@ boosts() { grep ",all,$1," "$TMP/boost.csv" | tail -1 | cut -d, -f47,50,51; }
 grep -q '"placement_conflicts": 0' "$TMP/tp.json" && grep -q '"double_frees": 24' "$TMP/tp.json" && ok ||
 	bad "trace placement with linux-6.15 conflicts with its per-CPU lists"
 
+# --- batch runs and plots (issue #9)
+. "$DIR/batch.sh"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
