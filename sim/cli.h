@@ -16,5 +16,6 @@ int fs_cmd_policies(int argc, char **argv);
 int fs_cmd_extfrag(int argc, char **argv);
 int fs_cmd_inspect(int argc, char **argv);
 int fs_cmd_batch(int argc, char **argv);      /* issue #9 */
+int fs_cmd_plot(int argc, char **argv);       /* issue #9 */
 
 #endif
