@@ -116,22 +116,58 @@ int fs_csv_col(const struct fs_csv *t, const char *name)
 	return -1;
 }
 
+/* "free_blocks_7" -> prefix length up to the digits and the number, or -1 */
+static int numbered(const char *name, size_t *plen)
+{
+	size_t n = strlen(name), d = n;
+
+	while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
+		d--;
+	if (d == n || d == 0 || name[d - 1] != '_')
+		return -1;
+	*plen = d;
+	return atoi(name + d);
+}
+
+/* Numeric columns, families of numbered ones shortened to
+ * "free_blocks_0..10" so the list fits in an error message. */
 void fs_csv_numeric_cols(const struct fs_csv *t, char *buf, size_t len)
 {
-	size_t used = 0;
+	size_t used = 0, plen = 0, prev_plen = 0;
+	int num = -1, prev_num = -2;
+	const char *prev = NULL;
+	bool in_run = false;
 
 	buf[0] = 0;
-	for (unsigned c = 0; c < t->ncols && used + 1 < len; c++) {
+	for (unsigned c = 0; c <= t->ncols && used + 1 < len; c++) {
 		const char *v = "";
 		char *end;
 
-		for (size_t r = 0; r < t->nrows && !*v; r++)    /* the first non-empty value */
-			v = fs_csv_get(t, r, c);
-		if (!*v || !strcmp(t->head[c], "time_s"))
-			continue;
-		strtod(v, &end);
-		if (*end)
-			continue;
+		if (c < t->ncols) {
+			for (size_t r = 0; r < t->nrows && !*v; r++)    /* the first non-empty value */
+				v = fs_csv_get(t, r, c);
+			if (!*v || !strcmp(t->head[c], "time_s"))
+				continue;
+			strtod(v, &end);
+			if (*end)
+				continue;
+			num = numbered(t->head[c], &plen);
+			if (num >= 0 && prev && num == prev_num + 1 && plen == prev_plen &&
+			    !strncmp(prev, t->head[c], plen)) {
+				in_run = true;              /* the family goes on */
+				prev = t->head[c];
+				prev_num = num;
+				continue;
+			}
+		}
+		if (in_run)
+			used += (size_t)snprintf(buf + used, len - used, "..%d", prev_num);
+		in_run = false;
+		if (c == t->ncols)
+			break;
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", t->head[c]);
+		prev = t->head[c];
+		prev_num = num;
+		prev_plen = plen;
 	}
 }

@@ -438,6 +438,7 @@ grep -q '"placement_conflicts": 0' "$TMP/tp.json" && grep -q '"double_frees": 24
 
 # --- batch runs and plots (issue #9)
 . "$DIR/batch.sh"
+. "$DIR/plot.sh"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
