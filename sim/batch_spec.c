@@ -80,6 +80,10 @@ static char *resolve(const char *spec_path, const char *p)
 		snprintf(buf, sizeof(buf), "%s/%.*s/%s", cwd, (int)(slash - spec_path), spec_path, p);
 	else
 		snprintf(buf, sizeof(buf), "%s/%s", cwd, p);
+	/* "/a/batches/../traces/x" -> "/a/traces/x" when it exists, for
+	 * readable commands; a missing file is reported by the caller */
+	if (realpath(buf, cwd))
+		return fs_xstrdup(cwd);
 	return fs_xstrdup(buf);
 }
 

@@ -67,6 +67,11 @@ void fs_plot_preamble(FILE *fp, const struct fs_plot *p)
 	fputs("set output outfile\n"
 	      "set termoption noenhanced   # policy and column names have underscores\n"
 	      "set grid lc rgb '#dddddd'\n", fp);
+	/* ten colours that stay apart on white (gnuplot's fifth is a pale yellow) */
+	fputs("set linetype 1 lc rgb '#1f77b4'\nset linetype 2 lc rgb '#ff7f0e'\nset linetype 3 lc rgb '#2ca02c'\n"
+	      "set linetype 4 lc rgb '#d62728'\nset linetype 5 lc rgb '#9467bd'\nset linetype 6 lc rgb '#8c564b'\n"
+	      "set linetype 7 lc rgb '#e377c2'\nset linetype 8 lc rgb '#7f7f7f'\nset linetype 9 lc rgb '#bcbd22'\n"
+	      "set linetype 10 lc rgb '#17becf'\nset linetype cycle 10\n", fp);
 	fs_plot_sibling(base_name(p->out), ".dat", dat, sizeof(dat));
 	fputs("data = ", fp);
 	fs_plot_quote(fp, dat);
@@ -484,11 +489,11 @@ int fs_plot_bars(const struct fs_plot *p, const char *summary, const char *metri
 			inputs[nin++] = bars[i].input;
 			fprintf(gp.fp, "set label %u ", nin);
 			fs_plot_quote(gp.fp, base_name(bars[i].input));
-			fprintf(gp.fp, " at first %.1f, graph 1.04 left\n", x + 1);
+			fprintf(gp.fp, " at first %.1f, graph 1.025 left\n", x + 1);
 		}
 		x += 1;
 		fprintf(dat.fp, "%.1f %.9g %.9g %.9g %u ", x, bars[i].sum / bars[i].n, bars[i].min, bars[i].max,
-			k % 8 + 1);
+			k % 10 + 1);
 		fprintf(dat.fp, "\"%s\"\n", bars[i].policy);
 	}
 	describe(metric, false, label, sizeof(label));
@@ -500,7 +505,7 @@ int fs_plot_bars(const struct fs_plot *p, const char *summary, const char *metri
 	fprintf(gp.fp, "\nset xrange [0.3:%.1f]\nset yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\n"
 		       "set style fill solid 0.85 border rgb '#333333'\nset boxwidth 0.8\n"
 		       "set xtics rotate by 30 right nomirror\nset grid noxtics\nunset key\n"
-		       "set bmargin 9\n"
+		       "set bmargin 9\nset tmargin 5\nset title offset 0, 1.5\n"
 		       "plot data using 1:2:5:xtic(6) with boxes lc variable", x + 0.7);
 	if (spread)
 		fputs(", \\\n  data using 1:2:3:4 with yerrorbars lc rgb '#000000' pt -1", gp.fp);
