@@ -163,8 +163,10 @@ int fs_cmd_batch(int argc, char **argv)
 		return fail(&err);
 	}
 	exe[n] = 0;
-	if (fs_batch_spec_load(&spec, argv[optind], &err))
+	if (fs_batch_spec_load(&spec, argv[optind], &err)) {
+		fs_batch_spec_release(&spec);
 		return fail(&err);
+	}
 	if (fs_batch_prepare_dir(out, &err)) {
 		fs_batch_spec_release(&spec);
 		return fail(&err);

@@ -47,8 +47,13 @@ cmp -s "$B/direct.csv" "$B/out/runs/stress__linux-6.15_pcp=on.csv" && ok || bad 
 	ok || bad "batch compare.csv: $(cat "$B/out/compare.csv")"
 grep -q '"runs_done": 6' "$B/out/summary.json" && grep -q '"run_id": "stress__buddy"' "$B/out/summary.json" &&
 	grep -q '"pages_migrated": null' "$B/out/summary.json" && ok || bad "batch summary.json"
-# not a terminal: no progress display
+# not a terminal: no progress display; on one (script(1) gives a pty): runs done/total and ETA
 grep -q 'runs done' "$B/out.err" && bad "batch: progress shown on a non-terminal" || ok
+if command -v script >/dev/null 2>&1; then
+	script -qec "$FRAGSIM batch --force -j 2 $B/grid.yaml -o $B/out" /dev/null >"$B/tty.out" 2>&1
+	grep -q '6/6 runs done, 0 failed, 0 running, .* M events/s, ETA 0:00:00' "$B/tty.out" && ok ||
+		bad "batch: no progress on a terminal: $(tr '\r' '\n' <"$B/tty.out" | tail -3)"
+fi
 
 # --- resumable: complete runs are skipped, an invalid one is redone, --force reruns all
 "$FRAGSIM" batch "$B/grid.yaml" -o "$B/out" 2>"$B/re.err" && grep -q '6 runs: 0 ran, 6 skipped' "$B/re.err" && ok ||
