@@ -171,12 +171,16 @@ static volatile sig_atomic_t nr_live;
 static pid_t live_pids[256];
 
 /* The user interrupts the batch (or Slurm cancels it): stop the runs in
- * progress too; they remove their temporary files on SIGTERM. */
+ * progress too, and wait for them, so that when the batch is gone so are
+ * they (they remove their temporary files on SIGTERM). */
 static void on_signal(int sig)
 {
 	for (int i = 0; i < nr_live; i++)
 		if (live_pids[i] > 0)
 			kill(live_pids[i], SIGTERM);
+	for (int i = 0; i < nr_live; i++)
+		if (live_pids[i] > 0)
+			waitpid(live_pids[i], NULL, 0);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

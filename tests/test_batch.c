@@ -216,3 +216,77 @@ Test(batch, result_read, .init = setup_dir, .fini = teardown_dir)
 	cr_assert_neq(fs_batch_result_read(tmpdir, "e", &r), 0);
 	cr_assert_eq(fs_batch_result_read(tmpdir, "nosuch", &r), -ENOENT);
 }
+
+static struct fs_batch_run mkrun(const char *id, const char *input, const char *policy, int seed)
+{
+	struct fs_batch_run r = { .id = (char *)id, .input = (char *)input, .policy = (char *)policy,
+				  .kind = seed ? FS_BATCH_WORKLOAD : FS_BATCH_TRACE, .has_seed = seed != 0,
+				  .seed = (uint64_t)seed };
+	return r;
+}
+
+#define RES(final, mean, freepb, hof)                                                          \
+	"{\"events\": 10, \"machine\": {\"pageblock_order\": 9}, \"policies\": [{"             \
+	"\"counters\": {\"alloc_failures\": " #hof ", \"failures_order_ge1\": " #hof "},"      \
+	"\"metrics\": {\"unusable_pb\": {\"final\": " #final ", \"mean\": " #mean "},"         \
+	"\"free_pageblocks\": {\"final\": " #freepb ", \"mean\": 1}},"                         \
+	"\"extfrag\": {\"events\": 0, \"fragmenting\": 0}}]}"
+
+/* compare.csv: ranked by final unusable index, ties broken by the mean,
+ * then free pageblocks, then high-order failures; equal rows share a rank;
+ * seeds averaged; runs not done left out of the ranking but listed in the
+ * summary with their status. */
+Test(batch, collect_ranks_and_statuses, .init = setup_dir, .fini = teardown_dir)
+{
+	struct fs_batch_run runs[] = {
+		mkrun("t__a", "t.trace", "a", 0), mkrun("t__b", "t.trace", "b", 0),
+		mkrun("t__c", "t.trace", "c", 0), mkrun("t__d", "t.trace", "d", 0),
+		mkrun("t__e", "t.trace", "e", 0), mkrun("t__f", "t.trace", "f", 0),
+		mkrun("w__a__s1", "w.yaml", "a", 1), mkrun("w__a__s2", "w.yaml", "a", 2),
+		mkrun("w__b__s1", "w.yaml", "b", 1), mkrun("w__b__s2", "w.yaml", "b", 2),
+	};
+	struct fs_batch b = { .runs = runs, .nr_runs = 10 };
+	struct fs_err err = { "" };
+	char runsdir[128], path[256], *cmp, *sum;
+	unsigned done;
+	FILE *fp;
+
+	snprintf(runsdir, sizeof(runsdir), "%s/runs", tmpdir);
+	mkdir(runsdir, 0777);
+	write_run("t__a", RES(0.5, 0.2, 10, 0));
+	write_run("t__b", RES(0.1, 0.3, 10, 0));
+	write_run("t__c", RES(0.1, 0.2, 10, 5));
+	write_run("t__d", RES(0.1, 0.2, 12, 9));    /* more free pageblocks beats fewer failures */
+	write_run("t__e", RES(0.1, 0.2, 10, 5));    /* equal to c: the same rank */
+	write_file("runs/t__f.log", "fragsim replay: t.trace:3: expected OP\n");
+	write_run("w__a__s1", RES(0.2, 0.2, 10, 0));
+	write_run("w__a__s2", RES(0.4, 0.2, 10, 0));  /* mean 0.3 */
+	write_run("w__b__s1", RES(0.25, 0.2, 10, 0));
+	cr_assert_eq(fs_batch_collect(&b, tmpdir, &done, &err), 0, "%s", err.msg);
+	cr_assert_eq(done, 8);
+	snprintf(path, sizeof(path), "%s/compare.csv", tmpdir);
+	fp = fopen(path, "r");
+	cmp = calloc(1, 4096);
+	cr_assert_gt(fread(cmp, 1, 4095, fp), 0);
+	fclose(fp);
+	cr_assert_str_eq(cmp,
+			 "input,rank,policy,runs,unusable_pb_final,unusable_pb_mean,free_pageblocks_final,"
+			 "high_order_failures,fragmenting_events\n"
+			 "t.trace,1,d,1,0.1,0.2,12,9,0\n"
+			 "t.trace,2,c,1,0.1,0.2,10,5,0\n"
+			 "t.trace,2,e,1,0.1,0.2,10,5,0\n"
+			 "t.trace,4,b,1,0.1,0.3,10,0,0\n"
+			 "t.trace,5,a,1,0.5,0.2,10,0,0\n"
+			 "w.yaml,1,b,1,0.25,0.2,10,0,0\n"
+			 "w.yaml,2,a,2,0.3,0.2,10,0,0\n");
+	snprintf(path, sizeof(path), "%s/summary.csv", tmpdir);
+	fp = fopen(path, "r");
+	sum = calloc(1, 8192);
+	cr_assert_gt(fread(sum, 1, 8191, fp), 0);
+	fclose(fp);
+	cr_assert(strstr(sum, "\nt__f,t.trace,trace,f,,incomplete,,,,,,,,,,,,,,fragsim replay: t.trace:3: expected OP\n"), "%s", sum);
+	cr_assert(strstr(sum, "\nw__b__s2,w.yaml,workload,b,2,not_run,"), "%s", sum);
+	cr_assert(strstr(sum, "\nw__a__s2,w.yaml,workload,a,2,done,9,10,0.4,0.2,10,1,0,0,0,0,,,runs/w__a__s2.csv,\n"), "%s", sum);
+	free(cmp);
+	free(sum);
+}

@@ -120,6 +120,30 @@ wait $writer 2>/dev/null
 "$FRAGSIM" replay -q --memory 64M --every 100 -o "$B/slow-direct.csv" "$B/stress.trace" 2>/dev/null
 cmp -s "$B/slow-direct.csv" "$B/kill/runs/slow__buddy.csv" && ok || bad "batch: redone run differs from a direct replay"
 
+# --- interrupting the batch (SIGTERM, as Slurm cancels) stops its runs, which
+# leave nothing behind; --force removed the complete outputs first
+( exec 3>"$B/slow.trace"; head -n 20000 "$B/stress.trace" >&3; exec sleep 60 ) &
+writer=$!
+"$FRAGSIM" batch --force -j 1 "$B/kill.yaml" -o "$B/kill" 2>"$B/term.err" &
+bpid=$!
+tmpf=""
+for i in $(seq 100); do
+	tmpf=$(ls "$B/kill/runs/" 2>/dev/null | grep 'slow__buddy\.csv\.tmp\.' | head -1)
+	[ -n "$tmpf" ] && break
+	sleep 0.1
+done
+if [ -n "$tmpf" ]; then
+	kill -TERM $bpid
+	{ wait $bpid; rc=$?; } 2>/dev/null
+	[ $rc = 143 ] && ! kill -0 "${tmpf##*.tmp.}" 2>/dev/null && [ -z "$(ls "$B/kill/runs" | grep -v '\.log$')" ] && ok ||
+		bad "batch SIGTERM: exit status $rc, runs left: $(ls "$B/kill/runs")"
+else
+	bad "batch SIGTERM: the run never started"
+	kill $bpid 2>/dev/null
+fi
+kill $writer 2>/dev/null
+wait $writer 2>/dev/null
+
 # --- scaling out: --emit-jobs lists the runs still to do as shell commands
 "$FRAGSIM" batch --emit-jobs "$B/grid.yaml" -o "$B/emit" >"$B/jobs.txt" 2>"$B/emit.err" &&
 	[ "$(wc -l <"$B/jobs.txt")" = 6 ] && grep -q '6 of 6 runs to do' "$B/emit.err" && ok ||
