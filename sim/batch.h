@@ -3,7 +3,8 @@
  * DIR/runs/ID.json atomically, then one row per run in DIR/summary.csv and
  * DIR/summary.json and a ranking of policies per input in DIR/compare.csv.
  *
- *   batch_spec.c     the YAML spec -> runs (grid expansion, run ids, checks)
+ *   batch_spec.c     the YAML spec, checked (grids, inputs, policies)
+ *   batch_runs.c     the runs of a spec: ids, commands
  *   batch_exec.c     the manifest, completeness, the -j executor, --emit-jobs
  *   batch_collect.c  run JSONs -> summary.csv, summary.json, compare.csv
  *
@@ -58,6 +59,8 @@ struct fs_batch_spec {
  * errors with file:line:col. */
 int fs_batch_spec_load(struct fs_batch_spec *s, const char *path, struct fs_err *err);
 void fs_batch_spec_release(struct fs_batch_spec *s);
+
+/* "batch_runs.c" */
 /* The runs of a spec: inputs x policies x seeds (seeds for workloads only),
  * in that order, with their commands for the fragsim binary exe writing
  * into dir (both absolute). */
