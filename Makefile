@@ -74,6 +74,19 @@ run: fragsim
 		--interval 100ms -o out/default-trace-placement.csv \
 		--summary out/default-trace-placement.json $(RUN_TRACE)
 	@echo "wrote out/default.csv, out/default.json (policy placement) and out/default-trace-placement.{csv,json}"
+	@# issue #9: a batch of the bundled traces, then the plots (skipped without gnuplot)
+	./fragsim batch -q -j 2 batches/default.yaml -o out/batch
+	./fragsim replay -q --machine $(RUN_MACHINE) --policy buddy,linux-6.15 --interval 100ms \
+		-o /dev/null --dump-map end out/default.map $(RUN_TRACE) 2>/dev/null
+	@if command -v gnuplot >/dev/null 2>&1; then \
+		./fragsim plot timeseries -m unusable_9 -o out/default-unusable_9.png out/default.csv && \
+		./fragsim plot heatmap -p linux-6.15 -o out/default-buddyinfo.png out/default.csv && \
+		./fragsim plot map -p linux-6.15 -o out/default-map.png out/default.map && \
+		./fragsim plot bars -m free_pageblocks_final -o out/batch/bars-free_pageblocks_final.png \
+			out/batch/summary.csv; \
+	else \
+		echo "fragsim: warning: gnuplot not found (Debian: apt-get install gnuplot-nox): plots skipped"; \
+	fi
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2

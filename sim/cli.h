@@ -15,5 +15,7 @@ int fs_cmd_replay(int argc, char **argv);
 int fs_cmd_policies(int argc, char **argv);
 int fs_cmd_extfrag(int argc, char **argv);
 int fs_cmd_inspect(int argc, char **argv);
+int fs_cmd_batch(int argc, char **argv);      /* issue #9 */
+int fs_cmd_plot(int argc, char **argv);       /* issue #9 */
 
 #endif

@@ -51,6 +51,9 @@ static const char replay_usage[] =
 	"                          with several policies one file each, FILE.POLICY\n"
 	"      --dump-pagetypeinfo FILE  the final state as /proc/pagetypeinfo\n"
 	"                          (fragsim inspect reads it); FILE.POLICY as above\n"
+	"      --dump-map TIME FILE  every pageblock's type, free and used pages at the\n"
+	"                          first sample at or after TIME (trace time, as time_s:\n"
+	"                          12.5, 250ms; or end), every policy, for fragsim plot map\n"
 	"  -i, --interval DUR      sample every DUR of simulated time: 1s, 100ms, 50us\n"
 	"                          (default 1s unless --every is given)\n"
 	"  -e, --every N           sample every N events\n"
@@ -113,6 +116,7 @@ int fs_cmd_replay(int argc, char **argv)
 		{ "summary", required_argument, NULL, 's' },
 		{ "emit-extfrag", required_argument, NULL, 'X' },
 		{ "dump-pagetypeinfo", required_argument, NULL, 'T' },
+		{ "dump-map", required_argument, NULL, 'Y' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "every", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -204,6 +208,15 @@ int fs_cmd_replay(int argc, char **argv)
 			break;
 		case 'T':
 			cfg.pagetypeinfo_path = optarg;
+			break;
+		case 'Y':             /* --dump-map TIME FILE: FILE is the next word */
+			if (optind >= argc)
+				return usage_error("%s", "--dump-map expects TIME and FILE");
+			if (!strcmp(optarg, "end"))
+				cfg.map_at_end = true;
+			else if (fs_parse_duration(optarg, &cfg.map_time_ns))
+				return usage_error("--dump-map expects a time such as 12.5, 250ms or end, got \"%s\"", optarg);
+			cfg.map_path = argv[optind++];
 			break;
 		case 'i':
 			if (fs_parse_duration(optarg, &cfg.interval_ns) || !cfg.interval_ns)

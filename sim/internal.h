@@ -224,6 +224,9 @@ struct fs_run_cfg {
 	const char *summary_path;             /* NULL = none */
 	const char *extfrag_path;             /* --emit-extfrag, NULL = none */
 	const char *pagetypeinfo_path;        /* --dump-pagetypeinfo, NULL = none */
+	const char *map_path;                 /* --dump-map: memory map file, NULL = none */
+	uint64_t map_time_ns;                 /* ... at the first sample at or after this */
+	bool map_at_end;                      /* ... or of the final state ("end") */
 	bool strict;                          /* bad events are fatal */
 	bool strict_input;                    /* malformed kernel trace lines are fatal */
 	int mt_numbering;                     /* --kernel-version: 0 detect, 1 4.4+, 2 before 4.4 */
@@ -236,5 +239,9 @@ struct fs_run_cfg {
 #define FS_SRC_SYNTHETIC 0xffff
 /* 0 ok, 1 input error, 2 usage error (message in err) */
 int fs_replay_run(const struct fs_run_cfg *cfg, struct fs_err *err);
+
+/* "map.c": one CSV row per pageblock (type, free and used pages) of sim s
+ * at time_ns, for `replay --dump-map` and `fragsim plot map` */
+void fs_map_write(FILE *fp, const struct fs_sim *s, uint64_t time_ns, bool header);
 
 #endif

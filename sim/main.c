@@ -16,6 +16,8 @@ static const struct {
 	{ "replay", fs_cmd_replay, "replay traces against placement policies, write per-timestep metrics" },
 	{ "extfrag", fs_cmd_extfrag, "count the kernel's fallbacks (mm_page_alloc_extfrag) in logs and traces" },
 	{ "inspect", fs_cmd_inspect, "fragmentation indices and score from /proc buddyinfo, pagetypeinfo, zoneinfo" },
+	{ "batch", fs_cmd_batch, "run a grid of inputs x policies x seeds in parallel, summarise and rank" },
+	{ "plot", fs_cmd_plot, "draw time series, buddyinfo heatmaps, batch bars and memory maps (gnuplot)" },
 	{ "policies", fs_cmd_policies, "list placement policies and their tunables" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this overview" },

@@ -40,6 +40,14 @@ static void on_report(void *ctx, const struct fs_event *ev, const char *what)
 			r->kinds[k].n == MAX_EXAMPLES ? " [further ones only counted]" : "");
 }
 
+/* --dump-map: every policy's pageblocks, once */
+static void dump_map(struct fs_run *r, uint64_t time_ns)
+{
+	for (unsigned i = 0; i < r->nr_sims; i++)
+		fs_map_write(r->map.fp, r->sims[i], time_ns, i == 0);
+	r->map_done = true;
+}
+
 static void sample(struct fs_run *r, uint64_t time_ns)
 {
 	for (unsigned i = 0; i < r->nr_sims; i++) {
@@ -48,6 +56,8 @@ static void sample(struct fs_run *r, uint64_t time_ns)
 	}
 	r->samples++;
 	r->sampled_at_events = r->events;
+	if (r->cfg->map_path && !r->map_done && !r->cfg->map_at_end && time_ns >= r->cfg->map_time_ns)
+		dump_map(r, time_ns);
 }
 
 static void progress(struct fs_run *r, bool done)
@@ -181,6 +191,8 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 		return 1;
 	if (cfg->extfrag_path && open_extfrag(r, err))
 		return 1;
+	if (cfg->map_path && fs_out_open(&r->map, cfg->map_path, err))
+		return 1;
 	return 0;
 }
 
@@ -193,6 +205,7 @@ static void teardown(struct fs_run *r)
 	if (r->xf_out)
 		for (unsigned i = 0; i < r->nr_sims; i++)
 			fs_out_abort(&r->xf_out[i]);   /* no-op once committed */
+	fs_out_abort(&r->map);                /* no-op once committed */
 	free(r->xf_out);
 	free(r->xf);
 	free(r->tr);
@@ -250,6 +263,13 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 	}
 	if (!r->samples || r->sampled_at_events != r->events)
 		sample(r, r->last_time);
+	if (cfg->map_path && !r->map_done) {
+		if (!cfg->map_at_end)
+			fprintf(stderr, "fragsim: warning: --dump-map: no sample at or after %.6f s (the trace "
+				"ends at %.6f s); the map is of the final state\n",
+				(double)cfg->map_time_ns / 1e9, (double)r->last_time / 1e9);
+		dump_map(r, r->last_time);
+	}
 	if (r->events >= 0x10000)
 		progress(r, true);
 	return 0;
@@ -275,6 +295,8 @@ int fs_replay_run(const struct fs_run_cfg *cfg, struct fs_err *err)
 		else if (cfg->pagetypeinfo_path && dump_pagetypeinfo(&r, err))
 			rc = 1;
 		else if (cfg->summary_path && fs_summary_write(&r, cfg->summary_path, err))
+			rc = 1;
+		else if (cfg->map_path && fs_out_commit(&r.map, err))
 			rc = 1;
 	} else {
 		fs_out_abort(&r.csv);

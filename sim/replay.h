@@ -37,6 +37,8 @@ struct fs_run {
 	struct fs_stat_cols cols;             /* policy-specific CSV columns */
 	struct fs_outfile *xf_out;            /* --emit-extfrag: one file per policy */
 	struct fs_xf_emit *xf;
+	struct fs_outfile map;                /* --dump-map */
+	bool map_done;
 	uint64_t events, samples, sampled_at_events;
 	uint64_t first_time, last_time, next_sample;
 	uint64_t start_ns, last_progress_ns;
