@@ -4,8 +4,9 @@
  *
  * Runs that are not complete are listed with an empty row and their status
  * (incomplete: a log exists; not_run), never with made-up numbers; the
- * same for counters a run's JSON does not have (pages_migrated,
- * hugepage_success_rate come with compaction and workloads). */
+ * same for counters a run's JSON does not have (hugepage_success_rate
+ * comes with workloads; migrated_pages is the counters' name for pages
+ * migrated). */
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -113,7 +114,8 @@ int fs_batch_result_read(const char *dir, const char *id, struct fs_batch_result
 	r->high_order_failures = (uint64_t)d[7];
 	r->extfrag_events = (uint64_t)d[8];
 	r->fragmenting_events = (uint64_t)d[9];
-	if (json_is_number(v = find_key(p0, "pages_migrated"))) {
+	if (json_is_number(v = find_key(p0, "migrated_pages")) ||
+	    json_is_number(v = find_key(p0, "pages_migrated"))) {
 		r->has_pages_migrated = true;
 		r->pages_migrated = (uint64_t)json_number_value(v);
 	}
