@@ -9,7 +9,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := yaml-0.1 jansson zlib libzstd
+PKGS    := yaml-0.1 jansson zlib libzstd libtracecmd
 DEPS_OK := $(BUILD)/.deps-ok
 
 # pkg-config is asked only once the dependencies are known to be there.

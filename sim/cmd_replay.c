@@ -31,9 +31,10 @@ static const char replay_usage[] =
 	"      --max-order N       largest free block order (default 10)\n"
 	"      --pageblock-order N pageblock order (default 9, at most max-order)\n"
 	"input:\n"
-	"  -f, --format FMT        auto (default), native (traces/FORMAT.md) or ftrace\n"
+	"  -f, --format FMT        auto (default), native (traces/FORMAT.md), ftrace\n"
 	"                          (kernel trace text: trace_pipe, trace-cmd report,\n"
-	"                          perf script); .gz and .zst inputs are decompressed\n"
+	"                          perf script) or trace.dat (trace-cmd's binary file);\n"
+	"                          .gz and .zst inputs are decompressed\n"
 	"      --kernel-version V  the traced kernel's version, for its migrate-type numbering\n"
 	"                          (before 4.4 RECLAIMABLE=1, MOVABLE=2); default: told by\n"
 	"                          the first allocation whose gfp flags say, else 4.4+\n"
@@ -175,7 +176,7 @@ int fs_cmd_replay(int argc, char **argv)
 			break;
 		case 'f':
 			if (fs_trace_format_parse(optarg, &cfg.format))
-				return usage_error("--format expects auto, native or ftrace, got \"%s\"", optarg);
+				return usage_error("--format expects auto, native, ftrace or trace.dat, got \"%s\"", optarg);
 			break;
 		case 'K': {
 			enum fs_extfrag_numbering n;

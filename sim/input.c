@@ -377,8 +377,6 @@ static int refuse_binary(const struct fs_input_dec *d, struct fs_err *err)
 		{ "BZh", 3, "bzip2-compressed input", "bzip2 -dc FILE | fragsim replay -" },
 		{ "\x04\x22\x4d\x18", 4, "lz4-compressed input", "lz4 -dc FILE | fragsim replay -" },
 		/* trace-cmd's trace.dat (lib/trace-cmd/trace-output.c: "\027\010\104tracing") */
-		{ "\x17\x08\x44tracing", 10, "a trace-cmd trace.dat file",
-		  "trace-cmd report -i FILE | fragsim replay -" },
 		{ "PERFILE2", 8, "a perf.data file", "perf script -i FILE | fragsim replay -" },
 	};
 	size_t have = d->raw_len - d->raw_pos;
@@ -464,6 +462,54 @@ int fs_input_open(struct fs_input *in, const char *path, struct fs_err *err)
 	if (d->codec != FS_INPUT_PLAIN)
 		start_thread(in);
 	return 0;
+}
+
+int fs_input_peek(struct fs_input *in, size_t n, const char **p, size_t *have, struct fs_err *err)
+{
+	while (in->end - in->start < n && !in->eof) {
+		int got;
+
+		if (in->cap - in->end < n + 1) {
+			in->cap = in->end + n + 1;
+			in->buf = fs_xrealloc(in->buf, in->cap);
+		}
+		got = produce(in, in->buf + in->end, in->cap - in->end - 1, err);
+		if (got < 0)
+			return got;
+		if (got == 0)
+			in->eof = true;
+		in->end += (size_t)got;
+	}
+	*p = in->buf + in->start;
+	*have = in->end - in->start;
+	return 0;
+}
+
+int64_t fs_input_read(struct fs_input *in, char *dst, size_t n, struct fs_err *err)
+{
+	size_t k;
+
+	if (in->start == in->end) {
+		int got;
+
+		if (in->eof)
+			return 0;
+		in->start = in->scan = in->end = 0;
+		got = produce(in, in->buf, in->cap - 1, err);
+		if (got < 0)
+			return got;
+		if (got == 0) {
+			in->eof = true;
+			return 0;
+		}
+		in->end = (size_t)got;
+	}
+	k = in->end - in->start < n ? in->end - in->start : n;
+	memcpy(dst, in->buf + in->start, k);
+	in->start += k;
+	if (in->scan < in->start)
+		in->scan = in->start;
+	return (int64_t)k;
 }
 
 void fs_input_close(struct fs_input *in)

@@ -59,11 +59,16 @@ int fs_input_open(struct fs_input *in, const char *path, struct fs_err *err);
  * valid until the next call), 0 = end of input, <0 = error (a read error,
  * truncated or corrupt compressed data; err names the file) */
 int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_err *err);
+/* The first n decoded bytes without consuming them (fewer at the end). */
+int fs_input_peek(struct fs_input *in, size_t n, const char **p, size_t *have, struct fs_err *err);
+/* Raw decoded bytes instead of lines (not mixed with getline): >0 bytes
+ * copied into dst, 0 at the end, <0 error. */
+int64_t fs_input_read(struct fs_input *in, char *dst, size_t n, struct fs_err *err);
 void fs_input_close(struct fs_input *in);
 const char *fs_input_codec_name(enum fs_input_codec c);  /* "none", "gzip", "zstd" */
 
 /* "trace.c": one reader interface, one file per format */
-enum fs_trace_format { FS_FMT_AUTO = 0, FS_FMT_NATIVE, FS_FMT_FTRACE };
+enum fs_trace_format { FS_FMT_AUTO = 0, FS_FMT_NATIVE, FS_FMT_FTRACE, FS_FMT_TRACEDAT };
 
 /* Kernel trace lines per event kind: (name, JSON key). Every line of a
  * kernel trace is an event (alloc, free), one of these skipped kinds, a
@@ -119,6 +124,7 @@ struct fs_trace {
 	bool mt_numbering_forced;             /* given with --kernel-version */
 	uint64_t mt_assumed;                  /* mt 1/2 lines read before it was known (taken as 4.4+) */
 	bool eof_reported;
+	struct fs_tracedat *dat;              /* trace.dat: the reader thread (trace_dat.c) */
 	FILE *warn;                           /* warnings (stderr), NULL = quiet */
 	struct fs_trace_stats st;
 	/* format's line parser: 1 = event, 0 = no event (a comment or header
@@ -137,6 +143,13 @@ int fs_trace_format_parse(const char *s, enum fs_trace_format *fmt);
  * migratetype tell (0 = 4.4+, 1 = before 4.4), or -1 */
 int fs_mt_numbering_of_alloc(const char *fields, size_t len);
 const char *fs_trace_format_name(enum fs_trace_format fmt);
+
+/* "trace_dat.c": trace-cmd's trace.dat through libtracecmd, rendered as
+ * trace-cmd report lines for the ftrace parser */
+struct fs_tracedat;
+bool fs_tracedat_sniff(const char *p, size_t n);
+int fs_tracedat_open(struct fs_trace *t, struct fs_err *err);
+void fs_tracedat_close(struct fs_tracedat *d);
 
 /* "trace_native.c" */
 int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,

@@ -199,7 +199,7 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 		json_t *in = json_object();
 
 		json_object_set_new(in, "path", json_string(cfg->inputs[i]));
-		json_object_set_new(in, "format", json_string(fs_trace_format_name(t->format)));
+		json_object_set_new(in, "format", json_string(t->dat ? "trace.dat" : fs_trace_format_name(t->format)));
 		json_object_set_new(in, "compression", json_string(fs_input_codec_name(t->in.codec)));
 		json_object_set_new(in, "migratetype_numbering",
 				    json_string(t->mt_numbering == 1 ? "pre-4.4" : "4.4+"));

@@ -23,6 +23,7 @@ static const struct {
 	{ "auto", FS_FMT_AUTO },
 	{ "native", FS_FMT_NATIVE },
 	{ "ftrace", FS_FMT_FTRACE },
+	{ "trace.dat", FS_FMT_TRACEDAT },
 };
 
 const char *const fs_kernel_event_keys[FS_KEV_NR] = {
@@ -70,13 +71,33 @@ int fs_trace_open(struct fs_trace *t, const char *path, enum fs_trace_format fmt
 	if ((rc = fs_input_open(&t->in, path, err)))
 		return rc;
 	t->path = t->in.path;
+	if (fmt == FS_FMT_AUTO || fmt == FS_FMT_TRACEDAT) {
+		const char *p;
+		size_t n;
+
+		if ((rc = fs_input_peek(&t->in, 10, &p, &n, err))) {
+			fs_input_close(&t->in);
+			return rc;
+		}
+		if (fs_tracedat_sniff(p, n)) {
+			if ((rc = fs_tracedat_open(t, err))) {
+				fs_input_close(&t->in);
+				return rc;
+			}
+			fmt = FS_FMT_FTRACE;
+		} else if (fmt == FS_FMT_TRACEDAT) {
+			fs_input_close(&t->in);
+			return fs_error(err, -EINVAL, "%s: not a trace-cmd trace.dat file (--format trace.dat)", path);
+		}
+	}
 	set_format(t, fmt);
 	return 0;
 }
 
 void fs_trace_close(struct fs_trace *t)
 {
-	fs_input_close(&t->in);
+	fs_input_close(&t->in);         /* first: a reader thread still writing stops */
+	fs_tracedat_close(t->dat);
 	memset(t, 0, sizeof(*t));
 }
 

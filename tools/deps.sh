@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install fragsim's missing Debian build dependencies. As root: apt-get
 # installs them. Otherwise: print the exact command and fail.
-pkgs="gcc make pkg-config libyaml-dev libjansson-dev libcriterion-dev zlib1g-dev libzstd-dev zstd gzip"
+pkgs="gcc make pkg-config libyaml-dev libjansson-dev libcriterion-dev zlib1g-dev libzstd-dev libtracecmd-dev libtracefs-dev libtraceevent-dev zstd gzip"
 # Optional tools: fragsim plot renders through gnuplot, and the test suite
 # runs a batch's job list through GNU parallel. Installed as root like the
 # rest; without them the build and tests work (plots and that test skipped).
@@ -19,8 +19,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
 	done
 else
 	# not Debian: trust pkg-config
-	pkg-config --exists yaml-0.1 jansson criterion zlib libzstd 2>/dev/null && exit 0
-	echo "fragsim: cannot find libyaml, jansson, criterion, zlib and libzstd with pkg-config; install them" >&2
+	pkg-config --exists yaml-0.1 jansson criterion zlib libzstd libtracecmd 2>/dev/null && exit 0
+	echo "fragsim: cannot find libyaml, jansson, criterion, zlib, libzstd and libtracecmd with pkg-config; install them" >&2
 	exit 1
 fi
 [ -z "$missing$missing_opt" ] && exit 0
