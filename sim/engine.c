@@ -167,6 +167,13 @@ static void do_free(struct fs_sim *s, const struct fs_event *ev)
 		if (fs_alloctab_was_seen(&s->at, ev->ident)) {
 			s->c.double_frees++;
 			report(s, ev, "free of an identity already freed (a double free, or a re-allocation the trace did not record)");
+		} else if (ev->order == s->m->max_order && s->m->max_order >= s->m->pageblock_order &&
+			   !(ev->ident & ((1ull << ev->order) - 1))) {
+			/* memory coming online: a kernel that initialises memory
+			 * lazily (deferred_init) hands it to the allocator as
+			 * mm_page_free events of max-order blocks never
+			 * allocated; the simulated machine has it free already */
+			s->c.memory_online_blocks++;
 		} else {
 			s->c.unknown_frees++;
 			if (s->placement == FS_PLACE_TRACE) {
@@ -227,7 +234,7 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		z = fs_machine_zone_of(m, pfn);
 		if (!z || pfn + (1ull << ev->order) > z->end_pfn || fs_machine_is_hole(m, pfn)) {
 			s->c.bad_events++;
-			report(s, ev, "pfn outside the machine's zones (give the traced machine with --machine)");
+			report(s, ev, "pfn outside the machine's zones (give the traced machine with --machine zoneinfo:FILE, a /proc/zoneinfo of it, or --machine FILE.yaml)");
 			return;
 		}
 		rc = s->pol->ops->alloc_at ? s->pol->ops->alloc_at(s->pol, &req, pfn)

@@ -368,6 +368,7 @@ bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 	X(alloc_failures, 1, "allocations the policy could not place")           \
 	X(failures_order_ge1, 1, "failed allocations of order >= 1")            \
 	X(unknown_frees, 1, "frees of allocations not seen in the trace")       \
+	X(memory_online_blocks, 0, "max-order frees of never-allocated aligned blocks: memory coming online") \
 	X(double_frees, 0, "frees of allocations already freed")                \
 	X(partial_frees, 0, "frees covering part of an allocation")             \
 	X(placement_conflicts, 0, "--placement trace: recorded range not free")  \

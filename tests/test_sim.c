@@ -237,3 +237,25 @@ Test(sim, migrate_moves_identity_and_frees_source)
 	cr_assert_eq(z->nr_free[5], 1, "everything merges back into one order-5 block");
 	fs_sim_free(s);
 }
+
+/* A lazily initialised kernel hands memory to the allocator as max-order
+ * frees of blocks never allocated: counted as memory coming online, not
+ * as unknown frees. */
+Test(sim, memory_online_is_not_an_unknown_free)
+{
+	struct fs_sim *s = tu_sim("buddy", 4096, 10, 9);
+
+	s->debug_check = 1;
+	F(s, 1024, 10);
+	cr_assert_eq(s->c.memory_online_blocks, 1);
+	cr_assert_eq(s->c.unknown_frees, 0);
+	F(s, 1025, 10);
+	F(s, 5, 0);
+	cr_assert_eq(s->c.unknown_frees, 2, "unaligned or small: ordinary unknown frees");
+	cr_assert_eq(s->c.memory_online_blocks, 1);
+	A(s, 2048, 10);
+	F(s, 2048, 10);
+	F(s, 2048, 10);
+	cr_assert_eq(s->c.double_frees, 1, "a block that was allocated is a double free");
+	fs_sim_free(s);
+}
