@@ -35,7 +35,7 @@ ALL_OBJ   := $(LIB_OBJ) $(BUILD)/sim/main.o $(TEST_OBJ) $(BENCH_OBJ)
 
 FRAGSIM := $(BUILD)/fragsim
 
-.PHONY: all run test unit cli-test golden asan bench deps clean
+.PHONY: all run test unit cli-test golden asan bench fuzz deps clean
 all: fragsim
 
 fragsim: $(FRAGSIM)
@@ -101,12 +101,30 @@ golden: $(FRAGSIM)
 	UPDATE=1 sh tests/cli/run.sh $(FRAGSIM)
 
 asan:
-	$(MAKE) BUILD=build/asan SANITIZE=address,undefined test
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build/asan SANITIZE=address,undefined test
 
 bench: $(BUILD)/bench/bench
 	$(BUILD)/bench/bench
 
+# libFuzzer targets for the readers (fuzz/fuzz.c), built with clang under
+# ASan + UBSan and run FUZZ_SECONDS each from seeds in the test fixtures.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := trace procfs yaml extfrag
+FUZZ_BUILD   := build/fuzz
+FUZZ_CFLAGS  := -O1 -g -std=c11 -D_GNU_SOURCE -Isim -fno-omit-frame-pointer
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+$(FUZZ_BUILD)/%.o: %.c $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+$(FUZZ_BUILD)/fuzz-%: fuzz/fuzz.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -DFUZZ_$(shell echo $* | tr a-z A-Z) -fsanitize=fuzzer,address,undefined \
+		$(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang (Debian: apt-get install clang)"; exit 1; }
+	$(MAKE) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
 	rm -rf build fragsim
 
--include $(ALL_OBJ:.o=.d)
+-include $(ALL_OBJ:.o=.d) $(wildcard $(FUZZ_BUILD)/*/*.d)

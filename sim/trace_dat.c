@@ -171,6 +171,10 @@ void fs_tracedat_close(struct fs_tracedat *d)
 		pthread_join(d->thread, NULL);
 	if (d->wfd >= 0)
 		close(d->wfd);
+	/* instance handles are separate references to the file: close them
+	 * before the top level */
+	for (int i = d->nh - 1; i > 0; i--)
+		tracecmd_close(d->h[i]);
 	if (d->top)
 		tracecmd_close(d->top);
 	if (d->tmp_fd >= 0)
