@@ -285,6 +285,62 @@ static void bench_compaction(void)
 	}
 }
 
+/* Replay of real captures, read as they are stored: zstd-compressed
+ * trace_pipe text and the trace.dat of the same kind of capture, next to
+ * the cost of only reading the text (zstd -dc FILE | wc -l). Needs
+ * ../shared/traces (skipped without it). */
+static double replay_seconds(const char *path)
+{
+	static const char *inputs[1];
+	static const char *policies[1] = { "buddy" };
+	struct fs_run_cfg cfg = { .strict = false };
+	struct fs_err err;
+	uint64_t t0;
+
+	inputs[0] = path;
+	cfg.inputs = inputs;
+	cfg.nr_inputs = 1;
+	cfg.policies = policies;
+	cfg.nr_policies = 1;
+	cfg.csv_path = "/dev/null";
+	cfg.every = 1000000;
+	fs_layout_default(&cfg.layout);
+	if (fs_layout_load_yaml(&cfg.layout, "traces/vm-24g.yaml", &err))
+		return -1;
+	t0 = fs_now_ns();
+	if (fs_replay_run(&cfg, &err))
+		return -1;
+	return (double)(fs_now_ns() - t0) / 1e9;
+}
+
+static void bench_replay(void)
+{
+	static const char *const text = "../shared/traces/build/trace_pipe.txt.zst";
+	static const char *const dat = "../shared/traces/build/trace.dat.zst";
+	char cmd[512];
+	uint64_t t0;
+	double floor_s, text_s, dat_s;
+	FILE *null = freopen("/dev/null", "w", stderr);
+
+	(void)null;
+	if (access(text, R_OK) || access(dat, R_OK)) {
+		printf("replay of real captures: skipped (../shared/traces/build not found)\n");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "zstd -dc %s | wc -l >/dev/null", text);
+	t0 = fs_now_ns();
+	if (system(cmd))
+		return;
+	floor_s = (double)(fs_now_ns() - t0) / 1e9;
+	text_s = replay_seconds(text);
+	dat_s = replay_seconds(dat);
+	printf("replay of the build capture (822,731 trace_pipe lines, zstd; plain buddy):\n"
+	       "  zstd -dc | wc -l alone  %.2f s\n"
+	       "  trace_pipe.txt.zst     %.2f s (%.1f M events/s, %.2fx the reading floor)  [target <= 2x, >= 3 M/s]\n"
+	       "  trace.dat.zst          %.2f s (%.1f M events/s)  [target: as fast as the text]\n",
+	       floor_s, text_s, 0.8227 / text_s, text_s / floor_s, dat_s, 0.826 / dat_s);
+}
+
 static void in_child(void (*fn)(void))
 {
 	pid_t pid = fork();
@@ -309,6 +365,7 @@ int main(void)
 	} parts[] = {
 		{ "events", bench_events }, { "generations", bench_generations },
 		{ "sample", bench_sample }, { "tib", bench_tib }, { "compaction", bench_compaction },
+		{ "replay", bench_replay },
 	};
 	const char *only = getenv("BENCH");     /* make bench BENCH=compaction,sample */
 
