@@ -25,14 +25,8 @@ const struct fs_tunable fs_compact_tunables[] = {
 static int uint_tunable(const struct fs_kv *kv, unsigned nkv, const char *name, unsigned max,
 			unsigned *out, struct fs_err *err)
 {
-	const char *v = NULL;
+	const char *v = fs_tunable_lookup(fs_compact_tunables, kv, nkv, name);
 
-	for (unsigned i = 0; i < nkv; i++)
-		if (!strcmp(kv[i].key, name))
-			v = kv[i].val;
-	for (const struct fs_tunable *t = fs_compact_tunables; !v && t->name; t++)
-		if (!strcmp(t->name, name))
-			v = t->def;
 	if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 7 || strtoul(v, NULL, 10) > max)
 		return fs_error(err, -EINVAL, "tunable \"%s\" expects 0..%u, got \"%s\"", name, max, v);
 	*out = (unsigned)strtoul(v, NULL, 10);
@@ -42,15 +36,7 @@ static int uint_tunable(const struct fs_kv *kv, unsigned nkv, const char *name, 
 static int bool_tunable(const struct fs_kv *kv, unsigned nkv, const char *name, bool *out,
 			struct fs_err *err)
 {
-	const char *v = NULL;
-
-	for (unsigned i = 0; i < nkv; i++)
-		if (!strcmp(kv[i].key, name))
-			v = kv[i].val;
-	for (const struct fs_tunable *t = fs_compact_tunables; !v && t->name; t++)
-		if (!strcmp(t->name, name))
-			v = t->def;
-	return fs_tunable_bool(name, v, out, err);
+	return fs_tunable_bool(name, fs_tunable_lookup(fs_compact_tunables, kv, nkv, name), out, err);
 }
 
 /* The zones' watermarks and lowmem reserves as a 6.12 kernel sets them at

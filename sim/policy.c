@@ -110,16 +110,22 @@ int fs_tunables_check(const struct fs_policy_ops *ops, const struct fs_kv *kv,
 	return 0;
 }
 
-const char *fs_tunable_get(const struct fs_policy_ops *ops, const struct fs_kv *kv,
-			   unsigned nkv, const char *key)
+const char *fs_tunable_lookup(const struct fs_tunable *tunables, const struct fs_kv *kv,
+			      unsigned nkv, const char *key)
 {
 	for (unsigned i = nkv; i-- > 0;)
 		if (!strcmp(kv[i].key, key))
 			return kv[i].val;
-	for (const struct fs_tunable *t = ops->tunables; t && t->name; t++)
+	for (const struct fs_tunable *t = tunables; t && t->name; t++)
 		if (!strcmp(t->name, key))
 			return t->def;
 	return NULL;
+}
+
+const char *fs_tunable_get(const struct fs_policy_ops *ops, const struct fs_kv *kv,
+			   unsigned nkv, const char *key)
+{
+	return fs_tunable_lookup(ops->tunables, kv, nkv, key);
 }
 
 int fs_tunable_bool(const char *name, const char *val, bool *out, struct fs_err *err)

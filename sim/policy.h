@@ -124,6 +124,9 @@ void fs_policy_destroy(struct fs_policy *p);
 /* Check kv keys against ops->tunables; -EINVAL naming the unknown key. */
 int fs_tunables_check(const struct fs_policy_ops *ops, const struct fs_kv *kv,
 		      unsigned nkv, struct fs_err *err);
+/* The value for key (the last one given), else the default in tunables. */
+const char *fs_tunable_lookup(const struct fs_tunable *tunables, const struct fs_kv *kv,
+			      unsigned nkv, const char *key);
 /* The value for key, else the tunable's default. */
 const char *fs_tunable_get(const struct fs_policy_ops *ops, const struct fs_kv *kv,
 			   unsigned nkv, const char *key);
