@@ -39,6 +39,7 @@ void fs_sim_free(struct fs_sim *s)
 	if (!s)
 		return;
 	fs_policy_destroy(s->pol);
+	fs_reclaim_release(s);
 	fs_alloctab_release(&s->at);
 	fs_machine_free(s->m);
 	free(s);
@@ -50,8 +51,8 @@ static void report(struct fs_sim *s, const struct fs_event *ev, const char *what
 		s->report(s->report_ctx, ev, what);
 }
 
-static void add_record(struct fs_sim *s, uint64_t ident, uint64_t pfn, unsigned order,
-		       unsigned mt, uint32_t key, unsigned zone)
+static struct fs_alloc *add_record(struct fs_sim *s, uint64_t ident, uint64_t pfn, unsigned order,
+				   unsigned mt, uint32_t key, unsigned zone)
 {
 	struct fs_alloc *a = fs_alloctab_insert(&s->at, ident);
 
@@ -62,6 +63,7 @@ static void add_record(struct fs_sim *s, uint64_t ident, uint64_t pfn, unsigned 
 	a->zone = (uint8_t)zone;
 	s->m->pages[a->pfn_idx] = FS_PG_ALLOC | (uint64_t)order << A_ORDER_SHIFT |
 				  ident << A_IDENT_SHIFT;
+	return a;
 }
 
 /* Release [pfn, 2^order) of an allocation whose record is already gone. */
@@ -84,6 +86,8 @@ static void free_record(struct fs_sim *s, struct fs_alloc *ap, const struct fs_e
 {
 	struct fs_alloc a = *ap;
 
+	if (a.lru)
+		fs_reclaim_lru_del(s, a.pfn_idx, a.zone, a.order);
 	fs_alloctab_remove(&s->at, ap);
 	release(s, s->m->base_pfn + a.pfn_idx, a.order, a.mt, a.zone, ev);
 }
@@ -96,19 +100,26 @@ static void free_part(struct fs_sim *s, struct fs_alloc *ap, uint64_t ident, uns
 	struct fs_alloc a = *ap;
 	uint64_t id = a.ident, pfn = s->m->base_pfn + a.pfn_idx;
 	unsigned o = a.order;
+	uint32_t lru_at = a.lru ? fs_reclaim_lru_del(s, a.pfn_idx, a.zone, a.order) : FS_NIL;
 
 	fs_alloctab_remove(&s->at, ap);
 	while (o > order) {
+		struct fs_alloc *rest;
 		uint64_t half;
 
 		o--;
 		half = 1ull << o;
 		if (ident >= id + half) {
-			add_record(s, id, pfn, o, a.mt, a.key, a.zone);
+			rest = add_record(s, id, pfn, o, a.mt, a.key, a.zone);
 			id += half;
 			pfn += half;
 		} else {
-			add_record(s, id + half, pfn + half, o, a.mt, a.key, a.zone);
+			rest = add_record(s, id + half, pfn + half, o, a.mt, a.key, a.zone);
+		}
+		if (a.lru) {          /* the parts left keep the allocation's LRU position */
+			rest->lru = 1;
+			fs_reclaim_lru_insert_after(s, lru_at, rest->pfn_idx, a.zone, o);
+			lru_at = rest->pfn_idx;
 		}
 	}
 	s->c.partial_frees++;
@@ -120,6 +131,12 @@ static void do_free(struct fs_sim *s, const struct fs_event *ev)
 	struct fs_alloc *a = fs_alloctab_find_covering(&s->at, ev->ident, s->m->max_order);
 
 	if (!a) {
+		if (ev->flags & FS_EVF_PROBE)
+			return;               /* the probe failed in this simulation */
+		if ((ev->flags & FS_EVF_LRU) && fs_alloctab_was_seen(&s->at, ev->ident)) {
+			s->c.reclaimed_then_freed++;
+			return;
+		}
 		if (fs_alloctab_was_seen(&s->at, ev->ident)) {
 			s->c.double_frees++;
 			report(s, ev, "free of an identity already freed (a double free, or a re-allocation the trace did not record)");
@@ -187,7 +204,15 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 			return;
 		}
 	} else {
+		if (ev->flags & FS_EVF_PROBE) {
+			s->c.hugepage_attempts++;
+			s->zc[req.highest_zone].hugepage_attempts++;
+		}
 		rc = s->pol->ops->alloc(s->pol, &req, &pfn);
+		/* direct reclaim, then retry, for callers that may block */
+		for (unsigned round = 0; rc && !(ev->flags & FS_EVF_ATOMIC) && s->reclaim &&
+		     fs_reclaim_direct(s, req.highest_zone, ev->order, round, ev); round++)
+			rc = s->pol->ops->alloc(s->pol, &req, &pfn);
 		if (rc) {
 			s->c.alloc_failures++;
 			s->zc[req.highest_zone].alloc_failures++;
@@ -199,11 +224,24 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		}
 		z = fs_machine_zone_of(m, pfn);
 	}
-	add_record(s, ev->ident, pfn, ev->order, ev->mt, ev->key, z->idx);
+	{
+		struct fs_alloc *a = add_record(s, ev->ident, pfn, ev->order, ev->mt, ev->key, z->idx);
+
+		if (ev->flags & FS_EVF_LRU) {
+			a->lru = 1;
+			fs_reclaim_lru_add(s, a->pfn_idx, z->idx, ev->order);
+		}
+	}
 	fs_pb_account(m, pfn, ev->order, ev->mt, 1);
 	fs_alloctab_mark_seen(&s->at, ev->ident, ev->order);
 	s->c.allocs++;
 	s->zc[z->idx].allocs++;
+	if (ev->flags & FS_EVF_PROBE) {
+		s->c.hugepage_successes++;
+		s->zc[z->idx].hugepage_successes++;
+	}
+	if (s->reclaim)
+		fs_reclaim_kswapd(s, z, ev);
 }
 
 int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)

@@ -66,3 +66,78 @@ bool fs_evq_pop(struct fs_evq *q, struct fs_event *out)
 		q->ev[i] = last;
 	return true;
 }
+
+/* ---- fs_tq: the generator's timer queue -------------------------------------
+ * A 4-ary heap halves the depth of a binary one; with ten million pending
+ * frees the top levels stay in cache and a pop costs a few misses. */
+static inline bool tq_less(const struct fs_tq_ent *a, const struct fs_tq_ent *b)
+{
+	return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->data < b->data);
+}
+
+void fs_tq_init(struct fs_tq *q)
+{
+	memset(q, 0, sizeof(*q));
+}
+
+void fs_tq_release(struct fs_tq *q)
+{
+	if (q->e)
+		fs_big_free(q->e, q->cap * sizeof(*q->e));
+	memset(q, 0, sizeof(*q));
+}
+
+void fs_tq_push(struct fs_tq *q, uint64_t time_ns, uint64_t data)
+{
+	struct fs_tq_ent ev = { time_ns, data };
+	size_t i;
+
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 1024;
+
+		q->e = q->e ? fs_big_realloc(q->e, q->cap * sizeof(*q->e), cap * sizeof(*q->e))
+			    : fs_big_alloc(cap * sizeof(*q->e));
+		if (!q->e) {
+			fprintf(stderr, "fragsim: out of memory (timer queue of %zu entries)\n", cap);
+			abort();
+		}
+		q->cap = cap;
+	}
+	for (i = q->n++; i > 0; i = (i - 1) / 4) {
+		size_t parent = (i - 1) / 4;
+
+		if (!tq_less(&ev, &q->e[parent]))
+			break;
+		q->e[i] = q->e[parent];
+	}
+	q->e[i] = ev;
+}
+
+bool fs_tq_pop(struct fs_tq *q, struct fs_tq_ent *out)
+{
+	struct fs_tq_ent last;
+	size_t i = 0;
+
+	if (!q->n)
+		return false;
+	*out = q->e[0];
+	last = q->e[--q->n];
+	for (;;) {
+		size_t c = 4 * i + 1, best, end;
+
+		if (c >= q->n)
+			break;
+		best = c;
+		end = c + 4 < q->n ? c + 4 : q->n;
+		for (size_t k = c + 1; k < end; k++)
+			if (tq_less(&q->e[k], &q->e[best]))
+				best = k;
+		if (!tq_less(&q->e[best], &last))
+			break;
+		q->e[i] = q->e[best];
+		i = best;
+	}
+	if (q->n)
+		q->e[i] = last;
+	return true;
+}

@@ -164,7 +164,17 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 		r->sims[i]->debug_check = cfg->debug_check;
 	}
 	r->tr = fs_xcalloc(cfg->nr_inputs, sizeof(*r->tr));
-	for (unsigned i = 0; i < cfg->nr_inputs; i++) {
+	if (cfg->workload) {                  /* fragsim run: the generator is the one input */
+		const struct fs_machine *m = r->sims[0]->m;
+		uint64_t present = 0;
+
+		for (unsigned z = 0; z < m->nr_zones; z++)
+			present += m->zones[z].present_pages;
+		if (fs_trace_open_workload(&r->tr[0], cfg->workload, m->max_order, present, &r->keys, err))
+			return 1;
+		r->nr_tr = 1;
+	}
+	for (unsigned i = r->nr_tr; i < cfg->nr_inputs; i++) {
 		if (fs_trace_open(&r->tr[i], cfg->inputs[i], cfg->format, err))
 			return 1;
 		r->nr_tr++;
