@@ -32,16 +32,27 @@ struct yaml_node_s;
 int fs_layout_from_yaml_node(struct fs_layout *l, const char *path, struct yaml_document_s *doc,
 			     struct yaml_node_s *node, struct fs_err *err);
 
-/* "evq.c": the generator's timer queue (sim/workload.c): a 4-ary min-heap
- * of 16-byte entries ordered by (time_ns, data), so ties pop in an order
- * fixed by their data alone; millions of pending frees stay compact. */
+/* "evq.c": the generator's timer queue (sim/workload.c): entries pop in
+ * (time_ns, data) order, so ties pop in an order fixed by their data
+ * alone. A timing wheel of ~1 ms buckets over two small heaps: millions of
+ * pending frees cost an append each, not a walk down a big heap. */
 struct fs_tq_ent {
 	uint64_t time_ns;
 	uint64_t data;
 };
-struct fs_tq {
+struct fs_tq_heap {
 	struct fs_tq_ent *e;
 	size_t n, cap;
+};
+#define FS_TQ_SHIFT 20                        /* bucket width: 2^20 ns */
+#define FS_TQ_SLOTS 16384                     /* buckets in the wheel: ~17 s */
+struct fs_tq {
+	struct fs_tq_heap near;               /* buckets <= cur, a 4-ary heap */
+	struct fs_tq_heap *slot;              /* buckets cur+1 .. cur+SLOTS-1, unsorted */
+	struct fs_tq_heap far;                /* further out, a 4-ary heap */
+	uint64_t cur;                         /* the bucket being popped */
+	size_t in_wheel;                      /* entries in slot[] */
+	size_t n;                             /* entries in all */
 };
 void fs_tq_init(struct fs_tq *q);
 void fs_tq_release(struct fs_tq *q);

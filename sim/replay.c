@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "replay.h"
+#include "workload.h"
 
 #define MAX_EXAMPLES 5
 
@@ -74,6 +75,12 @@ static int refill(struct fs_run *r, unsigned i, struct fs_err *err)
 
 	if (rc > 0)
 		fs_evq_push(&r->q, ev);
+	if (r->tr[i].gen) {                   /* a workload: prefetch for the event 8 ahead */
+		const struct fs_event *ahead = fs_wl_lookahead(r->tr[i].gen);
+
+		for (unsigned s = 0; ahead && s < r->nr_sims; s++)
+			fs_sim_prefetch(r->sims[s], ahead);
+	}
 	return rc < 0 ? rc : 0;
 }
 

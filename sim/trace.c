@@ -169,7 +169,7 @@ int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err)
 	int rc;
 
 	if (t->gen) {
-		if ((rc = fs_wl_gen_next(t->gen, ev)) > 0) {
+		if ((rc = fs_wl_gen_next_ahead(t->gen, ev)) > 0) {
 			ev->src = t->src;
 			t->st.events++;
 		}

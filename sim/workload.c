@@ -142,6 +142,9 @@ struct fs_wl_gen {
 		unsigned probe;
 	} pending;
 	uint64_t events;
+	bool done;                    /* the end was reached: next returns 0 from now on */
+	struct fs_event ring[8];      /* fs_wl_gen_next_ahead: events generated ahead */
+	unsigned ring_head, ring_n;
 };
 
 uint64_t fs_wl_layout_present(const struct fs_layout *l)
@@ -388,6 +391,8 @@ int fs_wl_gen_next(struct fs_wl_gen *g, struct fs_event *ev)
 {
 	struct fs_tq_ent e;
 
+	if (g->done)
+		return 0;
 	for (;;) {
 		if (g->pending.left) {
 			g->pending.left--;
@@ -395,8 +400,10 @@ int fs_wl_gen_next(struct fs_wl_gen *g, struct fs_event *ev)
 				return 1;
 			continue;
 		}
-		if (!fs_tq_pop(&g->q, &e) || e.time_ns >= g->end_ns)
+		if (!fs_tq_pop(&g->q, &e) || e.time_ns >= g->end_ns) {
+			g->done = true;
 			return 0;
+		}
 		switch (e.data & 3) {
 		case T_FREE:
 			emit_free(g, &e, ev);
@@ -431,6 +438,27 @@ int fs_wl_gen_next(struct fs_wl_gen *g, struct fs_event *ev)
 			continue;
 		}
 	}
+}
+
+/* The replay loop's view: events come out of a ring kept 8 ahead of the
+ * one returned, so the loop can prefetch what the newest will touch
+ * (fs_wl_lookahead) while the oldest is applied. */
+int fs_wl_gen_next_ahead(struct fs_wl_gen *g, struct fs_event *ev)
+{
+	while (g->ring_n < FS_ARRAY_SIZE(g->ring) &&
+	       fs_wl_gen_next(g, &g->ring[(g->ring_head + g->ring_n) % FS_ARRAY_SIZE(g->ring)]) > 0)
+		g->ring_n++;
+	if (!g->ring_n)
+		return 0;
+	*ev = g->ring[g->ring_head];
+	g->ring_head = (g->ring_head + 1) % FS_ARRAY_SIZE(g->ring);
+	g->ring_n--;
+	return 1;
+}
+
+const struct fs_event *fs_wl_lookahead(const struct fs_wl_gen *g)
+{
+	return g->ring_n ? &g->ring[(g->ring_head + g->ring_n - 1) % FS_ARRAY_SIZE(g->ring)] : NULL;
 }
 
 int fs_trace_open_workload(struct fs_trace *t, const struct fs_wl_spec *sp, unsigned max_order,
