@@ -554,3 +554,65 @@ Test(workload, partial_free_keeps_lru_position)
 	cr_assert_not_null(fs_alloctab_lookup(&s->at, n - 1));
 	fs_sim_free(s);
 }
+
+/* ---- the timer queue ------------------------------------------------------------------------ */
+
+/* Pops come out in (time, data) order whatever the mix of near, wheel and
+ * far entries, with pushes between pops at or after the last time popped
+ * (as the generator does), against a brute-force minimum. */
+Test(workload, timer_queue_pops_in_time_data_order)
+{
+	struct fs_tq q;
+	struct fs_tq_ent *ref = calloc(200000, sizeof(*ref)), e;
+	size_t nref = 0;
+	uint64_t now = 0, x = 88172645463325252ull, popped = 0;
+
+	fs_tq_init(&q);
+	for (unsigned round = 0; round < 60000; round++) {
+		unsigned pushes;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		pushes = (unsigned)(x % 4);
+
+		for (unsigned k = 0; k < pushes; k++) {
+			uint64_t dt;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			switch (x % 5) {
+			case 0: dt = 0; break;                            /* same time */
+			case 1: dt = x % (1u << 20); break;               /* this bucket */
+			case 2: dt = x % (1ull << 30); break;             /* the wheel */
+			case 3: dt = x % (1ull << 36); break;             /* far */
+			default: dt = (x % 64) << 20; break;              /* bucket edges */
+			}
+			ref[nref] = (struct fs_tq_ent){ now + dt, x >> 40 };
+			fs_tq_push(&q, ref[nref].time_ns, ref[nref].data);
+			nref++;
+		}
+		if ((x >> 20) % 3 && nref) {
+			size_t best = 0;
+
+			for (size_t i = 1; i < nref; i++)
+				if (ref[i].time_ns < ref[best].time_ns ||
+				    (ref[i].time_ns == ref[best].time_ns && ref[i].data < ref[best].data))
+					best = i;
+			cr_assert(fs_tq_pop(&q, &e));
+			cr_assert(e.time_ns == ref[best].time_ns && e.data == ref[best].data,
+				  "pop %llu: got (%llu, %llu), expected (%llu, %llu)", (unsigned long long)popped,
+				  (unsigned long long)e.time_ns, (unsigned long long)e.data,
+				  (unsigned long long)ref[best].time_ns, (unsigned long long)ref[best].data);
+			now = e.time_ns;
+			ref[best] = ref[--nref];
+			popped++;
+		}
+		cr_assert_eq(q.n, nref);
+	}
+	while (nref) {
+		cr_assert(fs_tq_pop(&q, &e));
+		nref--;
+	}
+	cr_assert_not(fs_tq_pop(&q, &e));
+	cr_assert_gt(popped, 30000);
+	fs_tq_release(&q);
+	free(ref);
+}
