@@ -24,7 +24,8 @@ struct fs_cli_run {
 	unsigned max_order, pb_order;
 	bool have_mem, have_machine, have_max, have_pb, quiet, help;
 };
-extern const char fs_cli_run_usage[];         /* policies, placement, machine */
+extern const char fs_cli_run_usage_policy[];  /* --policy */
+extern const char fs_cli_run_usage[];         /* machine */
 extern const char fs_cli_run_usage_output[];  /* output, sampling */
 /* -1 to go on (optind at the operands), else the exit status (0 with help
  * set after --help); workload: options that only apply to traces refused. */

@@ -20,12 +20,15 @@ static const char replay_usage_head[] =
 	"\n";
 
 /* The options fragsim replay and fragsim run share (fs_cli_run_options). */
-const char fs_cli_run_usage[] =
-	"policies and placement:\n"
+const char fs_cli_run_usage_policy[] =
 	"  -p, --policy SPEC       NAME[:tunable=value,...][,NAME...] (default: buddy);\n"
-	"                          repeatable; see 'fragsim policies'\n"
+	"                          repeatable; see 'fragsim policies'\n";
+
+static const char replay_usage_placement[] =
 	"      --placement MODE    policy: the policy chooses where allocations go (default)\n"
-	"                          trace: allocate exactly at the recorded pfns\n"
+	"                          trace: allocate exactly at the recorded pfns\n";
+
+const char fs_cli_run_usage[] =
 	"machine (replay default: x86_64-like 4 GiB with DMA, DMA32 and Normal; run: the\n"
 	"workload's machine):\n"
 	"  -m, --memory SIZE       one zone of SIZE (K/M/G/T suffixes: 128K = 32 pages)\n"
@@ -136,8 +139,10 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 	fs_layout_default(&cfg->layout);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:m:M:f:o:s:i:e:qh", opts, NULL)) != -1) {
-		if (workload && strchr("PfSK", c))
-			return usage_error("%s applies to traces, not to workloads", argv[optind - 1]);
+		if (workload && c && strchr("PfSK", c))
+			return usage_error("--%s applies to traces, not to workloads",
+					   c == 'P' ? "placement" : c == 'f' ? "format" : c == 'S' ? "strict"
+										   : "kernel-version");
 		switch (c) {
 		case 'p':
 			if (split_policies(optarg, o->specs, &o->nspecs))
@@ -273,7 +278,8 @@ int fs_cmd_replay(int argc, char **argv)
 
 	if ((rc = fs_cli_run_options(o, "replay", false, argc, argv)) >= 0) {
 		if (o->help)
-			printf("%s%s%s%s", replay_usage_head, fs_cli_run_usage, replay_usage_input,
+			printf("%s%s%s%s%s%s%s", replay_usage_head, "policies and placement:\n", fs_cli_run_usage_policy,
+			       replay_usage_placement, fs_cli_run_usage, replay_usage_input,
 			       fs_cli_run_usage_output);
 		fs_cli_run_release(o);
 		return rc;

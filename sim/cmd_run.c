@@ -70,8 +70,8 @@ int fs_cmd_run(int argc, char **argv)
 
 	if ((rc = fs_cli_run_options(o, "run", true, argc, argv)) >= 0) {
 		if (o->help)
-			printf("%s%s%s%s", run_usage_head, fs_cli_run_usage, run_usage_tail,
-			       fs_cli_run_usage_output);
+			printf("%s%s%s%s%s%s", run_usage_head, "policies:\n", fs_cli_run_usage_policy, fs_cli_run_usage,
+			       run_usage_tail, fs_cli_run_usage_output);
 		fs_cli_run_release(o);
 		return rc;
 	}

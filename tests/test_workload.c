@@ -616,3 +616,43 @@ Test(workload, timer_queue_pops_in_time_data_order)
 	fs_tq_release(&q);
 	free(ref);
 }
+
+/* ---- native traces: what fragsim gen writes, replay reads back ------------------------------ */
+
+Test(workload, native_lines_round_trip_with_flags)
+{
+	struct fs_keytab keys;
+	struct fs_trace t = { 0 };
+	struct fs_event in = {
+		.time_ns = 12000000345ull, .kind = FS_EV_ALLOC, .ident = 0x1230, .order = 4,
+		.mt = FS_MT_MOVABLE, .cpu = 3,
+		.flags = FS_EVF_HAS_MT | FS_EVF_PROBE | FS_EVF_LRU | FS_EVF_ATOMIC,
+	}, out;
+	struct fs_err err = { "" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	fs_keytab_init(&keys);
+	in.key = fs_keytab_intern(&keys, "net", 3);
+	fs_native_write(fp, &in, &keys);
+	fclose(fp);
+	cr_assert_str_eq(buf, "12.000000345 A 0x1230 4 movable key=net cpu=3 flags=probe,lru,atomic\n");
+	t.keys = &keys;
+	t.max_order = 10;
+	memset(&out, 0, sizeof(out));
+	buf[strlen(buf) - 1] = 0;
+	cr_assert_eq(fs_native_parse(&t, buf, strlen(buf), &out, &err), 1, "%s", err.msg);
+	cr_assert_eq(out.time_ns, in.time_ns);
+	cr_assert_eq(out.ident, in.ident);
+	cr_assert_eq(out.order, in.order);
+	cr_assert_eq(out.mt, in.mt);
+	cr_assert_eq(out.key, in.key);
+	cr_assert_eq(out.cpu, in.cpu);
+	cr_assert_eq(out.flags, in.flags);
+	strcpy(buf, "1.0 F 0x10 0 flags=lru,bogus");
+	cr_assert_lt(fs_native_parse(&t, buf, strlen(buf), &out, &err), 0);
+	cr_assert(strstr(err.msg, "flags=NAME[,NAME] with names probe, lru, atomic"), "%s", err.msg);
+	free(buf);
+	fs_keytab_release(&keys);
+}

@@ -460,7 +460,8 @@ expect_fail wl-order 1 'w9.yaml:3:31: "order" 9 is above the machine'"'"'s max_o
 expect_fail wl-order-gen 1 'w9.yaml:3:31: "order" 9 is above' gen --max-order 8 "$TMP/w9.yaml"
 printf 'duration: 1s\nclasses: [{name: a, rate: 1}]\nmachine: nosuch.yaml\n' >"$TMP/wm.yaml"
 expect_fail wl-machine 1 'wm.yaml:3:10: machine: cannot open machine file' run "$TMP/wm.yaml"
-expect_fail run-format 2 'applies to traces, not to workloads' run --format native $W
+expect_fail run-format 2 'fragsim run: --format applies to traces, not to workloads' run --format native $W
+expect_fail run-placement 2 'fragsim run: --placement applies to traces' run --placement trace $W
 expect_fail run-none 2 'no workload given' run
 expect_fail run-two 2 'one workload at a time' run $W $W
 expect_fail run-missing 1 'cannot open workload "nope.yaml"' run nope.yaml
