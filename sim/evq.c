@@ -168,7 +168,8 @@ void fs_tq_push(struct fs_tq *q, uint64_t time_ns, uint64_t data)
 	q->n++;
 }
 
-bool fs_tq_pop(struct fs_tq *q, struct fs_tq_ent *out)
+/* Make the near heap non-empty (pouring buckets in); false if all is empty. */
+static bool tq_fill(struct fs_tq *q)
 {
 	while (!q->near.n) {
 		struct fs_tq_heap *sl;
@@ -188,6 +189,21 @@ bool fs_tq_pop(struct fs_tq *q, struct fs_tq_ent *out)
 		while (q->far.n && (q->far.e[0].time_ns >> FS_TQ_SHIFT) - q->cur < FS_TQ_SLOTS)
 			wheel_put(q, heap_pop(&q->far));
 	}
+	return true;
+}
+
+bool fs_tq_peek(struct fs_tq *q, struct fs_tq_ent *out)
+{
+	if (!tq_fill(q))
+		return false;
+	*out = q->near.e[0];
+	return true;
+}
+
+bool fs_tq_pop(struct fs_tq *q, struct fs_tq_ent *out)
+{
+	if (!tq_fill(q))
+		return false;
 	*out = heap_pop(&q->near);
 	q->n--;
 	return true;

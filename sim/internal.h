@@ -58,6 +58,7 @@ void fs_tq_init(struct fs_tq *q);
 void fs_tq_release(struct fs_tq *q);
 void fs_tq_push(struct fs_tq *q, uint64_t time_ns, uint64_t data);
 bool fs_tq_pop(struct fs_tq *q, struct fs_tq_ent *out);
+bool fs_tq_peek(struct fs_tq *q, struct fs_tq_ent *out);   /* the next pop, left in place */
 
 /* "keytab.c": interned allocator keys; id 0 means "no key" */
 struct fs_keytab {

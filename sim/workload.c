@@ -3,11 +3,13 @@
  * stream, in time order.
  *
  * Everything pending lives in one timer queue (fs_tq, 16 bytes an entry,
- * ordered by (time, data)): the next arrival of each active class, the
- * end of the current phase, probes, and the free of every allocation
- * whose lifetime ends before the run does (allocation time + lifetime,
- * decided when it is made). A burst or a probe yields several allocations
- * at one time; they are handed out one per call from `pending`.
+ * ordered by (time, data)): the end of the current phase, probes, and the
+ * free of every allocation whose lifetime ends before the run does
+ * (allocation time + lifetime, decided when it is made). The next arrival
+ * of each active class is kept beside it (cls_state.t_arr) and taken when
+ * it comes first in that same order, which saves a push and a pop per
+ * allocation. A burst or a probe yields several allocations at one time;
+ * they are handed out one per call from `pending`.
  *
  * Identities are dense and aligned to the order, as pfns are: each
  * allocation takes the next 2^order-aligned range of an identity counter,
@@ -101,16 +103,21 @@ uint64_t fs_wl_lifetime_sample(const struct fs_wl_lifetime *l, struct fs_wl_rng 
 
 /* ---- the generator ------------------------------------------------------------ */
 
-/* Timer entries: data bits 0-1 say what it is; ties at one time pop
- * frees first, then arrivals, phase ends, probes. */
+/* Timer entries: data bits 62-63 say what it is, so that ties at one time
+ * pop frees first (by identity), then arrivals (kept beside the queue, by
+ * class), phase ends, probes (in the order they were given). */
 enum { T_FREE = 0, T_ARRIVAL = 1, T_PHASE_END = 2, T_PROBE = 3 };
+#define T_SHIFT 62
+#define T_OF(data) ((unsigned)((data) >> T_SHIFT))
+#define T_ARG(data) ((data) & ((1ull << T_SHIFT) - 1))
 #define CLASS_PROBE 255u         /* class field of a probe's free */
-/* T_FREE: bits 2-5 order, 6-13 class, 14-63 identity (< 2^50) */
-#define FREE_DATA(id, order, cls) (T_FREE | (uint64_t)(order) << 2 | (uint64_t)(cls) << 6 | (id) << 14)
+/* T_FREE: bits 0-3 order, 4-11 class, 12-61 identity (< 2^50) */
+#define FREE_DATA(id, order, cls) ((id) << 12 | (uint64_t)(cls) << 4 | (uint64_t)(order))
 #define IDENT_MAX (1ull << 50)
 
 struct cls_state {
 	double next_t;                /* ns, next arrival (exact, before rounding) */
+	uint64_t t_arr;               /* next_t rounded: when it pops; UINT64_MAX = none */
 	uint64_t live_pages;          /* allocated and not yet freed by the workload */
 	uint64_t footprint;           /* pages, 0 = no cap (this phase) */
 	struct fs_wl_arrive arrive;   /* this phase */
@@ -132,6 +139,7 @@ struct fs_wl_gen {
 	uint64_t next_ident;
 	uint64_t end_ns;
 	unsigned phase;               /* current phase */
+	int next_cls;                 /* the class whose arrival comes first, -1 = none */
 	uint64_t phase_start, phase_end;
 	struct cls_state *cs;
 	struct probe_state *probes;   /* top level, then each phase's as it starts */
@@ -182,13 +190,20 @@ static double next_arrival(struct fs_wl_gen *g, const struct fs_wl_arrive *a, do
 	return INFINITY;
 }
 
-static void push_arrival(struct fs_wl_gen *g, unsigned c)
+/* Arm class c's next arrival (none past the phase or the run), and find
+ * the class whose arrival comes first: by time, then class index, as the
+ * data of a queued arrival (T_ARRIVAL | c << 2) would order them. */
+static void arm_arrival(struct fs_wl_gen *g, unsigned c)
 {
-	double t = g->cs[c].next_t;
+	struct cls_state *cs = &g->cs[c];
+	double t = cs->next_t;
 
-	if (t >= (double)g->phase_end || t >= (double)g->end_ns)
-		return;
-	fs_tq_push(&g->q, (uint64_t)llround(t), T_ARRIVAL | (uint64_t)c << 2 | (uint64_t)g->phase << 10);
+	cs->t_arr = t >= (double)g->phase_end || t >= (double)g->end_ns ? UINT64_MAX : (uint64_t)llround(t);
+	g->next_cls = -1;
+	for (unsigned k = 0; k < g->sp->nr_classes; k++)
+		if (g->cs[k].t_arr != UINT64_MAX &&
+		    (g->next_cls < 0 || g->cs[k].t_arr < g->cs[g->next_cls].t_arr))
+			g->next_cls = (int)k;
 }
 
 static void add_probe(struct fs_wl_gen *g, const struct fs_wl_probe *p, uint64_t at)
@@ -199,7 +214,7 @@ static void add_probe(struct fs_wl_gen *g, const struct fs_wl_probe *p, uint64_t
 	}
 	g->probes[g->nr_probes] = (struct probe_state){ .p = p, .at_ns = at };
 	if (at < g->end_ns)
-		fs_tq_push(&g->q, at, T_PROBE | (uint64_t)g->nr_probes << 2);
+		fs_tq_push(&g->q, at, (uint64_t)T_PROBE << T_SHIFT | g->nr_probes);
 	g->nr_probes++;
 }
 
@@ -213,7 +228,10 @@ static void start_phase(struct fs_wl_gen *g, unsigned i, uint64_t t)
 	g->phase_start = t;
 	g->phase_end = t + ph->duration_ns < t ? UINT64_MAX : t + ph->duration_ns;
 	if (i + 1 < g->sp->nr_phases && g->phase_end < g->end_ns)
-		fs_tq_push(&g->q, g->phase_end, T_PHASE_END | (uint64_t)(i + 1) << 2);
+		fs_tq_push(&g->q, g->phase_end, (uint64_t)T_PHASE_END << T_SHIFT | (i + 1));
+	g->next_cls = -1;
+	for (unsigned c = 0; c < g->sp->nr_classes; c++)
+		g->cs[c].t_arr = UINT64_MAX;  /* the previous phase's arrivals end */
 	for (unsigned c = 0; c < g->sp->nr_classes; c++) {
 		const struct fs_wl_phase_class *pc = &ph->cls[c];
 		struct cls_state *cs = &g->cs[c];
@@ -224,7 +242,7 @@ static void start_phase(struct fs_wl_gen *g, unsigned i, uint64_t t)
 			continue;
 		cs->next_t = pc->arrive.process == FS_WL_BURST ? (double)t
 							       : next_arrival(g, &pc->arrive, (double)t);
-		push_arrival(g, c);
+		arm_arrival(g, c);
 	}
 	for (unsigned k = 0; k < ph->nr_probes; k++)
 		add_probe(g, &ph->probes[k], t + ph->probes[k].at_ns);
@@ -370,12 +388,12 @@ static int emit_alloc(struct fs_wl_gen *g, unsigned c, unsigned probe, uint64_t 
 
 static void emit_free(struct fs_wl_gen *g, const struct fs_tq_ent *e, struct fs_event *ev)
 {
-	unsigned order = (unsigned)(e->data >> 2) & 15, c = (unsigned)(e->data >> 6) & 255;
+	unsigned order = (unsigned)e->data & 15, c = (unsigned)(e->data >> 4) & 255;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->time_ns = e->time_ns;
 	ev->kind = FS_EV_FREE;
-	ev->ident = e->data >> 14;
+	ev->ident = T_ARG(e->data) >> 12;
 	ev->order = (uint8_t)order;
 	if (c == CLASS_PROBE) {
 		ev->flags = FS_EVF_PROBE;
@@ -390,6 +408,7 @@ static void emit_free(struct fs_wl_gen *g, const struct fs_tq_ent *e, struct fs_
 int fs_wl_gen_next(struct fs_wl_gen *g, struct fs_event *ev)
 {
 	struct fs_tq_ent e;
+	bool have;
 
 	if (g->done)
 		return 0;
@@ -400,40 +419,40 @@ int fs_wl_gen_next(struct fs_wl_gen *g, struct fs_event *ev)
 				return 1;
 			continue;
 		}
-		if (!fs_tq_pop(&g->q, &e) || e.time_ns >= g->end_ns) {
+		have = fs_tq_peek(&g->q, &e);
+		/* the next arrival, if it comes before the queue's head (at equal
+		 * times after frees, before phase ends and probes) */
+		if (g->next_cls >= 0 &&
+		    (!have || g->cs[g->next_cls].t_arr < e.time_ns ||
+		     (g->cs[g->next_cls].t_arr == e.time_ns && T_OF(e.data) != T_FREE))) {
+			unsigned c = (unsigned)g->next_cls;
+			struct cls_state *cs = &g->cs[c];
+
+			g->pending.left = cs->arrive.process == FS_WL_BURST ? cs->arrive.count : 1;
+			g->pending.cls = c;
+			g->pending.time = cs->t_arr;
+			cs->next_t = next_arrival(g, &cs->arrive, cs->next_t);
+			arm_arrival(g, c);
+			continue;
+		}
+		if (!have || e.time_ns >= g->end_ns) {
 			g->done = true;
 			return 0;
 		}
-		switch (e.data & 3) {
+		fs_tq_pop(&g->q, &e);
+		switch (T_OF(e.data)) {
 		case T_FREE:
 			emit_free(g, &e, ev);
 			return 1;
-		case T_ARRIVAL: {
-			unsigned c = (unsigned)(e.data >> 2) & 255;
-			struct cls_state *cs = &g->cs[c];
-
-			if (e.data >> 10 != g->phase)
-				continue;             /* queued by an earlier phase */
-			if (cs->arrive.process == FS_WL_BURST) {
-				g->pending.left = cs->arrive.count;
-				g->pending.cls = c;
-				g->pending.time = e.time_ns;
-			} else {
-				g->pending.left = 1;
-				g->pending.cls = c;
-				g->pending.time = e.time_ns;
-			}
-			cs->next_t = next_arrival(g, &cs->arrive, cs->next_t);
-			push_arrival(g, c);
+		case T_ARRIVAL:               /* arrivals are not queued */
 			continue;
-		}
 		case T_PHASE_END:
-			start_phase(g, (unsigned)(e.data >> 2), e.time_ns);
+			start_phase(g, (unsigned)T_ARG(e.data), e.time_ns);
 			continue;
 		case T_PROBE:
-			g->pending.left = g->probes[e.data >> 2].p->count;
+			g->pending.left = g->probes[T_ARG(e.data)].p->count;
 			g->pending.cls = CLASS_PROBE;
-			g->pending.probe = (unsigned)(e.data >> 2);
+			g->pending.probe = (unsigned)T_ARG(e.data);
 			g->pending.time = e.time_ns;
 			continue;
 		}

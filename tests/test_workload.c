@@ -656,3 +656,23 @@ Test(workload, native_lines_round_trip_with_flags)
 	free(buf);
 	fs_keytab_release(&keys);
 }
+
+/* At one instant: frees first (by identity), then arrivals, then probes. */
+Test(workload, ties_at_one_time_in_documented_order)
+{
+	struct fs_wl_spec *sp = parse("duration: 50ms\nclasses:\n"
+				      "  - {name: b, arrival: burst, every: 1s, count: 3, lifetime: 10ms}\n"
+				      "  - {name: f, arrival: fixed, rate: 100, key: f}\n"
+				      "probes: [{at: 10ms, order: 3, count: 2}]\n");
+	struct fs_wl_gen *g = gen(sp, 1 << 20, NULL);
+	struct fs_event ev;
+	char seq[16] = "";
+	size_t n = 0;
+
+	while (fs_wl_gen_next(g, &ev) > 0 && n < sizeof(seq) - 1)
+		if (ev.time_ns == 10000000ull)
+			seq[n++] = ev.kind == FS_EV_FREE ? 'F' : (ev.flags & FS_EVF_PROBE) ? 'P' : 'A';
+	cr_assert_str_eq(seq, "FFFAPP");
+	fs_wl_gen_free(g);
+	fs_wl_free(sp);
+}
