@@ -16,6 +16,9 @@
  *            until free pages reach the high watermark (balance_pgdat's
  *            goal) or the zone's LRU is empty. It runs at once, not as a
  *            thread that lags behind the allocations.
+ *   boosts   a grouping policy's watermark boost (5.0+, counted in the
+ *            zone's reclaim_requested) makes kswapd reclaim that many more
+ *            pages of the zone's LRU (balance_pgdat's boosted reclaim).
  *   direct   an allocation that fails and may block (no FS_EVF_ATOMIC)
  *            reclaims max(SWAP_CLUSTER_MAX = 32, 2^order) pages from the
  *            zones of its zonelist, highest first, then retries; at most
@@ -51,6 +54,7 @@ struct fs_reclaim {
 		uint64_t pages;       /* pages of the allocations on the list */
 	} lru[FS_MAX_ZONES];
 	struct fs_wmark wm[FS_MAX_ZONES];
+	uint64_t boost_seen[FS_MAX_ZONES]; /* pages: the zone's reclaim_requested already reclaimed */
 };
 
 static struct fs_reclaim *reclaim_get(struct fs_sim *s)
@@ -82,6 +86,8 @@ static struct fs_reclaim *reclaim_get(struct fs_sim *s)
 	if (fs_wmark_setup_all(&fs_wmark_rules_6_12, zones, m->nr_zones, &t, out) >= 0)
 		for (unsigned i = 0; i < m->nr_zones; i++)
 			r->wm[i] = out[i].wm;
+	for (unsigned i = 0; i < m->nr_zones; i++)   /* boosts before any LRU memory: nothing to reclaim */
+		r->boost_seen[i] = m->zones[i].reclaim_requested;
 	s->reclaim = r;
 	return r;
 }
@@ -182,6 +188,16 @@ void fs_reclaim_kswapd(struct fs_sim *s, const struct fs_zone *z, const struct f
 	struct fs_reclaim *r = s->reclaim;
 	unsigned zi = z->idx;
 
+	if (z->reclaim_requested != r->boost_seen[zi]) {
+		/* boosted reclaim: the pages the boost asked for, then the boost is gone */
+		uint64_t want = z->reclaim_requested - r->boost_seen[zi], got = 0, n;
+
+		r->boost_seen[zi] = z->reclaim_requested;
+		if (r->lru[zi].head != FS_NIL)
+			s->c.kswapd_wakeups++;
+		while (got < want && (n = reclaim_oldest(s, zi, ev)))
+			got += n;
+	}
 	if (z->free_pages >= r->wm[zi].low || r->lru[zi].head == FS_NIL)
 		return;
 	s->c.kswapd_wakeups++;

@@ -676,3 +676,35 @@ Test(workload, ties_at_one_time_in_documented_order)
 	fs_wl_gen_free(g);
 	fs_wl_free(sp);
 }
+
+/* A watermark boost (a fragmenting fallback, 5.0+ generations) makes kswapd
+ * reclaim the boost from the LRU, with free memory far above the low
+ * watermark: 4096 pages, every pageblock half full of page cache, then
+ * unmovable allocations that must steal from them. */
+Test(workload, watermark_boost_reclaims_the_boost)
+{
+	struct fs_sim *s = small_sim("linux-6.15:pcp=off", 4096);
+	const struct fs_wmark *wm;
+	uint64_t n = 0;
+
+	apply(s, FS_EV_ALLOC, n++, 0, FS_EVF_LRU);
+	wm = fs_reclaim_wmark(s, 0);
+	while (s->m->zones[0].free_pages > wm->low + 10)
+		apply(s, FS_EV_ALLOC, n++, 0, FS_EVF_LRU);
+	for (uint64_t id = 1; id < n; id += 2)
+		apply(s, FS_EV_FREE, id, 0, FS_EVF_LRU);
+	cr_assert_eq(s->c.reclaimed_pages, 0, "no reclaim yet");
+	cr_assert_gt(s->m->zones[0].free_pages, 4 * wm->low);
+	for (uint64_t k = 0; k < 64 && !s->m->zones[0].reclaim_requested; k++) {
+		struct fs_event e = { .time_ns = t_now += 1000, .ident = (1u << 20) + k,
+				      .kind = FS_EV_ALLOC, .mt = FS_MT_UNMOVABLE, .flags = FS_EVF_HAS_MT };
+
+		cr_assert_eq(fs_sim_apply(s, &e), 0);
+	}
+	cr_assert_gt(s->m->zones[0].reclaim_requested, 0, "a fragmenting fallback boosted");
+	cr_assert_eq(s->c.reclaimed_pages, s->m->zones[0].reclaim_requested,
+		     "reclaimed %llu pages for a boost of %llu", (unsigned long long)s->c.reclaimed_pages,
+		     (unsigned long long)s->m->zones[0].reclaim_requested);
+	cr_assert_null(fs_alloctab_lookup(&s->at, 0), "the oldest went first");
+	fs_sim_free(s);
+}
