@@ -116,6 +116,8 @@ static int load_probe(struct fs_wl_yctx *c, yaml_node_t *n, struct fs_wl_probe *
 			rc = fs_wl_get_mt(c, v, &pr->mt);
 		} else if (!strcmp(ks, "key")) {
 			rc = (pr->key = fs_wl_get_str(c, v, ks, 63)) ? 0 : -EINVAL;
+			if (!rc && strpbrk(pr->key, " \t#"))
+				rc = fs_wl_yerr(c, v, "%s", "\"key\" may not contain blanks or '#' (native traces carry it as key=NAME)");
 		} else {
 			return fs_wl_yerr(c, k, "unknown key \"%s\" in a probe (expected at, order, count, hold, gfp, "
 				    "migratetype or key)", ks);

@@ -150,6 +150,7 @@ Test(workload, errors_name_file_line_col_and_key)
 		   "w.yaml:2:26: \"order\" 12 is above the machine's max_order 10");
 	assert_msg("duration: 1s\nmachine: {memory: 1G, zones: []}\nclasses: [{name: a, rate: 1}]\n",
 		   "\"memory\" excludes \"zones\"");
+	assert_msg("duration: 1s\nprobes: [{order: 9, key: \"a b\"}]\n", "w.yaml:2:26: \"key\" may not contain blanks");
 	assert_msg("duration: [1s\n", "w.yaml:");
 }
 
