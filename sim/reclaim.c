@@ -11,11 +11,14 @@
  * LRU allocations pay nothing.
  *
  * Reclaim follows the kernel's shape, simplified:
- *   kswapd   after an allocation leaves a zone's free pages under its low
- *            watermark, LRU-oldest allocations of that zone are freed
- *            until free pages reach the high watermark (balance_pgdat's
- *            goal) or the zone's LRU is empty. It runs at once, not as a
- *            thread that lags behind the allocations.
+ *   kswapd   wakes when an allocation leaves every zone under its low
+ *            watermark plus the lowmem reserve against the highest zone
+ *            (the fast path would fail everywhere: the slow path's
+ *            wake_all_kswapds). It frees LRU-oldest allocations of the
+ *            zone just allocated from, then of the others from the highest
+ *            down, until one zone is at its high watermark plus reserve
+ *            (pgdat_balanced: any eligible zone balanced) or the lists are
+ *            empty. It runs at once, not as a thread that lags behind.
  *   boosts   a grouping policy's watermark boost (5.0+, counted in the
  *            zone's reclaim_requested) makes kswapd reclaim that many more
  *            pages of the zone's LRU (balance_pgdat's boosted reclaim).
@@ -54,6 +57,8 @@ struct fs_reclaim {
 		uint64_t pages;       /* pages of the allocations on the list */
 	} lru[FS_MAX_ZONES];
 	struct fs_wmark wm[FS_MAX_ZONES];
+	uint64_t low[FS_MAX_ZONES];   /* pages: low watermark + lowmem reserve for the highest zone */
+	uint64_t high[FS_MAX_ZONES];  /* pages: high watermark + the same reserve */
 	uint64_t boost_seen[FS_MAX_ZONES]; /* pages: the zone's reclaim_requested already reclaimed */
 };
 
@@ -84,8 +89,13 @@ static struct fs_reclaim *reclaim_get(struct fs_sim *s)
 		zones[i].reserve_ratio = fs_wmark_default_reserve_ratio(&fs_wmark_rules_6_12, m->zones[i].name);
 	}
 	if (fs_wmark_setup_all(&fs_wmark_rules_6_12, zones, m->nr_zones, &t, out) >= 0)
-		for (unsigned i = 0; i < m->nr_zones; i++)
+		for (unsigned i = 0; i < m->nr_zones; i++) {
+			uint64_t reserve = out[i].reserve.pages[m->nr_zones - 1];
+
 			r->wm[i] = out[i].wm;
+			r->low[i] = out[i].wm.low + reserve;
+			r->high[i] = out[i].wm.high + reserve;
+		}
 	for (unsigned i = 0; i < m->nr_zones; i++)   /* boosts before any LRU memory: nothing to reclaim */
 		r->boost_seen[i] = m->zones[i].reclaim_requested;
 	s->reclaim = r;
@@ -198,11 +208,23 @@ void fs_reclaim_kswapd(struct fs_sim *s, const struct fs_zone *z, const struct f
 		while (got < want && (n = reclaim_oldest(s, zi, ev)))
 			got += n;
 	}
-	if (z->free_pages >= r->wm[zi].low || r->lru[zi].head == FS_NIL)
+	if (z->free_pages >= r->low[zi])
 		return;
+	for (unsigned i = 0; i < s->m->nr_zones; i++)
+		if (s->m->zones[i].present_pages && s->m->zones[i].free_pages >= r->low[i])
+			return;               /* the fast path still has a zone */
 	s->c.kswapd_wakeups++;
-	while (z->free_pages < r->wm[zi].high && reclaim_oldest(s, zi, ev))
-		;
+	for (int k = -1; k < (int)s->m->nr_zones; k++) {
+		unsigned y = k < 0 ? zi : s->m->nr_zones - 1 - (unsigned)k;
+		const struct fs_zone *zy = &s->m->zones[y];
+
+		if (k >= 0 && y == zi)
+			continue;
+		while (zy->free_pages < r->high[y] && reclaim_oldest(s, y, ev))
+			;
+		if (zy->free_pages >= r->high[y])
+			return;               /* balanced */
+	}
 }
 
 bool fs_reclaim_direct(struct fs_sim *s, unsigned highest_zone, unsigned order, unsigned round,
