@@ -709,3 +709,34 @@ Test(workload, watermark_boost_reclaims_the_boost)
 	cr_assert_null(fs_alloctab_lookup(&s->at, 0), "the oldest went first");
 	fs_sim_free(s);
 }
+
+/* Two zones: kswapd waits until neither can take an allocation at its low
+ * watermark (plus reserve), then reclaims the zone just allocated from. */
+Test(workload, kswapd_waits_for_every_zone)
+{
+	struct fs_layout l;
+	struct fs_sim *s = NULL;
+	struct fs_err err = { "" };
+	uint64_t n = 0;
+
+	fs_layout_single(&l, 8192);
+	l.nr_zones = 2;
+	strcpy(l.zones[0].name, "DMA32");
+	l.zones[0].nr_pages = 4096;
+	strcpy(l.zones[1].name, "Normal");
+	l.zones[1].start_pfn = 4096;
+	l.zones[1].nr_pages = 4096;
+	cr_assert_eq(fs_sim_new(&s, &l, "buddy", FS_PLACE_POLICY, &err), 0, "%s", err.msg);
+	s->debug_check = 1;
+	while (!s->c.reclaimed_pages) {
+		apply(s, FS_EV_ALLOC, n++, 0, FS_EVF_LRU);
+		if (s->m->zones[1].free_pages)
+			cr_assert_eq(s->m->zones[0].free_pages, 4096, "Normal first (buddy's zonelist)");
+	}
+	cr_assert_eq(s->m->zones[1].free_pages, 0, "no reclaim while DMA32 had room");
+	cr_assert_geq(s->m->zones[0].free_pages, fs_reclaim_wmark(s, 0)->high);
+	cr_assert_not_null(fs_alloctab_lookup(&s->at, 0), "Normal's pages were not reclaimed");
+	cr_assert_null(fs_alloctab_lookup(&s->at, 4096), "DMA32's oldest was");
+	cr_assert_eq(s->c.kswapd_wakeups, 1);
+	fs_sim_free(s);
+}
