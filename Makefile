@@ -14,7 +14,7 @@ DEPS_OK := $(BUILD)/.deps-ok
 
 # pkg-config is asked only once the dependencies are known to be there.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CRIT_LIBS  = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
 CFLAGS  ?= -O2 -g

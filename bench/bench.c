@@ -4,7 +4,10 @@
  *     machine, through fs_sim_apply (allocation table included);
  *  2. bytes of simulator state per simulated page;
  *  3. cost of one metrics sample on 1 GiB, 64 GiB and 1 TiB (must be flat);
- *  4. a 1 TiB machine (2^28 pages): initialise and run, peak RSS.
+ *  4. a 1 TiB machine (2^28 pages): initialise and run, peak RSS;
+ *  5. the workload generator end to end (issue #8): generated events
+ *     through plain buddy with ten million live allocations, the timer
+ *     queue holding their frees; target >= 5 M events/s.
  *
  * Each part runs in a child process so its peak RSS is its own. Targets
  * (issue #2): >= 10 M events/s, <= 8 bytes/page, 1 TiB within 3 GiB RSS.
@@ -15,9 +18,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "workload.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -341,6 +346,75 @@ static void bench_replay(void)
 	       floor_s, text_s, 0.8227 / text_s, text_s / floor_s, dat_s, 0.826 / dat_s);
 }
 
+/* A fill phase takes memory to ~10^7 live order-0..2 allocations (lifetimes
+ * exponential, mean 2 s, their frees queued), then churn keeps it there
+ * (Little's law: 5 M/s x 2 s). Only the churn phase is timed: every event
+ * is generated (arrival, lifetime, a push and a pop of the timer queue per
+ * allocation) and applied. */
+static const char bench_workload[] =
+	"seed: 1\n"
+	"machine: 64G\n"
+	"classes:\n"
+	"  - {name: a, rate: 5000000, order: {0: 90, 1: 7, 2: 3}, lifetime: {dist: exponential, mean: 2s}}\n"
+	"phases:\n"
+	"  - {name: fill, duration: 1s, classes: {a: {rate: 12000000}}}\n"
+	"  - {name: churn, duration: 3s}\n";
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void bench_workload_gen(void)
+{
+	struct fs_wl_spec *sp;
+	struct fs_wl_gen *g;
+	struct fs_sim *s = new_sim(64ull << 30, "buddy");
+	struct fs_event ev;
+	struct fs_err err;
+	uint64_t t0, t1, c0, c1, n = 0, live_at, pending_at;
+	const uint64_t churn_start = 1000000000ull;
+
+	if (fs_wl_load_buffer(&sp, "bench", bench_workload, sizeof(bench_workload) - 1, &err) ||
+	    fs_wl_gen_new(&g, sp, 10, s->m->zones[0].present_pages, NULL, &err)) {
+		fprintf(stderr, "bench: %s\n", err.msg);
+		exit(1);
+	}
+	while (fs_wl_gen_next(g, &ev) > 0 && ev.time_ns < churn_start)
+		fs_sim_apply(s, &ev);
+	live_at = s->at.live;
+	pending_at = fs_wl_gen_pending(g);
+	/* as fragsim run's loop does: events generated 8 ahead of the one
+	 * applied, the newest one's hash slot prefetched */
+	fs_sim_apply(s, &ev);
+	n++;
+	t0 = fs_now_ns();
+	c0 = cpu_ns();
+	while (fs_wl_gen_next_ahead(g, &ev) > 0) {
+		const struct fs_event *ahead = fs_wl_lookahead(g);
+
+		if (ahead)
+			fs_sim_prefetch(s, ahead);
+		fs_sim_apply(s, &ev);
+		n++;
+	}
+	t1 = fs_now_ns();
+	c1 = cpu_ns();
+	printf("workload generator + buddy, 64 GiB, %.1f M live allocations and %.1f M queued frees\n"
+	       "  when timing starts (Poisson arrivals, exponential lifetimes, orders 0..2):\n"
+	       "  %.1f M events/s end to end  [target >= 5] (%.1f M per CPU second);\n"
+	       "  %.1f M live at the end, %llu failures\n",
+	       (double)live_at / 1e6, (double)pending_at / 1e6, (double)n / ((double)(t1 - t0) / 1e9) / 1e6,
+	       (double)n / ((double)(c1 - c0) / 1e9) / 1e6,
+	       (double)s->at.live / 1e6, (unsigned long long)s->c.alloc_failures);
+	fs_wl_gen_free(g);
+	fs_wl_free(sp);
+	fs_sim_free(s);
+}
+
 static void in_child(void (*fn)(void))
 {
 	pid_t pid = fork();
@@ -357,7 +431,7 @@ static void in_child(void (*fn)(void))
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -365,12 +439,14 @@ int main(void)
 	} parts[] = {
 		{ "events", bench_events }, { "generations", bench_generations },
 		{ "sample", bench_sample }, { "tib", bench_tib }, { "compaction", bench_compaction },
-		{ "replay", bench_replay },
+		{ "replay", bench_replay }, { "workload", bench_workload_gen },
 	};
 	const char *only = getenv("BENCH");     /* make bench BENCH=compaction,sample */
 
 	printf("fragsim %s bench (single thread)\n", FS_VERSION);
 	fflush(stdout);
+	if (argc > 1)
+		only = argv[1];         /* build/bench/bench workload: just that part */
 	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (!only || strstr(only, parts[i].name))
 			in_child(parts[i].fn);

@@ -232,5 +232,5 @@ int fs_check(const struct fs_sim *s, struct fs_err *err)
 		FAIL("%llu live allocations, table says %llu, %llu allocated heads in the pages",
 		     (unsigned long long)live, (unsigned long long)s->at.live,
 		     (unsigned long long)alloc_heads);
-	return 0;
+	return fs_reclaim_check(s, err);
 }

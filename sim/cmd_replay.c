@@ -10,26 +10,34 @@
 #include "extfrag.h"
 #include "procfs.h"
 
-#define MAX_POLICIES 16
 
-static const char replay_usage[] =
+static const char replay_usage_head[] =
 	"usage: fragsim replay [options] TRACE...\n"
 	"\n"
 	"Replay allocation/free traces against one or more placement policies and write\n"
 	"fragmentation metrics per timestep as CSV (one row per sample, policy and zone,\n"
 	"plus zone=all). Several traces are merged by timestamp. TRACE may be - for stdin.\n"
-	"\n"
-	"policies and placement:\n"
+	"\n";
+
+/* The options fragsim replay and fragsim run share (fs_cli_run_options). */
+const char fs_cli_run_usage_policy[] =
 	"  -p, --policy SPEC       NAME[:tunable=value,...][,NAME...] (default: buddy);\n"
-	"                          repeatable; see 'fragsim policies'\n"
+	"                          repeatable; see 'fragsim policies'\n";
+
+static const char replay_usage_placement[] =
 	"      --placement MODE    policy: the policy chooses where allocations go (default)\n"
-	"                          trace: allocate exactly at the recorded pfns\n"
-	"machine (default: x86_64-like 4 GiB with DMA, DMA32 and Normal):\n"
+	"                          trace: allocate exactly at the recorded pfns\n";
+
+const char fs_cli_run_usage[] =
+	"machine (replay default: x86_64-like 4 GiB with DMA, DMA32 and Normal; run: the\n"
+	"workload's machine):\n"
 	"  -m, --memory SIZE       one zone of SIZE (K/M/G/T suffixes: 128K = 32 pages)\n"
 	"  -M, --machine FILE      zones and holes from a YAML file (README: Machines)\n"
 	"  -M zoneinfo:FILE        zones from a /proc/zoneinfo (README: fragsim inspect)\n"
 	"      --max-order N       largest free block order (default 10)\n"
-	"      --pageblock-order N pageblock order (default 9, at most max-order)\n"
+	"      --pageblock-order N pageblock order (default 9, at most max-order)\n";
+
+static const char replay_usage_input[] =
 	"input:\n"
 	"  -f, --format FMT        auto (default), native (traces/FORMAT.md), ftrace\n"
 	"                          (kernel trace text: trace_pipe, trace-cmd report,\n"
@@ -40,9 +48,12 @@ static const char replay_usage[] =
 	"                          the first allocation whose gfp flags say, else 4.4+\n"
 	"      --strict            malformed lines of a kernel trace are fatal (default:\n"
 	"                          counted, the first 5 shown; native traces always are)\n"
-	"      --keep-going        count events outside the machine instead of stopping\n"
+	"      --keep-going        count events outside the machine instead of stopping\n";
+
+const char fs_cli_run_usage_output[] =
+	"compaction:\n"
 	"      --compact-at TIME   manual compaction (as echo 1 > /proc/sys/vm/compact_memory)\n"
-	"                          at TIME seconds of the trace's clock; repeatable; acts on\n"
+	"                          at TIME seconds of simulated time; repeatable; acts on\n"
 	"                          policies run with +compaction (README: Compaction)\n"
 	"output:\n"
 	"  -o, --output FILE       CSV output (default: standard output)\n"
@@ -65,7 +76,7 @@ static const char replay_usage[] =
 	"\n"
 	"Exit status: 0 ok, 1 bad input or failed run, 2 bad usage.\n";
 
-#define usage_error(...) fs_cli_usage_error("replay", __VA_ARGS__)
+#define usage_error(...) fs_cli_usage_error(o->cmd, __VA_ARGS__)
 
 /* "a,b:x=1,y=2,c" -> a | b:x=1,y=2 | c: a piece with '=' and no ':' is a
  * further tunable of the policy before it. */
@@ -82,7 +93,7 @@ static int split_policies(char *arg, char **specs, unsigned *n)
 			specs[*n - 1] = joined;
 			continue;
 		}
-		if (*n == MAX_POLICIES)
+		if (*n == FS_CLI_MAX_POLICIES)
 			return -E2BIG;
 		specs[(*n)++] = fs_xstrdup(tok);
 	}
@@ -99,7 +110,9 @@ static int parse_order(const char *s, unsigned *out)
 	return 0;
 }
 
-int fs_cmd_replay(int argc, char **argv)
+/* Parse the options of replay (workload = false) or run (true) into o.
+ * Returns -1 to go on, or the exit status (0 after --help). */
+int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
@@ -125,57 +138,60 @@ int fs_cmd_replay(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fs_run_cfg cfg = { .strict = true };
-	char *specs[MAX_POLICIES];
-	unsigned nspecs = 0, max_order = 0, pb_order = 0;
-	bool have_max = false, have_pb = false, have_mem = false, have_machine = false, quiet = false;
+	struct fs_run_cfg *cfg = &o->cfg;
 	uint64_t bytes;
 	struct fs_err err = { "" };
-	const char *env = getenv("DEBUG");
-	int c, rc;
+	int c;
 
-	fs_layout_default(&cfg.layout);
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	cfg->strict = true;
+	fs_layout_default(&cfg->layout);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:m:M:f:o:s:i:e:qh", opts, NULL)) != -1) {
+		if (workload && c && strchr("PfSK", c))
+			return usage_error("--%s applies to traces, not to workloads",
+					   c == 'P' ? "placement" : c == 'f' ? "format" : c == 'S' ? "strict"
+										   : "kernel-version");
 		switch (c) {
 		case 'p':
-			if (split_policies(optarg, specs, &nspecs))
+			if (split_policies(optarg, o->specs, &o->nspecs))
 				return usage_error("at most %s policies in one run", "16");
 			break;
 		case 'P':
 			if (!strcmp(optarg, "policy"))
-				cfg.placement = FS_PLACE_POLICY;
+				cfg->placement = FS_PLACE_POLICY;
 			else if (!strcmp(optarg, "trace"))
-				cfg.placement = FS_PLACE_TRACE;
+				cfg->placement = FS_PLACE_TRACE;
 			else
 				return usage_error("--placement expects policy or trace, got \"%s\"", optarg);
 			break;
 		case 'm':
 			if (fs_parse_size(optarg, &bytes) || bytes < 4096 || bytes % 4096)
 				return usage_error("--memory expects a size of whole 4 KiB pages such as 128K, 512M or 64G, got \"%s\"", optarg);
-			fs_layout_single(&cfg.layout, bytes >> FS_PAGE_SHIFT);
-			have_mem = true;
+			fs_layout_single(&cfg->layout, bytes >> FS_PAGE_SHIFT);
+			o->have_mem = true;
 			break;
 		case 'M':
-			if (!strncmp(optarg, "zoneinfo:", 9) ? fs_procfs_layout(optarg + 9, &cfg.layout, &err)
-							     : fs_layout_load_yaml(&cfg.layout, optarg, &err)) {
-				fprintf(stderr, "fragsim replay: %s\n", err.msg);
+			if (!strncmp(optarg, "zoneinfo:", 9) ? fs_procfs_layout(optarg + 9, &cfg->layout, &err)
+							     : fs_layout_load_yaml(&cfg->layout, optarg, &err)) {
+				fprintf(stderr, "fragsim %s: %s\n", cmd, err.msg);
 				return 1;
 			}
-			have_machine = true;
+			o->have_machine = true;
 			break;
 		case 'O':
-			if (parse_order(optarg, &max_order))
+			if (parse_order(optarg, &o->max_order))
 				return usage_error("--max-order expects 0..15, got \"%s\"", optarg);
-			have_max = true;
+			o->have_max = true;
 			break;
 		case 'B':
-			if (parse_order(optarg, &pb_order))
+			if (parse_order(optarg, &o->pb_order))
 				return usage_error("--pageblock-order expects 0..15, got \"%s\"", optarg);
-			have_pb = true;
+			o->have_pb = true;
 			break;
 		case 'f':
-			if (fs_trace_format_parse(optarg, &cfg.format))
+			if (fs_trace_format_parse(optarg, &cfg->format))
 				return usage_error("--format expects auto, native, ftrace or trace.dat, got \"%s\"", optarg);
 			break;
 		case 'K': {
@@ -183,92 +199,130 @@ int fs_cmd_replay(int argc, char **argv)
 
 			if (fs_extfrag_numbering_for(optarg, &n))
 				return usage_error("--kernel-version expects a version such as 3.10 or 6.1, got \"%s\"", optarg);
-			cfg.mt_numbering = n == FS_EXTFRAG_MT_PRE_4_4 ? 2 : 1;
+			cfg->mt_numbering = n == FS_EXTFRAG_MT_PRE_4_4 ? 2 : 1;
 			break;
 		}
 		case 'S':
-			cfg.strict_input = true;
+			cfg->strict_input = true;
 			break;
 		case 'k':
-			cfg.strict = false;
+			cfg->strict = false;
 			break;
 		case 'C':
-			if (cfg.nr_compact_at == FS_ARRAY_SIZE(cfg.compact_at) ||
-			    fs_parse_time_ns(optarg, strlen(optarg), &cfg.compact_at[cfg.nr_compact_at]))
+			if (cfg->nr_compact_at == FS_ARRAY_SIZE(cfg->compact_at) ||
+			    fs_parse_time_ns(optarg, strlen(optarg), &cfg->compact_at[cfg->nr_compact_at]))
 				return usage_error("--compact-at expects a time in seconds such as 12.5 (at most 16), got \"%s\"", optarg);
-			cfg.nr_compact_at++;
+			cfg->nr_compact_at++;
 			break;
 		case 'o':
-			cfg.csv_path = optarg;
+			cfg->csv_path = optarg;
 			break;
 		case 's':
-			cfg.summary_path = optarg;
+			cfg->summary_path = optarg;
 			break;
 		case 'X':
-			cfg.extfrag_path = optarg;
+			cfg->extfrag_path = optarg;
 			break;
 		case 'T':
-			cfg.pagetypeinfo_path = optarg;
+			cfg->pagetypeinfo_path = optarg;
 			break;
 		case 'Y':             /* --dump-map TIME FILE: FILE is the next word */
 			if (optind >= argc)
 				return usage_error("%s", "--dump-map expects TIME and FILE");
 			if (!strcmp(optarg, "end"))
-				cfg.map_at_end = true;
-			else if (fs_parse_duration(optarg, &cfg.map_time_ns))
+				cfg->map_at_end = true;
+			else if (fs_parse_duration(optarg, &cfg->map_time_ns))
 				return usage_error("--dump-map expects a time such as 12.5, 250ms or end, got \"%s\"", optarg);
-			cfg.map_path = argv[optind++];
+			cfg->map_path = argv[optind++];
 			break;
 		case 'i':
-			if (fs_parse_duration(optarg, &cfg.interval_ns) || !cfg.interval_ns)
+			if (fs_parse_duration(optarg, &cfg->interval_ns) || !cfg->interval_ns)
 				return usage_error("--interval expects a duration such as 1s, 100ms or 50us, got \"%s\"", optarg);
 			break;
 		case 'e':
-			if (fs_parse_u64(optarg, strlen(optarg), &cfg.every) || !cfg.every)
+			if (fs_parse_u64(optarg, strlen(optarg), &cfg->every) || !cfg->every)
 				return usage_error("--every expects a positive number of events, got \"%s\"", optarg);
 			break;
 		case 'q':
-			quiet = true;
+			o->quiet = true;
 			break;
 		case 'D':
-			cfg.debug_check = 1;
+			cfg->debug_check = 1;
 			break;
 		case 'h':
-			fputs(replay_usage, stdout);
+			o->help = true;
 			return 0;
 		default:
-			fputs("(see fragsim replay --help)\n", stderr);
+			fprintf(stderr, "(see fragsim %s --help)\n", cmd);
 			return 2;
 		}
 	}
-	if (have_mem && have_machine)
+	if (o->have_mem && o->have_machine)
 		return usage_error("%s", "--memory and --machine exclude each other");
-	if (have_max)
-		cfg.layout.max_order = max_order;
-	if (have_pb)
-		cfg.layout.pageblock_order = pb_order;
-	else if (cfg.layout.pageblock_order > cfg.layout.max_order)
-		cfg.layout.pageblock_order = cfg.layout.max_order;
-	if (have_pb && pb_order > cfg.layout.max_order)
+	return -1;
+}
+
+/* After the command has chosen the layout: the order overrides, defaults. */
+int fs_cli_run_finish(struct fs_cli_run *o)
+{
+	struct fs_run_cfg *cfg = &o->cfg;
+	const char *env = getenv("DEBUG");
+
+	if (o->have_max)
+		cfg->layout.max_order = o->max_order;
+	if (o->have_pb)
+		cfg->layout.pageblock_order = o->pb_order;
+	else if (cfg->layout.pageblock_order > cfg->layout.max_order)
+		cfg->layout.pageblock_order = cfg->layout.max_order;
+	if (o->have_pb && o->pb_order > cfg->layout.max_order)
 		return usage_error("--pageblock-order must not exceed --max-order (%s)", "see --help");
-	if (optind >= argc)
-		return usage_error("%s", "no trace given");
-	if (!nspecs)
-		specs[nspecs++] = fs_xstrdup("buddy");
-	if (!cfg.interval_ns && !cfg.every)
-		cfg.interval_ns = 1000000000ull;
+	if (!o->nspecs)
+		o->specs[o->nspecs++] = fs_xstrdup("buddy");
+	if (!cfg->interval_ns && !cfg->every)
+		cfg->interval_ns = 1000000000ull;
 	if (env && atoi(env) >= 2)
-		cfg.debug_check = 1;
-	cfg.inputs = (const char **)(argv + optind);
-	cfg.nr_inputs = (unsigned)(argc - optind);
-	cfg.policies = (const char **)specs;
-	cfg.nr_policies = nspecs;
-	cfg.progress = !quiet && isatty(STDERR_FILENO);
+		cfg->debug_check = 1;
+	cfg->policies = (const char **)o->specs;
+	cfg->nr_policies = o->nspecs;
+	cfg->progress = !o->quiet && isatty(STDERR_FILENO);
+	return -1;
+}
+
+void fs_cli_run_release(struct fs_cli_run *o)
+{
+	for (unsigned i = 0; i < o->nspecs; i++)
+		free(o->specs[i]);
+	o->nspecs = 0;
+}
+
+int fs_cmd_replay(int argc, char **argv)
+{
+	struct fs_cli_run run, *o = &run;
+	struct fs_err err = { "" };
+	int rc;
+
+	if ((rc = fs_cli_run_options(o, "replay", false, argc, argv)) >= 0) {
+		if (o->help)
+			printf("%s%s%s%s%s%s%s", replay_usage_head, "policies and placement:\n", fs_cli_run_usage_policy,
+			       replay_usage_placement, fs_cli_run_usage, replay_usage_input,
+			       fs_cli_run_usage_output);
+		fs_cli_run_release(o);
+		return rc;
+	}
+	if (optind >= argc) {
+		fs_cli_run_release(o);
+		return usage_error("%s", "no trace given");
+	}
+	if ((rc = fs_cli_run_finish(o)) >= 0) {
+		fs_cli_run_release(o);
+		return rc;
+	}
+	o->cfg.inputs = (const char **)(argv + optind);
+	o->cfg.nr_inputs = (unsigned)(argc - optind);
 	fs_out_install_signal_cleanup();
-	rc = fs_replay_run(&cfg, &err);
+	rc = fs_replay_run(&o->cfg, &err);
 	if (rc)
 		fprintf(stderr, "fragsim replay: %s\n", err.msg);
-	for (unsigned i = 0; i < nspecs; i++)
-		free(specs[i]);
+	fs_cli_run_release(o);
 	return rc;
 }

@@ -57,6 +57,7 @@ void fs_sim_free(struct fs_sim *s)
 	if (!s)
 		return;
 	fs_policy_destroy(s->pol);
+	fs_reclaim_release(s);
 	fs_alloctab_release(&s->at);
 	fs_machine_free(s->m);
 	free(s);
@@ -68,8 +69,8 @@ static void report(struct fs_sim *s, const struct fs_event *ev, const char *what
 		s->report(s->report_ctx, ev, what);
 }
 
-static void add_record(struct fs_sim *s, uint64_t ident, uint64_t pfn, unsigned order,
-		       unsigned mt, uint32_t key, unsigned zone)
+static struct fs_alloc *add_record(struct fs_sim *s, uint64_t ident, uint64_t pfn, unsigned order,
+				   unsigned mt, uint32_t key, unsigned zone)
 {
 	struct fs_alloc *a = fs_alloctab_insert(&s->at, ident);
 
@@ -80,6 +81,7 @@ static void add_record(struct fs_sim *s, uint64_t ident, uint64_t pfn, unsigned 
 	a->zone = (uint8_t)zone;
 	s->m->pages[a->pfn_idx] = FS_PG_ALLOC | (uint64_t)order << A_ORDER_SHIFT |
 				  ident << A_IDENT_SHIFT;
+	return a;
 }
 
 /* Release [pfn, 2^order) of an allocation whose record is already gone. */
@@ -128,6 +130,8 @@ static void free_record(struct fs_sim *s, struct fs_alloc *ap, const struct fs_e
 {
 	struct fs_alloc a = *ap;
 
+	if (a.lru)
+		fs_reclaim_lru_del(s, a.pfn_idx, a.zone, a.order);
 	fs_alloctab_remove(&s->at, ap);
 	release(s, s->m->base_pfn + a.pfn_idx, a.order, a.mt, a.zone, ev);
 }
@@ -140,19 +144,26 @@ static void free_part(struct fs_sim *s, struct fs_alloc *ap, uint64_t ident, uns
 	struct fs_alloc a = *ap;
 	uint64_t id = a.ident, pfn = s->m->base_pfn + a.pfn_idx;
 	unsigned o = a.order;
+	uint32_t lru_at = a.lru ? fs_reclaim_lru_del(s, a.pfn_idx, a.zone, a.order) : FS_NIL;
 
 	fs_alloctab_remove(&s->at, ap);
 	while (o > order) {
+		struct fs_alloc *rest;
 		uint64_t half;
 
 		o--;
 		half = 1ull << o;
 		if (ident >= id + half) {
-			add_record(s, id, pfn, o, a.mt, a.key, a.zone);
+			rest = add_record(s, id, pfn, o, a.mt, a.key, a.zone);
 			id += half;
 			pfn += half;
 		} else {
-			add_record(s, id + half, pfn + half, o, a.mt, a.key, a.zone);
+			rest = add_record(s, id + half, pfn + half, o, a.mt, a.key, a.zone);
+		}
+		if (a.lru) {          /* the parts left keep the allocation's LRU position */
+			rest->lru = 1;
+			fs_reclaim_lru_insert_after(s, lru_at, rest->pfn_idx, a.zone, o);
+			lru_at = rest->pfn_idx;
 		}
 	}
 	s->c.partial_frees++;
@@ -164,6 +175,12 @@ static void do_free(struct fs_sim *s, const struct fs_event *ev)
 	struct fs_alloc *a = fs_alloctab_find_covering(&s->at, ev->ident, s->m->max_order);
 
 	if (!a) {
+		if (ev->flags & FS_EVF_PROBE)
+			return;               /* the probe failed in this simulation */
+		if ((ev->flags & FS_EVF_LRU) && fs_alloctab_was_seen(&s->at, ev->ident)) {
+			s->c.reclaimed_then_freed++;
+			return;
+		}
 		if (fs_alloctab_was_seen(&s->at, ev->ident)) {
 			s->c.double_frees++;
 			report(s, ev, "free of an identity already freed (a double free, or a re-allocation the trace did not record)");
@@ -210,12 +227,19 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 	struct fs_zone *z;
 	struct fs_alloc *old;
 	uint64_t pfn;
+	bool atomic;
 	int rc;
 
 	if (ev->flags & FS_EVF_FAILED) {
 		s->c.kernel_failed_allocs++;
 		return;
 	}
+	/* a workload's atomic class without gfp flags asks as GFP_ATOMIC does */
+	if ((ev->flags & FS_EVF_ATOMIC) && !req.has_gfp) {
+		req.has_gfp = true;
+		req.gfp = FS_GFP_HIGH | FS_GFP_KSWAPD_RECLAIM;
+	}
+	atomic = req.has_gfp && !(req.gfp & FS_GFP_DIRECT_RECLAIM);
 	if (req.has_gfp)
 		req.highest_zone = ev->gfp & FS_GFP_DMA       ? s->zone_dma
 				 : ev->gfp & FS_GFP_DMA32     ? s->zone_dma32
@@ -245,7 +269,15 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 			return;
 		}
 	} else {
+		if (ev->flags & FS_EVF_PROBE) {
+			s->c.hugepage_attempts++;
+			s->zc[req.highest_zone].hugepage_attempts++;
+		}
 		rc = s->pol->ops->alloc(s->pol, &req, &pfn);
+		/* direct reclaim, then retry, for callers that may block */
+		for (unsigned round = 0; rc && !atomic && s->reclaim &&
+		     fs_reclaim_direct(s, req.highest_zone, ev->order, round, ev); round++)
+			rc = s->pol->ops->alloc(s->pol, &req, &pfn);
 		if (rc && s->pol->compact && ev->order)
 			rc = fs_compact_direct(s->pol->compact, &req, &pfn);
 		if (rc && s->pol->compact && ev->order)
@@ -261,11 +293,24 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		}
 		z = fs_machine_zone_of(m, pfn);
 	}
-	add_record(s, ev->ident, pfn, ev->order, ev->mt, ev->key, z->idx);
+	{
+		struct fs_alloc *a = add_record(s, ev->ident, pfn, ev->order, ev->mt, ev->key, z->idx);
+
+		if (ev->flags & FS_EVF_LRU) {
+			a->lru = 1;
+			fs_reclaim_lru_add(s, a->pfn_idx, z->idx, ev->order);
+		}
+	}
 	fs_pb_account(m, pfn, ev->order, ev->mt, 1);
 	fs_alloctab_mark_seen(&s->at, ev->ident, ev->order);
 	s->c.allocs++;
 	s->zc[z->idx].allocs++;
+	if (ev->flags & FS_EVF_PROBE) {
+		s->c.hugepage_successes++;
+		s->zc[z->idx].hugepage_successes++;
+	}
+	if (s->reclaim)
+		fs_reclaim_kswapd(s, z, ev);
 }
 
 static void kernel_activity(struct fs_sim *s, const struct fs_event *ev)

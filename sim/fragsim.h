@@ -293,7 +293,12 @@ enum fs_kact {
 
 #define FS_EVF_FAILED 0x01        /* recorded allocation failed in the kernel */
 #define FS_EVF_HAS_MT 0x02        /* migrate type given */
-#define FS_EVF_HAS_GFP 0x04       /* gfp flags given (gfp, sim/gfp.h bits) */
+/* Workload flags (issue #8; native attribute flags=probe,lru,atomic): */
+#define FS_EVF_PROBE 0x04         /* a high-order probe: counted in hugepage_attempts/successes;
+				   * its free is ignored where the probe failed */
+#define FS_EVF_LRU 0x08           /* on the LRU (page-cache-like): reclaim may free it */
+#define FS_EVF_ATOMIC 0x10        /* may not direct-reclaim (GFP_ATOMIC, GFP_TRANSHUGE_LIGHT) */
+#define FS_EVF_HAS_GFP 0x20       /* gfp flags given (gfp, sim/gfp.h bits) */
 
 struct fs_event {
 	uint64_t time_ns;             /* simulated time, ns */
@@ -335,7 +340,8 @@ struct fs_alloc {                 /* 24 bytes */
 	uint32_t pfn_idx;             /* placement, page index */
 	uint32_t key;
 	uint8_t order, mt, zone, live;  /* live = 0: empty slot */
-	uint32_t pad;
+	uint8_t lru;                  /* on its zone's LRU list (sim/reclaim.c) */
+	uint8_t pad[3];
 };
 
 struct fs_alloctab {
@@ -403,7 +409,14 @@ bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 	X(kernel_compact_free_scanned, 2, "traced: nr_scanned of mm_compaction_(fast_)isolate_freepages") \
 	X(kernel_compact_isolated, 2, "traced: nr_taken of both isolate events") \
 	X(kernel_compact_migrated, 2, "traced: nr_migrated of mm_compaction_migratepages") \
-	X(kernel_migrate_pages, 2, "traced: nr_succeeded of mm_migrate_pages (all reasons)")
+	X(kernel_migrate_pages, 2, "traced: nr_succeeded of mm_migrate_pages (all reasons)") \
+	/* workloads (issue #8): probes and reclaim */                           \
+	X(hugepage_attempts, 1, "probe allocations (flags=probe) attempted")    \
+	X(hugepage_successes, 1, "probe allocations placed")                     \
+	X(reclaimed_pages, 1, "pages of LRU allocations freed by reclaim")      \
+	X(direct_reclaim_pages, 0, "of those, freed by direct reclaim")          \
+	X(kswapd_wakeups, 0, "a zone under its low watermark with LRU pages")    \
+	X(reclaimed_then_freed, 0, "frees of LRU allocations already reclaimed")
 
 struct fs_counters {
 #define FS_X(name, pz, doc) uint64_t name;
@@ -432,6 +445,7 @@ struct fs_sim {
 	void (*report)(void *ctx, const struct fs_event *ev, const char *what);
 	void *report_ctx;
 	uint8_t zone_dma, zone_dma32, zone_top;     /* gfp_zone(): highest usable zone by gfp */
+	struct fs_reclaim *reclaim;                 /* LRU and watermarks, NULL until an LRU allocation */
 };
 
 /* A sim owns its machine and policy. spec is "name[:k=v,k=v]". */

@@ -25,6 +25,41 @@ void *fs_big_alloc(size_t bytes);         /* zeroed, THP-advised; NULL on failur
 void fs_big_free(void *p, size_t bytes);
 void *fs_big_realloc(void *p, size_t old_bytes, size_t new_bytes);
 
+/* "machine_yaml.c": a machine given as a mapping inside another YAML
+ * document (same keys as --machine files) */
+struct yaml_document_s;
+struct yaml_node_s;
+int fs_layout_from_yaml_node(struct fs_layout *l, const char *path, struct yaml_document_s *doc,
+			     struct yaml_node_s *node, struct fs_err *err);
+
+/* "evq.c": the generator's timer queue (sim/workload.c): entries pop in
+ * (time_ns, data) order, so ties pop in an order fixed by their data
+ * alone. A timing wheel of ~1 ms buckets over two small heaps: millions of
+ * pending frees cost an append each, not a walk down a big heap. */
+struct fs_tq_ent {
+	uint64_t time_ns;
+	uint64_t data;
+};
+struct fs_tq_heap {
+	struct fs_tq_ent *e;
+	size_t n, cap;
+};
+#define FS_TQ_SHIFT 20                        /* bucket width: 2^20 ns */
+#define FS_TQ_SLOTS 16384                     /* buckets in the wheel: ~17 s */
+struct fs_tq {
+	struct fs_tq_heap near;               /* buckets <= cur, a 4-ary heap */
+	struct fs_tq_heap *slot;              /* buckets cur+1 .. cur+SLOTS-1, unsorted */
+	struct fs_tq_heap far;                /* further out, a 4-ary heap */
+	uint64_t cur;                         /* the bucket being popped */
+	size_t in_wheel;                      /* entries in slot[] */
+	size_t n;                             /* entries in all */
+};
+void fs_tq_init(struct fs_tq *q);
+void fs_tq_release(struct fs_tq *q);
+void fs_tq_push(struct fs_tq *q, uint64_t time_ns, uint64_t data);
+bool fs_tq_pop(struct fs_tq *q, struct fs_tq_ent *out);
+bool fs_tq_peek(struct fs_tq *q, struct fs_tq_ent *out);   /* the next pop, left in place */
+
 /* "keytab.c": interned allocator keys; id 0 means "no key" */
 struct fs_keytab {
 	char **name;                          /* name[id] */
@@ -68,7 +103,8 @@ void fs_input_close(struct fs_input *in);
 const char *fs_input_codec_name(enum fs_input_codec c);  /* "none", "gzip", "zstd" */
 
 /* "trace.c": one reader interface, one file per format */
-enum fs_trace_format { FS_FMT_AUTO = 0, FS_FMT_NATIVE, FS_FMT_FTRACE, FS_FMT_TRACEDAT };
+enum fs_trace_format { FS_FMT_AUTO = 0, FS_FMT_NATIVE, FS_FMT_FTRACE, FS_FMT_TRACEDAT,
+		       FS_FMT_WORKLOAD /* generated (fragsim run), not a --format */ };
 
 /* Kernel trace lines per event kind: (name, JSON key). Every line of a
  * kernel trace is an event (alloc, free), one of these skipped kinds, a
@@ -132,12 +168,18 @@ struct fs_trace {
 	 * fragsim does not replay, counted by the parser), <0 error */
 	int (*parse)(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
 		     struct fs_err *err);
+	struct fs_wl_gen *gen;                /* FS_FMT_WORKLOAD: events come from it */
 };
 int fs_trace_open(struct fs_trace *t, const char *path, enum fs_trace_format fmt,
 		  struct fs_err *err);
 /* 1 = an event in *ev, 0 = end of input, <0 = error (err has file:line) */
 int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err);
 void fs_trace_close(struct fs_trace *t);
+/* A workload's generator as a trace (sim/workload.c): for a machine with
+ * max_order and present_pages; keys shared with the run. */
+struct fs_wl_spec;
+int fs_trace_open_workload(struct fs_trace *t, const struct fs_wl_spec *sp, unsigned max_order,
+			   uint64_t present_pages, struct fs_keytab *keys, struct fs_err *err);
 int fs_trace_format_parse(const char *s, enum fs_trace_format *fmt);
 /* "extfrag.c": the numbering an mm_page_alloc payload's gfp flags and
  * migratetype tell (0 = 4.4+, 1 = before 4.4), or -1 */
@@ -155,6 +197,8 @@ void fs_tracedat_close(struct fs_tracedat *d);
 int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
 		    struct fs_err *err);
 bool fs_native_sniff(const char *line, size_t len);
+/* One event as a native line (fragsim gen): exact nanosecond times. */
+void fs_native_write(FILE *fp, const struct fs_event *ev, const struct fs_keytab *keys);
 
 /* "trace_ftrace.c": kernel trace text - ftrace's trace and trace_pipe,
  * trace-cmd report, perf script. */
@@ -222,6 +266,29 @@ uint64_t fs_metrics_free_pageblocks(const uint64_t *nr_free, unsigned max_order,
 				    unsigned pageblock_order);
 int fs_metrics_largest_order(const uint64_t *nr_free, unsigned max_order);
 
+/* "reclaim.c": LRU lists of FS_EVF_LRU allocations and their reclaim, per
+ * simulation (s->reclaim, created by the first LRU allocation). idx is the
+ * allocation's head page index. */
+struct fs_wmark;
+void fs_reclaim_lru_add(struct fs_sim *s, uint32_t idx, unsigned zone, unsigned order);
+/* Insert after the LRU entry `after` (FS_NIL: as the oldest). */
+void fs_reclaim_lru_insert_after(struct fs_sim *s, uint32_t after, uint32_t idx, unsigned zone,
+				 unsigned order);
+/* Unlink; returns the entry before it (FS_NIL if it was the oldest). */
+uint32_t fs_reclaim_lru_del(struct fs_sim *s, uint32_t idx, unsigned zone, unsigned order);
+uint64_t fs_reclaim_lru_pages(const struct fs_sim *s, unsigned zone);
+const struct fs_wmark *fs_reclaim_wmark(struct fs_sim *s, unsigned zone);
+/* kswapd: after an allocation in z (s->reclaim set) */
+void fs_reclaim_kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev);
+/* Direct reclaim round `round` (0-based) for a failed allocation: true if
+ * pages were reclaimed and the allocation should be retried. */
+bool fs_reclaim_direct(struct fs_sim *s, unsigned highest_zone, unsigned order, unsigned round,
+		       const struct fs_event *ev);
+void fs_reclaim_release(struct fs_sim *s);
+/* For fs_check: the LRU lists hold exactly the allocations marked lru, each
+ * once, in both directions, with the pages counted. 0 or -EIO. */
+int fs_reclaim_check(const struct fs_sim *s, struct fs_err *err);
+
 /* "replay.c": the discrete-event run over traces for several policies */
 struct fs_run_cfg {
 	const char **inputs;
@@ -247,6 +314,7 @@ struct fs_run_cfg {
 	int debug_check;
 	uint64_t compact_at[16];              /* --compact-at: manual compaction times, ns */
 	unsigned nr_compact_at;
+	const struct fs_wl_spec *workload;    /* fragsim run: the one input, inputs[0] its path */
 };
 /* fs_event.src of events fragsim adds itself (--compact-at) */
 #define FS_SRC_SYNTHETIC 0xffff

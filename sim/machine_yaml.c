@@ -10,6 +10,9 @@
  *     - start_pfn: 0xc0000
  *       pages: 0x40000
  *
+ * or, for one zone "Normal" from pfn 0, instead of zones and holes:
+ *   memory: 4G
+ *
  * Errors name the file, line and column, and the key. Unknown keys are
  * errors. */
 #include <errno.h>
@@ -106,9 +109,9 @@ static int range_map(struct yctx *c, yaml_node_t *map, char *name, size_t namele
 	return 0;
 }
 
-static int load_root(struct yctx *c, struct fs_layout *l)
+static int load_root(struct yctx *c, yaml_node_t *root, struct fs_layout *l)
 {
-	yaml_node_t *root = yaml_document_get_root_node(&c->doc);
+	yaml_node_t *memory = NULL;
 
 	if (!root || root->type != YAML_MAPPING_NODE)
 		return yerr(c, root, "%s", "expected a mapping with a \"zones\" list");
@@ -127,9 +130,23 @@ static int load_root(struct yctx *c, struct fs_layout *l)
 			if (u > FS_ORDER_LIMIT)
 				return yerr(c, v, "\"%s\" must be at most 15", ks);
 			*(ks[0] == 'm' ? &l->max_order : &l->pageblock_order) = (unsigned)u;
+		} else if (!strcmp(ks, "memory")) {
+			if (l->nr_zones || l->nr_holes)
+				return yerr(c, k, "%s", "\"memory\" excludes \"zones\" and \"holes\"");
+			if ((rc = get_size_pages(c, v, ks, &u)))
+				return rc;
+			if (!u)
+				return yerr(c, v, "\"%s\" must be at least one page", ks);
+			l->nr_zones = 1;
+			strcpy(l->zones[0].name, "Normal");
+			l->zones[0].start_pfn = 0;
+			l->zones[0].nr_pages = u;
+			memory = k;
 		} else if (!strcmp(ks, "zones") || !strcmp(ks, "holes")) {
 			bool zones = ks[0] == 'z';
 
+			if (memory)
+				return yerr(c, k, "%s", "\"memory\" excludes \"zones\" and \"holes\"");
 			if (v->type != YAML_SEQUENCE_NODE)
 				return yerr(c, v, "\"%s\" expects a list", ks);
 			for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
@@ -155,7 +172,7 @@ static int load_root(struct yctx *c, struct fs_layout *l)
 					return rc;
 			}
 		} else {
-			return yerr(c, k, "unknown key \"%s\" (expected max_order, pageblock_order, zones or holes)", ks);
+			return yerr(c, k, "unknown key \"%s\" (expected max_order, pageblock_order, memory, zones or holes)", ks);
 		}
 	}
 	if (l->nr_zones == 0)
@@ -185,7 +202,7 @@ int fs_layout_load_yaml(struct fs_layout *l, const char *path, struct fs_err *er
 		fclose(fp);
 		return rc;
 	}
-	rc = load_root(&c, l);
+	rc = load_root(&c, yaml_document_get_root_node(&c.doc), l);
 	yaml_document_delete(&c.doc);
 	yaml_parser_delete(&parser);
 	fclose(fp);
@@ -194,5 +211,25 @@ int fs_layout_load_yaml(struct fs_layout *l, const char *path, struct fs_err *er
 	rc = fs_layout_validate(l, err);
 	if (rc)
 		fs_err_prefix(err, "%s: ", path);
+	return rc;
+}
+
+/* A machine given inline in another YAML document (a workload's machine:
+ * mapping): the same keys, errors at file:line:col of that document. */
+int fs_layout_from_yaml_node(struct fs_layout *l, const char *path, struct yaml_document_s *doc,
+			     struct yaml_node_s *node, struct fs_err *err)
+{
+	struct yctx c = { .path = path, .doc = *doc, .err = err };
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->max_order = 10;
+	l->pageblock_order = 9;
+	if ((rc = load_root(&c, node, l)))
+		return rc;
+	rc = fs_layout_validate(l, err);
+	if (rc)
+		fs_err_prefix(err, "%s:%zu:%zu: ", path, node->start_mark.line + 1,
+			      node->start_mark.column + 1);
 	return rc;
 }

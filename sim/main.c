@@ -14,6 +14,8 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "replay", fs_cmd_replay, "replay traces against placement policies, write per-timestep metrics" },
+	{ "run", fs_cmd_run, "generate a YAML workload's events and replay them against placement policies" },
+	{ "gen", fs_cmd_gen, "write a YAML workload's generated events as a native trace" },
 	{ "extfrag", fs_cmd_extfrag, "count the kernel's fallbacks (mm_page_alloc_extfrag) in logs and traces" },
 	{ "inspect", fs_cmd_inspect, "fragmentation indices and score from /proc buddyinfo, pagetypeinfo, zoneinfo" },
 	{ "batch", fs_cmd_batch, "run a grid of inputs x policies x seeds in parallel, summarise and rank" },

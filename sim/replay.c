@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "replay.h"
+#include "workload.h"
 
 #define MAX_EXAMPLES 5
 
@@ -84,6 +85,12 @@ static int refill(struct fs_run *r, unsigned i, struct fs_err *err)
 
 	if (rc > 0)
 		fs_evq_push(&r->q, ev);
+	if (r->tr[i].gen) {                   /* a workload: prefetch for the event 8 ahead */
+		const struct fs_event *ahead = fs_wl_lookahead(r->tr[i].gen);
+
+		for (unsigned s = 0; ahead && s < r->nr_sims; s++)
+			fs_sim_prefetch(r->sims[s], ahead);
+	}
 	return rc < 0 ? rc : 0;
 }
 
@@ -174,7 +181,17 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 		r->sims[i]->debug_check = cfg->debug_check;
 	}
 	r->tr = fs_xcalloc(cfg->nr_inputs, sizeof(*r->tr));
-	for (unsigned i = 0; i < cfg->nr_inputs; i++) {
+	if (cfg->workload) {                  /* fragsim run: the generator is the one input */
+		const struct fs_machine *m = r->sims[0]->m;
+		uint64_t present = 0;
+
+		for (unsigned z = 0; z < m->nr_zones; z++)
+			present += m->zones[z].present_pages;
+		if (fs_trace_open_workload(&r->tr[0], cfg->workload, m->max_order, present, &r->keys, err))
+			return 1;
+		r->nr_tr = 1;
+	}
+	for (unsigned i = r->nr_tr; i < cfg->nr_inputs; i++) {
 		if (fs_trace_open(&r->tr[i], cfg->inputs[i], cfg->format, err))
 			return 1;
 		r->nr_tr++;

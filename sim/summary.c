@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "replay.h"
+#include "workload.h"
 
 static double headline(const struct fs_sim *s, unsigned h)
 {
@@ -192,7 +193,17 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 
 	json_object_set_new(root, "schema_version", json_integer(FS_SCHEMA_VERSION));
 	json_object_set_new(root, "fragsim_version", json_string(FS_VERSION));
-	json_object_set_new(root, "command", json_string("replay"));
+	json_object_set_new(root, "command", json_string(cfg->workload ? "run" : "replay"));
+	if (cfg->workload) {
+		json_t *w = json_object();
+
+		json_object_set_new(w, "path", json_string(cfg->workload->path));
+		json_object_set_new(w, "seed", json_integer((json_int_t)cfg->workload->seed));
+		json_object_set_new(w, "duration_s", json_real((double)cfg->workload->duration_ns / 1e9));
+		json_object_set_new(w, "classes", json_integer(cfg->workload->nr_classes));
+		json_object_set_new(w, "phases", json_integer(cfg->workload->nr_phases));
+		json_object_set_new(root, "workload", w);
+	}
 	for (unsigned i = 0; i < r->nr_tr; i++) {
 		const struct fs_trace *t = &r->tr[i];
 		const struct fs_trace_stats *st = &t->st;
@@ -259,6 +270,12 @@ void fs_summary_print(const struct fs_run *r, FILE *fp)
 			s->pol->label, r->events, s->c.allocs, s->c.frees, s->c.partial_frees,
 			s->c.alloc_failures, s->c.unknown_frees, s->c.double_frees, s->c.kernel_failed_allocs,
 			s->m->pageblock_order, r->acc[i].h[FS_H_unusable_pb].final);
+		if (s->c.hugepage_attempts || s->c.reclaimed_pages || s->c.reclaimed_then_freed)
+			fprintf(fp, "fragsim: %s: probes %" PRIu64 " of %" PRIu64 " placed; reclaimed %" PRIu64
+				" pages (%" PRIu64 " direct, %" PRIu64 " kswapd wakeups), %" PRIu64
+				" frees of reclaimed allocations\n", s->pol->label, s->c.hugepage_successes,
+				s->c.hugepage_attempts, s->c.reclaimed_pages, s->c.direct_reclaim_pages,
+				s->c.kswapd_wakeups, s->c.reclaimed_then_freed);
 		if (s->c.placement_conflicts || s->c.bad_events || s->c.duplicate_allocs ||
 		    s->c.free_order_mismatches)
 			fprintf(fp, "fragsim: %s: %" PRIu64 " placement conflicts, %" PRIu64

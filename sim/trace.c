@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "workload.h"
 
 #define MAX_SHOWN 5
 
@@ -44,6 +45,8 @@ int fs_trace_format_parse(const char *s, enum fs_trace_format *fmt)
 
 const char *fs_trace_format_name(enum fs_trace_format fmt)
 {
+	if (fmt == FS_FMT_WORKLOAD)
+		return "workload";
 	for (unsigned i = 0; i < FS_ARRAY_SIZE(formats); i++)
 		if (formats[i].fmt == fmt)
 			return formats[i].name;
@@ -96,8 +99,12 @@ int fs_trace_open(struct fs_trace *t, const char *path, enum fs_trace_format fmt
 
 void fs_trace_close(struct fs_trace *t)
 {
-	fs_input_close(&t->in);         /* first: a reader thread still writing stops */
-	fs_tracedat_close(t->dat);
+	if (t->gen) {
+		fs_wl_gen_free(t->gen);
+	} else {
+		fs_input_close(&t->in); /* first: a reader thread still writing stops */
+		fs_tracedat_close(t->dat);
+	}
 	memset(t, 0, sizeof(*t));
 }
 
@@ -183,6 +190,13 @@ int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err)
 	size_t len;
 	int rc;
 
+	if (t->gen) {
+		if ((rc = fs_wl_gen_next_ahead(t->gen, ev)) > 0) {
+			ev->src = t->src;
+			t->st.events++;
+		}
+		return rc;
+	}
 	while ((rc = fs_input_getline(&t->in, &line, &len, err)) > 0) {
 		t->line++;
 		t->st.lines++;

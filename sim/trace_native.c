@@ -1,7 +1,8 @@
 /* trace_native.c - the native line format (traces/FORMAT.md):
- *   TIME OP IDENT ORDER [MIGRATETYPE] [gfp=FLAGS] [key=NAME] [cpu=N]   # comment
+ *   TIME OP IDENT ORDER [MIGRATETYPE] [gfp=FLAGS] [key=NAME] [cpu=N] [flags=F,F]   # comment
  *   TIME compact */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "gfp.h"
@@ -45,6 +46,59 @@ static bool tok_is(const struct tok *t, const char *s)
 	return t->len == strlen(s) && !memcmp(t->s, s, t->len);
 }
 
+/* flags=NAME[,NAME]: the workload flags (fragsim gen writes them) */
+static const struct {
+	const char *name;
+	uint8_t bit;
+} flag_names[] = {
+	{ "probe", FS_EVF_PROBE },
+	{ "lru", FS_EVF_LRU },
+	{ "atomic", FS_EVF_ATOMIC },
+};
+
+static int parse_flags(const char *s, size_t len, uint8_t *flags)
+{
+	while (len) {
+		const char *comma = memchr(s, ',', len);
+		size_t n = comma ? (size_t)(comma - s) : len;
+		unsigned i;
+
+		for (i = 0; i < FS_ARRAY_SIZE(flag_names); i++)
+			if (n == strlen(flag_names[i].name) && !memcmp(s, flag_names[i].name, n))
+				break;
+		if (i == FS_ARRAY_SIZE(flag_names))
+			return -EINVAL;
+		*flags |= flag_names[i].bit;
+		s += n + (comma ? 1 : 0);
+		len -= n + (comma ? 1 : 0);
+		if (comma && !len)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+void fs_native_write(FILE *fp, const struct fs_event *ev, const struct fs_keytab *keys)
+{
+	char flags[32];
+	size_t n = 0;
+
+	fprintf(fp, "%" PRIu64 ".%09" PRIu64 " %c 0x%" PRIx64 " %u", ev->time_ns / 1000000000u,
+		ev->time_ns % 1000000000u, ev->kind == FS_EV_ALLOC ? 'A' : 'F', ev->ident, ev->order);
+	if (ev->kind == FS_EV_ALLOC && (ev->flags & FS_EVF_HAS_MT))
+		fprintf(fp, " %s", fs_mt_name(ev->mt));
+	if (ev->key && keys)
+		fprintf(fp, " key=%s", fs_keytab_name(keys, ev->key));
+	if (ev->cpu)
+		fprintf(fp, " cpu=%u", ev->cpu);
+	for (unsigned i = 0; i < FS_ARRAY_SIZE(flag_names); i++)
+		if (ev->flags & flag_names[i].bit)
+			n += (size_t)snprintf(flags + n, sizeof(flags) - n, "%s%s", n ? "," : "",
+					      flag_names[i].name);
+	if (n)
+		fprintf(fp, " flags=%s", flags);
+	fputc('\n', fp);
+}
+
 bool fs_native_sniff(const char *line, size_t len)
 {
 	struct tok t[2];
@@ -60,8 +114,8 @@ bool fs_native_sniff(const char *line, size_t len)
 int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
 		    struct fs_err *err)
 {
-	struct tok tok[9];
-	unsigned n = tokenize(line, len, tok, 9), i;
+	struct tok tok[10];
+	unsigned n = tokenize(line, len, tok, 10), i;
 	uint64_t v;
 	char what[64];
 
@@ -122,10 +176,13 @@ int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 			if (fs_parse_u64(eq + 1, vlen, &v) || v > 65535)
 				return bad(err, "cpu=N with N in 0..65535", &tok[i]);
 			ev->cpu = (uint16_t)v;
+		} else if (eq && klen == 5 && !memcmp(tok[i].s, "flags", 5)) {
+			if (parse_flags(eq + 1, vlen, &ev->flags))
+				return bad(err, "flags=NAME[,NAME] with names probe, lru, atomic", &tok[i]);
 		} else {
-			return bad(err, ev->kind == FS_EV_ALLOC && i == 4 ? "MIGRATETYPE, gfp=FLAGS, key=NAME or cpu=N"
-					 : ev->kind == FS_EV_ALLOC ? "gfp=FLAGS, key=NAME or cpu=N"
-								   : "key=NAME or cpu=N",
+			return bad(err, ev->kind == FS_EV_ALLOC && i == 4 ? "MIGRATETYPE, gfp=FLAGS, key=NAME, cpu=N or flags=F"
+					 : ev->kind == FS_EV_ALLOC ? "gfp=FLAGS, key=NAME, cpu=N or flags=F"
+								   : "key=NAME, cpu=N or flags=F",
 				   &tok[i]);
 		}
 	}

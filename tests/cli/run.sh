@@ -100,7 +100,7 @@ expect_fail bad-op 1 'op.trace:2: expected OP (A, F or compact)' replay "$TMP/op
 printf '0.0 A 0x10 0 sideways\n' >"$TMP/mt.trace"
 expect_fail bad-mt 1 'mt.trace:1: expected MIGRATETYPE' replay "$TMP/mt.trace"
 printf '0.0 A 0x10 0 movable colour=red\n' >"$TMP/attr.trace"
-expect_fail bad-attr 1 'attr.trace:1: expected gfp=FLAGS, key=NAME or cpu=N' replay "$TMP/attr.trace"
+expect_fail bad-attr 1 'attr.trace:1: expected gfp=FLAGS, key=NAME, cpu=N or flags=F' replay "$TMP/attr.trace"
 printf '0.0 A 0x10\n' >"$TMP/cut.trace"
 expect_fail cut-line 1 'cut.trace:1: expected ORDER' replay "$TMP/cut.trace"
 printf '0.0 A 0x10 0\r\n0.1 F 0x10 0\r\n' >"$TMP/crlf.trace"
@@ -122,7 +122,7 @@ rm -f "$TMP/none.csv"
 [ ! -e "$TMP/none.csv" ] && [ -z "$(ls "$TMP" | grep 'none.csv.tmp')" ] && ok || bad "failed run left $TMP/none.csv"
 
 # --- every command has --help
-for c in replay policies; do
+for c in replay run gen policies; do
 	"$FRAGSIM" $c --help | grep -q "usage: fragsim $c" && ok || bad "$c --help"
 done
 for p in buddy linux-2.6.24 linux-3.10 linux-4.19 linux-6.10 linux-6.15; do
@@ -444,6 +444,45 @@ boosts() { grep ",all,$1," "$TMP/boost.csv" | tail -1 | cut -d, -f47,50,51; }
 [ "$(boosts linux-6.15)" = "5,5,2560" ] && ok || bad "boost: linux-6.15 fragmenting,boosts,reclaim = $(boosts linux-6.15), expected 5,5,2560"
 [ "$(boosts linux-6.15:boost=0)" = "5,0,0" ] && ok || bad "boost: boost=0 still boosts ($(boosts linux-6.15:boost=0))"
 [ "$(boosts linux-4.19)" = "4,0,0" ] && ok || bad "boost: linux-4.19 (before 5.0) boosts ($(boosts linux-4.19))"
+
+# --- workloads (issue #8): fragsim run equals fragsim gen + replay; the
+# same seed gives the same bytes; errors name file:line:col and the key
+W=workloads/smoke.yaml
+"$FRAGSIM" run -q -p buddy,linux-6.15 -i 100ms -o "$TMP/run.csv" -s "$TMP/run.json" $W 2>/dev/null ||
+	bad "run $W failed"
+"$FRAGSIM" gen $W -o "$TMP/w.trace" 2>/dev/null || bad "gen $W failed"
+"$FRAGSIM" replay -q --memory 64M -p buddy,linux-6.15 -i 100ms -o "$TMP/rep.csv" "$TMP/w.trace" 2>/dev/null
+cmp -s "$TMP/run.csv" "$TMP/rep.csv" && ok || bad "run and gen + replay differ"
+"$FRAGSIM" gen $W -o "$TMP/w2.trace" 2>/dev/null
+cmp -s "$TMP/w.trace" "$TMP/w2.trace" && ok || bad "gen is not deterministic"
+sed 's/^seed: 2026/seed: 2027/' $W >"$TMP/seed.yaml"
+"$FRAGSIM" gen "$TMP/seed.yaml" -o "$TMP/w3.trace" 2>/dev/null
+cmp -s "$TMP/w.trace" "$TMP/w3.trace" && bad "another seed gives the same trace" || ok
+grep -q 'flags=probe' "$TMP/w.trace" && grep -q 'flags=lru' "$TMP/w.trace" && grep -q 'key=net cpu=1 flags=atomic' "$TMP/w.trace" &&
+	ok || bad "gen: flags, keys or cpus missing"
+# probes, reclaim and the frees of reclaimed allocations are counted
+tr -d ' \n' <"$TMP/run.json" | grep -q '"command":"run","workload":{"path":"workloads/smoke.yaml","seed":2026' && ok ||
+	bad "run summary lacks the workload"
+for k in hugepage_attempts reclaimed_pages kswapd_wakeups reclaimed_then_freed; do
+	v=$(tr -d ' \n' <"$TMP/run.json" | grep -o "\"$k\":[0-9]*" | head -1 | cut -d: -f2)
+	[ "${v:-0}" -gt 0 ] && ok || bad "run summary: $k is ${v:-missing}"
+done
+head -1 "$TMP/run.csv" | grep -q ',hugepage_attempts,hugepage_successes,reclaimed_pages$' && ok ||
+	bad "CSV lacks the workload columns"
+printf 'duration: 1s\nclasses: [{name: a, rate: 1}]\nbogus: 3\n' >"$TMP/w.yaml"
+expect_fail wl-unknown-key 1 'w.yaml:3:1: unknown key "bogus"' run "$TMP/w.yaml"
+printf 'duration: 1s\nclasses:\n  - {name: a, rate: 1, order: 9}\n' >"$TMP/w9.yaml"
+expect_fail wl-order 1 'w9.yaml:3:31: "order" 9 is above the machine'"'"'s max_order 8' run --max-order 8 "$TMP/w9.yaml"
+expect_fail wl-order-gen 1 'w9.yaml:3:31: "order" 9 is above' gen --max-order 8 "$TMP/w9.yaml"
+printf 'duration: 1s\nclasses: [{name: a, rate: 1}]\nmachine: nosuch.yaml\n' >"$TMP/wm.yaml"
+expect_fail wl-machine 1 'wm.yaml:3:10: machine: cannot open machine file' run "$TMP/wm.yaml"
+expect_fail run-format 2 'fragsim run: --format applies to traces, not to workloads' run --format native $W
+expect_fail run-placement 2 'fragsim run: --placement applies to traces' run --placement trace $W
+expect_fail run-none 2 'no workload given' run
+expect_fail run-two 2 'one workload at a time' run $W $W
+expect_fail run-missing 1 'cannot open workload "nope.yaml"' run nope.yaml
+"$FRAGSIM" gen "$TMP/w9.yaml" --max-order 8 -o "$TMP/none.trace" 2>/dev/null
+[ ! -e "$TMP/none.trace" ] && ok || bad "a failed gen left an output behind"
 
 # --- --placement trace with a policy that has per-CPU lists: the lists are
 # off, so the kernel's reuse of freed pages never conflicts

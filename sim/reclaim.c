@@ -1,0 +1,286 @@
+/* reclaim.c - page-cache-like memory and its reclaim, per simulation
+ * (issue #8). Each policy's simulation places allocations differently, so
+ * each has its own LRU and reclaims on its own.
+ *
+ * Allocations flagged FS_EVF_LRU (a workload's reclaimable classes) join
+ * their zone's LRU list at allocation time. The lists are intrusive and
+ * live in a side array indexed by the allocation's head page (unique among
+ * live allocations), so adding, removing and taking the oldest are O(1)
+ * and nothing is ever scanned. The array is allocated on the first LRU
+ * allocation (8 bytes a page, zero pages until touched): traces without
+ * LRU allocations pay nothing.
+ *
+ * Reclaim follows the kernel's shape, simplified:
+ *   kswapd   wakes when an allocation leaves every zone under its low
+ *            watermark plus the lowmem reserve against the highest zone
+ *            (the fast path would fail everywhere: the slow path's
+ *            wake_all_kswapds). It frees LRU-oldest allocations of the
+ *            zone just allocated from, then of the others from the highest
+ *            down, until one zone is at its high watermark plus reserve
+ *            (pgdat_balanced: any eligible zone balanced) or the lists are
+ *            empty. It runs at once, not as a thread that lags behind.
+ *   boosts   a grouping policy's watermark boost (5.0+, counted in the
+ *            zone's reclaim_requested) makes kswapd reclaim that many more
+ *            pages of the zone's LRU (balance_pgdat's boosted reclaim).
+ *   direct   an allocation that fails and may block (no FS_EVF_ATOMIC)
+ *            reclaims max(SWAP_CLUSTER_MAX = 32, 2^order) pages from the
+ *            zones of its zonelist, highest first, then retries; at most
+ *            MAX_RECLAIM_RETRIES (16) rounds, and only while something is
+ *            reclaimed (should_reclaim_retry).
+ * The kernel's LRU is per node and has active/inactive halves with
+ * second chances for referenced pages; workloads carry no references, so
+ * allocation order is LRU order here.
+ *
+ * Watermarks are the kernel's (sim/watermark.c, 6.12 rules): min_free_kbytes
+ * as computed at boot with THP's raise, watermark_scale_factor 10, the
+ * zones' present pages as managed pages, 2 CPUs. Pages on per-CPU lists
+ * do not count as free, as in NR_FREE_PAGES. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "watermark.h"
+
+#define SWAP_CLUSTER_MAX 32
+#define MAX_RECLAIM_RETRIES 16
+
+struct lru_link {
+	uint32_t prev, next;          /* page indexes of LRU heads, FS_NIL at the ends */
+};
+
+struct fs_reclaim {
+	struct lru_link *link;        /* per page index; meaningful for LRU heads only */
+	size_t link_bytes;
+	struct {
+		uint32_t head, tail;  /* oldest, newest */
+		uint64_t pages;       /* pages of the allocations on the list */
+	} lru[FS_MAX_ZONES];
+	struct fs_wmark wm[FS_MAX_ZONES];
+	uint64_t low[FS_MAX_ZONES];   /* pages: low watermark + lowmem reserve for the highest zone */
+	uint64_t high[FS_MAX_ZONES];  /* pages: high watermark + the same reserve */
+	uint64_t boost_seen[FS_MAX_ZONES]; /* pages: the zone's reclaim_requested already reclaimed */
+};
+
+static struct fs_reclaim *reclaim_get(struct fs_sim *s)
+{
+	struct fs_machine *m = s->m;
+	struct fs_reclaim *r;
+	struct fs_wmark_zone zones[FS_MAX_ZONES];
+	struct fs_wmark_zone_setup out[FS_MAX_ZONES];
+	struct fs_wmark_tunables t = { .nr_cpus = 2, .thp = true,
+				       .pageblock_nr_pages = 1ull << m->pageblock_order };
+
+	if (s->reclaim)
+		return s->reclaim;
+	r = fs_xcalloc(1, sizeof(*r));
+	r->link_bytes = m->nr_pages * sizeof(*r->link);
+	r->link = fs_big_alloc(r->link_bytes);
+	if (!r->link) {
+		fprintf(stderr, "fragsim: out of memory (LRU links for %llu pages)\n",
+			(unsigned long long)m->nr_pages);
+		abort();
+	}
+	for (unsigned i = 0; i < FS_MAX_ZONES; i++)
+		r->lru[i].head = r->lru[i].tail = FS_NIL;
+	for (unsigned i = 0; i < m->nr_zones; i++) {
+		zones[i].managed = m->zones[i].present_pages;
+		zones[i].kind = fs_wmark_zone_kind_of(m->zones[i].name);
+		zones[i].reserve_ratio = fs_wmark_default_reserve_ratio(&fs_wmark_rules_6_12, m->zones[i].name);
+	}
+	if (fs_wmark_setup_all(&fs_wmark_rules_6_12, zones, m->nr_zones, &t, out) >= 0)
+		for (unsigned i = 0; i < m->nr_zones; i++) {
+			uint64_t reserve = out[i].reserve.pages[m->nr_zones - 1];
+
+			r->wm[i] = out[i].wm;
+			r->low[i] = out[i].wm.low + reserve;
+			r->high[i] = out[i].wm.high + reserve;
+		}
+	for (unsigned i = 0; i < m->nr_zones; i++)   /* boosts before any LRU memory: nothing to reclaim */
+		r->boost_seen[i] = m->zones[i].reclaim_requested;
+	s->reclaim = r;
+	return r;
+}
+
+void fs_reclaim_release(struct fs_sim *s)
+{
+	if (!s->reclaim)
+		return;
+	fs_big_free(s->reclaim->link, s->reclaim->link_bytes);
+	free(s->reclaim);
+	s->reclaim = NULL;
+}
+
+const struct fs_wmark *fs_reclaim_wmark(struct fs_sim *s, unsigned zone)
+{
+	return &reclaim_get(s)->wm[zone];
+}
+
+void fs_reclaim_lru_insert_after(struct fs_sim *s, uint32_t after, uint32_t idx, unsigned zone,
+				 unsigned order)
+{
+	struct fs_reclaim *r = reclaim_get(s);
+	struct lru_link *l = r->link;
+	uint32_t next = after == FS_NIL ? r->lru[zone].head : l[after].next;
+
+	l[idx].prev = after;
+	l[idx].next = next;
+	if (after == FS_NIL)
+		r->lru[zone].head = idx;
+	else
+		l[after].next = idx;
+	if (next == FS_NIL)
+		r->lru[zone].tail = idx;
+	else
+		l[next].prev = idx;
+	r->lru[zone].pages += 1ull << order;
+}
+
+void fs_reclaim_lru_add(struct fs_sim *s, uint32_t idx, unsigned zone, unsigned order)
+{
+	struct fs_reclaim *r = reclaim_get(s);
+
+	fs_reclaim_lru_insert_after(s, r->lru[zone].tail, idx, zone, order);
+}
+
+uint32_t fs_reclaim_lru_del(struct fs_sim *s, uint32_t idx, unsigned zone, unsigned order)
+{
+	struct fs_reclaim *r = s->reclaim;
+	struct lru_link *l = r->link;
+	uint32_t prev = l[idx].prev, next = l[idx].next;
+
+	if (prev == FS_NIL)
+		r->lru[zone].head = next;
+	else
+		l[prev].next = next;
+	if (next == FS_NIL)
+		r->lru[zone].tail = prev;
+	else
+		l[next].prev = prev;
+	r->lru[zone].pages -= 1ull << order;
+	return prev;
+}
+
+uint64_t fs_reclaim_lru_pages(const struct fs_sim *s, unsigned zone)
+{
+	return s->reclaim ? s->reclaim->lru[zone].pages : 0;
+}
+
+/* Free the zone's LRU-oldest allocation; its pages, 0 if the list is empty. */
+static uint64_t reclaim_oldest(struct fs_sim *s, unsigned zone, const struct fs_event *ev)
+{
+	struct fs_reclaim *r = s->reclaim;
+	struct fs_machine *m = s->m;
+	uint32_t idx = r->lru[zone].head;
+	struct fs_alloc *ap, a;
+	struct fs_free_req fr;
+
+	if (idx == FS_NIL)
+		return 0;
+	ap = fs_alloctab_lookup(&s->at, m->pages[idx] >> 6);
+	a = *ap;
+	fs_reclaim_lru_del(s, idx, zone, a.order);
+	fs_alloctab_remove(&s->at, ap);
+	fr = (struct fs_free_req){
+		.pfn = m->base_pfn + idx, .order = a.order, .mt = (enum fs_migratetype)a.mt,
+		.cpu = ev->cpu, .time_ns = ev->time_ns,
+	};
+	m->pages[idx] = FS_PG_NONE;
+	fs_pb_account(m, fr.pfn, a.order, a.mt, -1);
+	s->pol->ops->free(s->pol, &fr);
+	s->c.reclaimed_pages += 1ull << a.order;
+	s->zc[zone].reclaimed_pages += 1ull << a.order;
+	return 1ull << a.order;
+}
+
+void fs_reclaim_kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev)
+{
+	struct fs_reclaim *r = s->reclaim;
+	unsigned zi = z->idx;
+
+	if (z->reclaim_requested != r->boost_seen[zi]) {
+		/* boosted reclaim: the pages the boost asked for, then the boost is gone */
+		uint64_t want = z->reclaim_requested - r->boost_seen[zi], got = 0, n;
+
+		r->boost_seen[zi] = z->reclaim_requested;
+		if (r->lru[zi].head != FS_NIL)
+			s->c.kswapd_wakeups++;
+		while (got < want && (n = reclaim_oldest(s, zi, ev)))
+			got += n;
+	}
+	if (z->free_pages >= r->low[zi])
+		return;
+	for (unsigned i = 0; i < s->m->nr_zones; i++)
+		if (s->m->zones[i].present_pages && s->m->zones[i].free_pages >= r->low[i])
+			return;               /* the fast path still has a zone */
+	s->c.kswapd_wakeups++;
+	for (int k = -1; k < (int)s->m->nr_zones; k++) {
+		unsigned y = k < 0 ? zi : s->m->nr_zones - 1 - (unsigned)k;
+		const struct fs_zone *zy = &s->m->zones[y];
+
+		if (k >= 0 && y == zi)
+			continue;
+		while (zy->free_pages < r->high[y] && reclaim_oldest(s, y, ev))
+			;
+		if (zy->free_pages >= r->high[y])
+			return;               /* balanced */
+	}
+}
+
+bool fs_reclaim_direct(struct fs_sim *s, unsigned highest_zone, unsigned order, unsigned round,
+		       const struct fs_event *ev)
+{
+	uint64_t want = order >= 5 ? 1ull << order : SWAP_CLUSTER_MAX, got = 0;
+
+	if (!s->reclaim || round >= MAX_RECLAIM_RETRIES)
+		return false;
+	for (int zi = (int)highest_zone; zi >= 0 && got < want; zi--) {
+		uint64_t n;
+
+		while (got < want && (n = reclaim_oldest(s, (unsigned)zi, ev)))
+			got += n;
+	}
+	s->c.direct_reclaim_pages += got;
+	return got > 0;
+}
+
+int fs_reclaim_check(const struct fs_sim *s, struct fs_err *err)
+{
+	const struct fs_reclaim *r = s->reclaim;
+	uint64_t marked = 0, listed = 0;
+
+	for (uint64_t i = 0; i <= s->at.mask; i++)
+		marked += s->at.slot[i].live && s->at.slot[i].lru;
+	if (!r)
+		return marked ? fs_error(err, -EIO, "%llu allocations marked lru, but no LRU lists",
+					 (unsigned long long)marked) : 0;
+	for (unsigned z = 0; z < s->m->nr_zones; z++) {
+		uint64_t pages = 0;
+		uint32_t prev = FS_NIL;
+
+		for (uint32_t idx = r->lru[z].head; idx != FS_NIL; prev = idx, idx = r->link[idx].next) {
+			uint64_t slot = s->m->pages[idx];
+			const struct fs_alloc *a;
+
+			if (++listed > marked)
+				return fs_error(err, -EIO, "zone %s: LRU list longer than the %llu lru allocations (a cycle?)",
+						s->m->zones[z].name, (unsigned long long)marked);
+			if (r->link[idx].prev != prev)
+				return fs_error(err, -EIO, "zone %s: LRU entry at page index %u has a wrong prev link",
+						s->m->zones[z].name, idx);
+			a = fs_pg_kind(slot) == FS_PG_ALLOC ? fs_alloctab_lookup(&s->at, slot >> 6) : NULL;
+			if (!a || !a->lru || a->pfn_idx != idx || a->zone != z)
+				return fs_error(err, -EIO, "zone %s: LRU entry at page index %u is not an lru allocation of the zone",
+						s->m->zones[z].name, idx);
+			pages += 1ull << a->order;
+		}
+		if (r->lru[z].tail != prev || pages != r->lru[z].pages)
+			return fs_error(err, -EIO, "zone %s: LRU tail or page count (%llu listed, %llu counted) wrong",
+					s->m->zones[z].name, (unsigned long long)pages,
+					(unsigned long long)r->lru[z].pages);
+	}
+	if (listed != marked)
+		return fs_error(err, -EIO, "%llu allocations marked lru, %llu on the LRU lists",
+				(unsigned long long)marked, (unsigned long long)listed);
+	return 0;
+}
