@@ -24,6 +24,16 @@ static const char replay_usage[] =
 	"                          repeatable; see 'fragsim policies'\n"
 	"      --placement MODE    policy: the policy chooses where allocations go (default)\n"
 	"                          trace: allocate exactly at the recorded pfns\n"
+	"                          kernel: replay the kernel's own buddy-list events\n"
+	"                          (README: Kernel-exact replay)\n"
+	"      --initial kpageflags:FILE  kernel placement: the free blocks at the start,\n"
+	"                          from a raw /proc/kpageflags (.zst/.gz too; needs\n"
+	"                          -M zoneinfo:)\n"
+	"      --initial-buddyinfo FILE  the /proc/buddyinfo of the same moment: settles\n"
+	"                          ambiguous blocks (first buddyinfo record of FILE)\n"
+	"      --checkpoints FILE  capture snapshots of /proc/buddyinfo: compared with the\n"
+	"                          simulation at the trace's capture_snap markers\n"
+	"      --checkpoints-out FILE  the comparison as CSV (per checkpoint and zone)\n"
 	"machine (default: x86_64-like 4 GiB with DMA, DMA32 and Normal):\n"
 	"  -m, --memory SIZE       one zone of SIZE (K/M/G/T suffixes: 128K = 32 pages)\n"
 	"  -M, --machine FILE      zones and holes from a YAML file (README: Machines)\n"
@@ -117,6 +127,10 @@ int fs_cmd_replay(int argc, char **argv)
 		{ "every", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug-check", no_argument, NULL, 'D' },
+		{ "initial", required_argument, NULL, 'I' },
+		{ "initial-buddyinfo", required_argument, NULL, 'J' },
+		{ "checkpoints", required_argument, NULL, 'c' },
+		{ "checkpoints-out", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -142,8 +156,24 @@ int fs_cmd_replay(int argc, char **argv)
 				cfg.placement = FS_PLACE_POLICY;
 			else if (!strcmp(optarg, "trace"))
 				cfg.placement = FS_PLACE_TRACE;
+			else if (!strcmp(optarg, "kernel"))
+				cfg.placement = FS_PLACE_KERNEL;
 			else
-				return usage_error("--placement expects policy or trace, got \"%s\"", optarg);
+				return usage_error("--placement expects policy, trace or kernel, got \"%s\"", optarg);
+			break;
+		case 'I':
+			if (strncmp(optarg, "kpageflags:", 11) || !optarg[11])
+				return usage_error("--initial expects kpageflags:FILE, got \"%s\"", optarg);
+			cfg.initial_kpageflags = optarg + 11;
+			break;
+		case 'J':
+			cfg.initial_buddyinfo = optarg;
+			break;
+		case 'c':
+			cfg.checkpoints = optarg;
+			break;
+		case 'W':
+			cfg.checkpoints_out = optarg;
 			break;
 		case 'm':
 			if (fs_parse_size(optarg, &bytes) || bytes < 4096 || bytes % 4096)
@@ -239,6 +269,17 @@ int fs_cmd_replay(int argc, char **argv)
 		return usage_error("--pageblock-order must not exceed --max-order (%s)", "see --help");
 	if (optind >= argc)
 		return usage_error("%s", "no trace given");
+	if (cfg.placement != FS_PLACE_KERNEL && (cfg.initial_kpageflags || cfg.initial_buddyinfo ||
+						 cfg.checkpoints || cfg.checkpoints_out))
+		return usage_error("%s", "--initial, --initial-buddyinfo and --checkpoints need --placement kernel");
+	if (cfg.initial_kpageflags && !have_machine)
+		return usage_error("%s", "--initial kpageflags: needs the machine's layout: -M zoneinfo:FILE");
+	if (cfg.initial_buddyinfo && !cfg.initial_kpageflags)
+		return usage_error("%s", "--initial-buddyinfo settles --initial kpageflags:FILE; give that too");
+	if (cfg.checkpoints_out && !cfg.checkpoints)
+		return usage_error("%s", "--checkpoints-out needs --checkpoints FILE");
+	if (cfg.placement == FS_PLACE_KERNEL && argc - optind != 1)
+		return usage_error("%s", "--placement kernel replays one trace (one machine's events)");
 	if (!nspecs)
 		specs[nspecs++] = fs_xstrdup("buddy");
 	if (!cfg.interval_ns && !cfg.every)

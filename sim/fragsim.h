@@ -275,6 +275,10 @@ enum fs_event_kind {
 	FS_EV_FREE = 1,               /* a free (mm_page_free) */
 	FS_EV_COMPACT = 2,            /* echo 1 > /proc/sys/vm/compact_memory */
 	FS_EV_KERNEL = 3,             /* recorded kernel activity (enum fs_kact in order, value in ident) */
+	/* read only for --placement kernel (sim/kexact.h): */
+	FS_EV_BUDDY_TAKE = 4,         /* mm_page_alloc_zone_locked (or _extfrag with FS_EVF_IF_FREE) */
+	FS_EV_BUDDY_PUT = 5,          /* mm_page_pcpu_drain: mt = the list's migrate type */
+	FS_EV_MARKER = 6,             /* trace_marker: enum fs_mark in order, seq in ident */
 	FS_EV_NR
 };
 
@@ -293,6 +297,8 @@ enum fs_kact {
 
 #define FS_EVF_FAILED 0x01        /* recorded allocation failed in the kernel */
 #define FS_EVF_HAS_MT 0x02        /* migrate type given */
+#define FS_EVF_PCP_REFILL 0x04    /* FS_EV_BUDDY_TAKE: percpu_refill=1 */
+#define FS_EVF_IF_FREE 0x08       /* FS_EV_BUDDY_TAKE: only if still free (extfrag) */
 
 struct fs_event {
 	uint64_t time_ns;             /* simulated time, ns */
@@ -413,6 +419,7 @@ struct fs_counters {
 enum fs_placement {
 	FS_PLACE_POLICY = 0,          /* the policy chooses */
 	FS_PLACE_TRACE = 1,           /* allocate exactly at the recorded pfns */
+	FS_PLACE_KERNEL = 2,          /* replay the buddy lists' own events (sim/kexact.h) */
 };
 
 struct fs_policy;
@@ -428,6 +435,7 @@ struct fs_sim {
 	int debug_check;                            /* run fs_check after every op */
 	void (*report)(void *ctx, const struct fs_event *ev, const char *what);
 	void *report_ctx;
+	struct fs_kx *kx;                           /* --placement kernel, else NULL */
 };
 
 /* A sim owns its machine and policy. spec is "name[:k=v,k=v]". */

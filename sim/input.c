@@ -541,3 +541,23 @@ int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_er
 		in->end += (size_t)n;
 	}
 }
+
+/* Raw bytes (binary inputs such as /proc/kpageflags): first what getline
+ * buffered, then the decoder. The count, 0 at the end, <0 error. */
+int fs_input_read(struct fs_input *in, void *dst, size_t cap, struct fs_err *err)
+{
+	size_t have = in->end - in->start;
+
+	if (have) {
+		if (have > cap)
+			have = cap;
+		memcpy(dst, in->buf + in->start, have);
+		in->start += have;
+		if (in->scan < in->start)
+			in->scan = in->start;
+		return (int)have;
+	}
+	if (in->eof)
+		return 0;
+	return produce(in, dst, cap, err);
+}

@@ -59,6 +59,8 @@ int fs_input_open(struct fs_input *in, const char *path, struct fs_err *err);
  * valid until the next call), 0 = end of input, <0 = error (a read error,
  * truncated or corrupt compressed data; err names the file) */
 int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_err *err);
+/* Raw bytes instead of lines: count, 0 at the end, <0 error. */
+int fs_input_read(struct fs_input *in, void *dst, size_t cap, struct fs_err *err);
 void fs_input_close(struct fs_input *in);
 const char *fs_input_codec_name(enum fs_input_codec c);  /* "none", "gzip", "zstd" */
 
@@ -111,6 +113,8 @@ struct fs_trace {
 	struct fs_keytab *keys;               /* shared, may be NULL */
 	unsigned max_order;                   /* orders above this are malformed */
 	bool strict;                          /* kernel traces: malformed lines are fatal */
+	bool buddy_events;                    /* --placement kernel: zone_locked, pcpu_drain,
+						 extfrag and markers become events too */
 	/* migrate-type numbering of the kernel that wrote the trace: 0 = 4.4+,
 	 * 1 = before 4.4 (RECLAIMABLE and MOVABLE swapped), -1 = not known
 	 * yet (decided by the first mm_page_alloc whose gfp flags tell) */
@@ -230,6 +234,11 @@ struct fs_run_cfg {
 	int debug_check;
 	uint64_t compact_at[16];              /* --compact-at: manual compaction times, ns */
 	unsigned nr_compact_at;
+	/* --placement kernel (sim/kexact.h) */
+	const char *initial_kpageflags;       /* --initial kpageflags:FILE, NULL = all free */
+	const char *initial_buddyinfo;        /* --initial-buddyinfo FILE, NULL = none */
+	const char *checkpoints;              /* --checkpoints FILE (buddyinfo snapshots) */
+	const char *checkpoints_out;          /* --checkpoints-out FILE (CSV), NULL = none */
 };
 /* fs_event.src of events fragsim adds itself (--compact-at) */
 #define FS_SRC_SYNTHETIC 0xffff

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "kexact.h"
+#include "procfs.h"
 #include "replay.h"
 
 #define MAX_EXAMPLES 5
@@ -146,6 +148,66 @@ static int dump_pagetypeinfo(struct fs_run *r, struct fs_err *err)
 	return 0;
 }
 
+/* --placement kernel: the initial free blocks from kpageflags (settled
+ * with a buddyinfo of the same moment), applied from the trace's
+ * "capture_kpageflags_end tag=start" marker when it has one; checkpoints. */
+static int setup_kernel(struct fs_run *r, struct fs_err *err)
+{
+	const struct fs_run_cfg *cfg = r->cfg;
+	struct fs_kpf_state st;
+	struct fs_kx_window w;
+
+	for (unsigned i = 0; i < r->nr_tr; i++)
+		r->tr[i].buddy_events = true;
+	if (cfg->checkpoints && fs_ckpt_open(&r->ckpt, cfg->checkpoints, cfg->checkpoints_out, err))
+		return 1;
+	if (!cfg->initial_kpageflags)
+		return 0;
+	if (fs_kpf_load(&st, cfg->initial_kpageflags, r->sims[0]->m, err))
+		return 1;
+	if (cfg->initial_buddyinfo) {
+		struct fs_procfs_file f;
+		const struct fs_procfs_rec *bi = NULL;
+
+		if (fs_procfs_load(&f, cfg->initial_buddyinfo, err)) {
+			fs_kpf_release(&st);
+			return 1;
+		}
+		for (unsigned i = 0; i < f.nr_recs && !bi; i++)
+			if (f.recs[i].kind == FS_PROCFS_BUDDYINFO)
+				bi = &f.recs[i];
+		if (!bi) {
+			fs_kpf_release(&st);
+			fs_error(err, -EINVAL, "%s: no /proc/buddyinfo record in it", f.path);
+			fs_procfs_release(&f);
+			return 1;
+		}
+		fs_kpf_settle(&st, r->sims[0]->m, bi);
+		fs_procfs_release(&f);
+	}
+	for (unsigned i = 0; i < r->nr_sims; i++)
+		fs_kpf_install(&st, r->sims[i]->m, r->sims[i]->kx->typed, r->sims[i]->kx->cls0);
+	fs_kpf_report(&st, r->sims[0]->m, stderr);
+	fs_kpf_release(&st);
+	/* capture.sh's markers around the read of kpageflags: what happened
+	 * before it is in the file (kexact.h: struct fs_kx_window) */
+	if (fs_kx_find_window(cfg->inputs[0], 10000000, &w, err))
+		return 1;
+	w.nr_pfns = r->sims[0]->m->zones[r->sims[0]->m->nr_zones - 1].end_pfn;
+	if (w.end_line) {
+		fprintf(stderr, "fragsim: %s:%" PRIu64 "-%" PRIu64 ": kpageflags was read between these "
+			"capture_kpageflags markers; events before are in it, events during the read "
+			"are applied where the file does not hold them yet\n", cfg->inputs[0],
+			w.begin_line ? w.begin_line : w.end_line, w.end_line);
+		for (unsigned i = 0; i < r->nr_sims; i++)
+			r->sims[i]->kx->win = w;
+	} else {
+		fprintf(stderr, "fragsim: warning: %s: no capture_kpageflags_end marker in its first "
+			"10000000 lines: the initial state is taken as the trace's start\n", cfg->inputs[0]);
+	}
+	return 0;
+}
+
 static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *err)
 {
 	int rc;
@@ -177,6 +239,8 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 			r->tr[i].mt_numbering_forced = true;
 		}
 	}
+	if (cfg->placement == FS_PLACE_KERNEL && (rc = setup_kernel(r, err)))
+		return rc;
 	if (fs_out_open(&r->csv, cfg->csv_path, err))
 		return 1;
 	if (cfg->extfrag_path && open_extfrag(r, err))
@@ -200,6 +264,7 @@ static void teardown(struct fs_run *r)
 	free(r->acc);
 	fs_evq_release(&r->q);
 	fs_keytab_release(&r->keys);
+	fs_ckpt_free(r->ckpt);
 }
 
 static int run_loop(struct fs_run *r, struct fs_err *err)
@@ -241,6 +306,10 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 		}
 		if (r->fatal[0])
 			return fs_error(err, 1, "%s", r->fatal);
+		if (r->ckpt && ev.kind == FS_EV_MARKER && ev.order == FS_MARK_SNAP)
+			for (unsigned i = 0; i < r->nr_sims; i++)
+				fs_ckpt_marker(r->ckpt, r->sims[i], r->sims[i]->pol->label, ev.ident,
+					       ev.time_ns);
 		if (cfg->every && r->events % cfg->every == 0)
 			sample(r, ev.time_ns);
 		if (ev.src != FS_SRC_SYNTHETIC && refill(r, ev.src, err))
@@ -279,8 +348,13 @@ int fs_replay_run(const struct fs_run_cfg *cfg, struct fs_err *err)
 	} else {
 		fs_out_abort(&r.csv);
 	}
+	if (!rc && r.ckpt && fs_ckpt_finish(r.ckpt, stderr, err))
+		rc = 1;
 	if (!rc)
 		fs_summary_print(&r, stderr);
+	for (unsigned i = 0; !rc && i < r.nr_sims; i++)
+		if (r.sims[i]->kx)
+			fs_kx_print(r.sims[i]->kx, stderr);
 	teardown(&r);
 	return rc;
 }

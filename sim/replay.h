@@ -47,6 +47,7 @@ struct fs_run {
 	} kinds[16];
 	unsigned nr_kinds;
 	char fatal[512];
+	struct fs_ckpt *ckpt;                 /* --checkpoints, NULL = none */
 };
 
 /* "summary.c" */

@@ -232,7 +232,8 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 	json_object_set_new(root, "inputs", inputs);
 	json_object_set_new(root, "machine", machine_json(r->sims[0]->m));
 	json_object_set_new(root, "placement",
-			    json_string(cfg->placement == FS_PLACE_TRACE ? "trace" : "policy"));
+			    json_string(cfg->placement == FS_PLACE_TRACE ? "trace" :
+					cfg->placement == FS_PLACE_KERNEL ? "kernel" : "policy"));
 	json_object_set_new(root, "interval_s", json_real((double)cfg->interval_ns / 1e9));
 	json_object_set_new(root, "every_events", json_integer((json_int_t)cfg->every));
 	json_object_set_new(root, "events", json_integer((json_int_t)r->events));
