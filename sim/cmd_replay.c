@@ -29,6 +29,8 @@ static const char replay_usage[] =
 	"      --initial kpageflags:FILE  kernel placement: the free blocks at the start,\n"
 	"                          from a raw /proc/kpageflags (.zst/.gz too; needs\n"
 	"                          -M zoneinfo:)\n"
+	"      --final kpageflags:FILE  kernel placement: compare the final free pages\n"
+	"                          with a /proc/kpageflags taken at the trace's end\n"
 	"      --initial-buddyinfo FILE  the /proc/buddyinfo of the same moment: settles\n"
 	"                          ambiguous blocks (first buddyinfo record of FILE)\n"
 	"      --checkpoints FILE  capture snapshots of /proc/buddyinfo: compared with the\n"
@@ -129,6 +131,7 @@ int fs_cmd_replay(int argc, char **argv)
 		{ "debug-check", no_argument, NULL, 'D' },
 		{ "initial", required_argument, NULL, 'I' },
 		{ "initial-buddyinfo", required_argument, NULL, 'J' },
+		{ "final", required_argument, NULL, 'F' },
 		{ "checkpoints", required_argument, NULL, 'c' },
 		{ "checkpoints-out", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
@@ -165,6 +168,11 @@ int fs_cmd_replay(int argc, char **argv)
 			if (strncmp(optarg, "kpageflags:", 11) || !optarg[11])
 				return usage_error("--initial expects kpageflags:FILE, got \"%s\"", optarg);
 			cfg.initial_kpageflags = optarg + 11;
+			break;
+		case 'F':
+			if (strncmp(optarg, "kpageflags:", 11) || !optarg[11])
+				return usage_error("--final expects kpageflags:FILE, got \"%s\"", optarg);
+			cfg.final_kpageflags = optarg + 11;
 			break;
 		case 'J':
 			cfg.initial_buddyinfo = optarg;
@@ -270,10 +278,11 @@ int fs_cmd_replay(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("%s", "no trace given");
 	if (cfg.placement != FS_PLACE_KERNEL && (cfg.initial_kpageflags || cfg.initial_buddyinfo ||
+						 cfg.final_kpageflags ||
 						 cfg.checkpoints || cfg.checkpoints_out))
-		return usage_error("%s", "--initial, --initial-buddyinfo and --checkpoints need --placement kernel");
-	if (cfg.initial_kpageflags && !have_machine)
-		return usage_error("%s", "--initial kpageflags: needs the machine's layout: -M zoneinfo:FILE");
+		return usage_error("%s", "--initial, --final, --initial-buddyinfo and --checkpoints need --placement kernel");
+	if ((cfg.initial_kpageflags || cfg.final_kpageflags) && !have_machine)
+		return usage_error("%s", "kpageflags files need the machine's layout: -M zoneinfo:FILE");
 	if (cfg.initial_buddyinfo && !cfg.initial_kpageflags)
 		return usage_error("%s", "--initial-buddyinfo settles --initial kpageflags:FILE; give that too");
 	if (cfg.checkpoints_out && !cfg.checkpoints)

@@ -237,6 +237,7 @@ struct fs_run_cfg {
 	/* --placement kernel (sim/kexact.h) */
 	const char *initial_kpageflags;       /* --initial kpageflags:FILE, NULL = all free */
 	const char *initial_buddyinfo;        /* --initial-buddyinfo FILE, NULL = none */
+	const char *final_kpageflags;         /* --final kpageflags:FILE, NULL = none */
 	const char *checkpoints;              /* --checkpoints FILE (buddyinfo snapshots) */
 	const char *checkpoints_out;          /* --checkpoints-out FILE (CSV), NULL = none */
 };

@@ -64,17 +64,18 @@ static unsigned cpu_of(const struct fs_event *ev)
 	return ev->cpu < FS_KX_MAX_CPUS ? ev->cpu : FS_KX_MAX_CPUS - 1;
 }
 
-/* The free block holding any page of [pfn, 2^order): its head or UINT64_MAX.
- * A block containing pfn, or (order > 0) a free head inside the range. */
+/* Is any page of [pfn, 2^order) free: a free block holding pfn, or a free
+ * head inside the range. The scan is bounded by the block's own size (at
+ * most 2^max_order slots, for the rare high-order frees). */
 static bool range_has_free(const struct fs_machine *m, const struct fs_zone *z, uint64_t pfn,
 			   unsigned order)
 {
+	uint64_t idx = pfn - m->base_pfn;
+
 	if (fs_buddy_find_block(m, z, pfn, NULL) != UINT64_MAX)
 		return true;
-	/* a smaller free block inside: its head is at an aligned offset; the
-	 * halves are checked by their first pages, so this costs 2 * order */
-	for (unsigned o = order; o-- > 0;)
-		if (fs_buddy_find_block(m, z, pfn + (1ull << o), NULL) != UINT64_MAX)
+	for (uint64_t i = idx + 1; i < idx + (1ull << order); i++)
+		if (fs_pg_kind(m->pages[i]) == FS_PG_FREE)
 			return true;
 	return false;
 }

@@ -49,6 +49,9 @@ void fs_kpf_settle(struct fs_kpf_state *st, const struct fs_machine *m,
  * when typed, else on class cls0. */
 void fs_kpf_install(const struct fs_kpf_state *st, struct fs_machine *m, bool typed, unsigned cls0);
 void fs_kpf_report(const struct fs_kpf_state *st, const struct fs_machine *m, FILE *fp);
+/* --final kpageflags:FILE: the simulation's free pages against the file's,
+ * per zone (counts and first examples). */
+void fs_kpf_compare(const struct fs_kpf_state *st, const struct fs_machine *m, FILE *fp);
 void fs_kpf_release(struct fs_kpf_state *st);
 
 /* ---- the replay (kexact.c) ----------------------------------------------- */
@@ -56,7 +59,7 @@ void fs_kpf_release(struct fs_kpf_state *st);
 /* ev->order of FS_EV_MARKER events */
 enum fs_mark {
 	FS_MARK_SNAP = 0,              /* "capture_snap seq=N": ident = N */
-	FS_MARK_OTHER = 1,
+	FS_MARK_KPF_END_BEGIN = 1,     /* "capture_kpageflags_begin tag=end": the end read starts */
 };
 
 #define FS_KX_MAX_CPUS 256

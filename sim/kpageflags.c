@@ -266,3 +266,57 @@ void fs_kpf_release(struct fs_kpf_state *st)
 	st->blocks = NULL;
 	st->nr_blocks = 0;
 }
+
+/* Free pages of the simulation against a kpageflags of the same moment
+ * (--final kpageflags:FILE): per zone, pages free in one and not in the
+ * other, and the first few of each. Pages on the kernel's per-CPU lists
+ * are not PageBuddy, so a page the simulation has on a per-CPU list counts
+ * as not free in both. */
+void fs_kpf_compare(const struct fs_kpf_state *st, const struct fs_machine *m, FILE *fp)
+{
+	uint64_t words = (m->nr_pages + 63) / 64;
+	uint64_t *k = fs_xcalloc(words, sizeof(*k)), *sim = fs_xcalloc(words, sizeof(*sim));
+
+	for (uint64_t i = 0; i < st->nr_blocks; i++) {
+		uint64_t pfn = BLK_PFN(st->blocks[i]);
+
+		for (uint64_t p = pfn; p < pfn + (1ull << BLK_ORDER(st->blocks[i])); p++)
+			k[(p - m->base_pfn) / 64] |= 1ull << ((p - m->base_pfn) % 64);
+	}
+	for (uint64_t idx = 0; idx < m->nr_pages;) {
+		unsigned o;
+
+		if (fs_pg_kind(m->pages[idx]) != FS_PG_FREE) {
+			idx++;
+			continue;
+		}
+		o = fs_buddy_order(m, idx);
+		for (uint64_t p = idx; p < idx + (1ull << o); p++)
+			sim[p / 64] |= 1ull << (p % 64);
+		idx += 1ull << o;
+	}
+	for (unsigned zi = 0; zi < m->nr_zones; zi++) {
+		const struct fs_zone *z = &m->zones[zi];
+		uint64_t only_sim = 0, only_k = 0, ex_s[4], ex_k[4];
+
+		for (uint64_t idx = z->start_idx; idx < z->end_idx; idx++) {
+			bool a = (sim[idx / 64] >> (idx % 64)) & 1, b = (k[idx / 64] >> (idx % 64)) & 1;
+
+			if (a && !b && only_sim < 4)
+				ex_s[only_sim] = m->base_pfn + idx;
+			if (b && !a && only_k < 4)
+				ex_k[only_k] = m->base_pfn + idx;
+			only_sim += a && !b;
+			only_k += b && !a;
+		}
+		fprintf(fp, "fragsim: final pages vs kpageflags, zone %s: %" PRIu64 " free only in the "
+			"simulation, %" PRIu64 " free only in the kernel", z->name, only_sim, only_k);
+		for (uint64_t i = 0; i < only_sim && i < 4; i++)
+			fprintf(fp, "%s0x%" PRIx64, i ? " " : "; sim-only e.g. ", ex_s[i]);
+		for (uint64_t i = 0; i < only_k && i < 4; i++)
+			fprintf(fp, "%s0x%" PRIx64, i ? " " : "; kernel-only e.g. ", ex_k[i]);
+		fputc('\n', fp);
+	}
+	free(k);
+	free(sim);
+}

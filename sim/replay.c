@@ -267,6 +267,20 @@ static void teardown(struct fs_run *r)
 	fs_ckpt_free(r->ckpt);
 }
 
+/* --final kpageflags:FILE, at the marker before its read (or the end) */
+static int compare_final(struct fs_run *r, struct fs_err *err)
+{
+	struct fs_kpf_state st;
+
+	r->final_done = true;
+	if (fs_kpf_load(&st, r->cfg->final_kpageflags, r->sims[0]->m, err))
+		return 1;
+	for (unsigned i = 0; i < r->nr_sims; i++)
+		fs_kpf_compare(&st, r->sims[i]->m, stderr);
+	fs_kpf_release(&st);
+	return 0;
+}
+
 static int run_loop(struct fs_run *r, struct fs_err *err)
 {
 	const struct fs_run_cfg *cfg = r->cfg;
@@ -306,6 +320,9 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 		}
 		if (r->fatal[0])
 			return fs_error(err, 1, "%s", r->fatal);
+		if (ev.kind == FS_EV_MARKER && ev.order == FS_MARK_KPF_END_BEGIN &&
+		    cfg->final_kpageflags && !r->final_done && compare_final(r, err))
+			return 1;
 		if (r->ckpt && ev.kind == FS_EV_MARKER && ev.order == FS_MARK_SNAP)
 			for (unsigned i = 0; i < r->nr_sims; i++)
 				fs_ckpt_marker(r->ckpt, r->sims[i], r->sims[i]->pol->label, ev.ident,
@@ -349,6 +366,8 @@ int fs_replay_run(const struct fs_run_cfg *cfg, struct fs_err *err)
 		fs_out_abort(&r.csv);
 	}
 	if (!rc && r.ckpt && fs_ckpt_finish(r.ckpt, stderr, err))
+		rc = 1;
+	if (!rc && cfg->final_kpageflags && !r.final_done && compare_final(&r, err))
 		rc = 1;
 	if (!rc)
 		fs_summary_print(&r, stderr);

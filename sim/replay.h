@@ -48,6 +48,7 @@ struct fs_run {
 	unsigned nr_kinds;
 	char fatal[512];
 	struct fs_ckpt *ckpt;                 /* --checkpoints, NULL = none */
+	bool final_done;                      /* --final compared (at its marker) */
 };
 
 /* "summary.c" */

@@ -38,8 +38,8 @@
  *                  -> FS_EV_BUDDY_PUT
  *   mm_page_alloc_extfrag "page=%p pfn=0x%lx alloc_order=%d ..." ->
  *                  FS_EV_BUDDY_TAKE with FS_EVF_IF_FREE
- *   tracing_mark_write / print: capture.sh's "capture_snap seq=N" ->
- *                  FS_EV_MARKER
+ *   tracing_mark_write / print: capture.sh's "capture_snap seq=N" and
+ *                  "capture_kpageflags_begin tag=end" -> FS_EV_MARKER
  * Everything else is skipped and counted by kind. */
 #include <errno.h>
 #include <inttypes.h>
@@ -462,6 +462,8 @@ static int buddy_event(struct fs_trace *t, const struct fs_ftrace_rec *r, enum f
 			if (!field_num(m + 13, fe, "seq", &ev->ident))
 				return bad(err, "capture_snap seq=N", m, fe);
 			ev->order = 0;          /* FS_MARK_SNAP */
+		} else if (memmem(f, r->fields_len, "capture_kpageflags_begin tag=end", 32)) {
+			ev->order = 1;          /* FS_MARK_KPF_END_BEGIN */
 		} else {
 			return 2;               /* only the snapshots' markers matter */
 		}
