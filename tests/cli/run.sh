@@ -475,5 +475,8 @@ expect_fail compact-at-bad 2 '--compact-at expects' replay --compact-at soon tra
 [ "$(col "$TMP/kc.csv" buddy kernel_compaction_runs),$(col "$TMP/kc.csv" buddy kernel_compact_migrate_scanned),$(col "$TMP/kc.csv" buddy kernel_compact_free_scanned),$(col "$TMP/kc.csv" buddy kernel_compact_isolated),$(col "$TMP/kc.csv" buddy kernel_compact_migrated),$(col "$TMP/kc.csv" buddy kernel_migrate_pages)" = "1,511,48,16,2,14" ] && ok ||
 	bad "kernel compaction events not counted as recorded"
 
+# --- kernel-exact replay (issue #6)
+. "$DIR/kexact.sh"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
