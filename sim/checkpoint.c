@@ -4,6 +4,12 @@
  * "### capture_snap seq=N ..." (procfs.h), so the snapshot N describes the
  * allocator at the marker, give or take the events of the read itself.
  *
+ * The record's header also says when buddyinfo was read (read_mono_ns, the
+ * trace's clock): under load that is tens of milliseconds after the marker
+ * (36 ms at pagecache-1s seq 1, while THPs came and went), so the
+ * comparison is made at that time when the header gives it
+ * (fs_ckpt_due), else at the marker.
+ *
  * Per checkpoint and zone: the difference (simulated - kernel) in free
  * blocks per order, and two scores: the sum of |difference| in blocks, and
  * the same weighted by block size (pages). */
@@ -108,6 +114,21 @@ static unsigned pol_idx(struct fs_ckpt *c, const char *policy)
 		return MAX_POL - 1;
 	c->pol[c->nr_pol] = policy;
 	return c->nr_pol++;
+}
+
+uint64_t fs_ckpt_due(struct fs_ckpt *c, uint64_t seq, uint64_t marker_ns)
+{
+	unsigned ri;
+	const struct fs_procfs_rec *r = find_rec(c, seq, &ri);
+	const char *h;
+	uint64_t t = 0;
+
+	if (!r || !r->header || !(h = strstr(r->header, " read_mono_ns=")))
+		return marker_ns;
+	h += 14;
+	if (fs_parse_u64(h, strspn(h, "0123456789"), &t) || t < marker_ns)
+		return marker_ns;
+	return t;
 }
 
 void fs_ckpt_marker(struct fs_ckpt *c, const struct fs_sim *s, const char *policy,

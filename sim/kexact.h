@@ -137,8 +137,9 @@ struct fs_ckpt;
  * CSV (NULL path: no CSV). */
 int fs_ckpt_open(struct fs_ckpt **out, const char *snap_path, const char *csv_path,
 		 struct fs_err *err);
-/* At a "capture_snap seq=N" marker: compare sim (labelled policy) with
- * snapshot N. */
+/* When snapshot seq was read: its header's read_mono_ns, or marker_ns. */
+uint64_t fs_ckpt_due(struct fs_ckpt *c, uint64_t seq, uint64_t marker_ns);
+/* Compare sim (labelled policy) with snapshot seq, at time_ns (reported). */
 void fs_ckpt_marker(struct fs_ckpt *c, const struct fs_sim *s, const char *policy,
 		    uint64_t seq, uint64_t time_ns);
 /* Close the CSV, print the per-zone scores and the unmatched snapshots. */

@@ -161,8 +161,12 @@ static int setup_kernel(struct fs_run *r, struct fs_err *err)
 		r->tr[i].buddy_events = true;
 	if (cfg->checkpoints && fs_ckpt_open(&r->ckpt, cfg->checkpoints, cfg->checkpoints_out, err))
 		return 1;
-	if (!cfg->initial_kpageflags)
+	if (!cfg->initial_kpageflags) {
+		fprintf(stderr, "fragsim: warning: --placement kernel without --initial kpageflags:FILE: "
+			"the machine starts all free, so frees of pages allocated before the trace are "
+			"counted as return_conflicts\n");
 		return 0;
+	}
 	if (fs_kpf_load(&st, cfg->initial_kpageflags, r->sims[0]->m, err))
 		return 1;
 	if (cfg->initial_buddyinfo) {
@@ -281,6 +285,23 @@ static int compare_final(struct fs_run *r, struct fs_err *err)
 	return 0;
 }
 
+/* Checkpoints whose snapshot was read before now_ns (all: UINT64_MAX). */
+static void ckpt_flush(struct fs_run *r, uint64_t now_ns)
+{
+	unsigned k = 0;
+
+	for (unsigned j = 0; j < r->nr_ckpt_pending; j++) {
+		if (now_ns != UINT64_MAX && r->ckpt_pending[j].due_ns >= now_ns) {
+			r->ckpt_pending[k++] = r->ckpt_pending[j];
+			continue;
+		}
+		for (unsigned i = 0; i < r->nr_sims; i++)
+			fs_ckpt_marker(r->ckpt, r->sims[i], r->sims[i]->pol->label, r->ckpt_pending[j].seq,
+				       r->ckpt_pending[j].due_ns);
+	}
+	r->nr_ckpt_pending = k;
+}
+
 static int run_loop(struct fs_run *r, struct fs_err *err)
 {
 	const struct fs_run_cfg *cfg = r->cfg;
@@ -296,6 +317,8 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 	fs_metrics_csv_header(r->csv.fp, r->sims[0]->m->max_order, &r->cols);
 	r->start_ns = fs_now_ns();
 	while (fs_evq_pop(&r->q, &ev)) {
+		if (r->nr_ckpt_pending)
+			ckpt_flush(r, ev.time_ns);
 		if (!r->events) {
 			r->first_time = ev.time_ns;
 			r->next_sample = ev.time_ns;
@@ -323,10 +346,13 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 		if (ev.kind == FS_EV_MARKER && ev.order == FS_MARK_KPF_END_BEGIN &&
 		    cfg->final_kpageflags && !r->final_done && compare_final(r, err))
 			return 1;
-		if (r->ckpt && ev.kind == FS_EV_MARKER && ev.order == FS_MARK_SNAP)
-			for (unsigned i = 0; i < r->nr_sims; i++)
-				fs_ckpt_marker(r->ckpt, r->sims[i], r->sims[i]->pol->label, ev.ident,
-					       ev.time_ns);
+		if (r->ckpt && ev.kind == FS_EV_MARKER && ev.order == FS_MARK_SNAP) {
+			if (r->nr_ckpt_pending == FS_ARRAY_SIZE(r->ckpt_pending))
+				ckpt_flush(r, UINT64_MAX);
+			r->ckpt_pending[r->nr_ckpt_pending].seq = ev.ident;
+			r->ckpt_pending[r->nr_ckpt_pending++].due_ns = fs_ckpt_due(r->ckpt, ev.ident, ev.time_ns);
+			ckpt_flush(r, ev.time_ns);
+		}
 		if (cfg->every && r->events % cfg->every == 0)
 			sample(r, ev.time_ns);
 		if (ev.src != FS_SRC_SYNTHETIC && refill(r, ev.src, err))
@@ -334,6 +360,7 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 		if ((r->events & 0xffff) == 0)
 			progress(r, false);
 	}
+	ckpt_flush(r, UINT64_MAX);
 	if (!r->samples || r->sampled_at_events != r->events)
 		sample(r, r->last_time);
 	if (r->events >= 0x10000)

@@ -49,6 +49,10 @@ struct fs_run {
 	char fatal[512];
 	struct fs_ckpt *ckpt;                 /* --checkpoints, NULL = none */
 	bool final_done;                      /* --final compared (at its marker) */
+	struct {
+		uint64_t seq, due_ns;
+	} ckpt_pending[8];                    /* checkpoints waiting for their read time */
+	unsigned nr_ckpt_pending;
 };
 
 /* "summary.c" */

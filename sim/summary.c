@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "kexact.h"
 #include "replay.h"
 
 static double headline(const struct fs_sim *s, unsigned h)
@@ -120,6 +121,14 @@ static json_t *sim_json(const struct fs_run *r, unsigned i)
 #undef FS_X
 	json_object_set_new(c, "live_allocations", json_integer((json_int_t)s->at.live));
 	json_object_set_new(p, "counters", c);
+	if (s->kx) {                  /* --placement kernel (sim/kexact.h) */
+		json_t *k = json_object();
+
+#define FS_X(name, doc) json_object_set_new(k, #name, json_integer((json_int_t)s->kx->c.name));
+		FS_KX_COUNTERS(FS_X)
+#undef FS_X
+		json_object_set_new(p, "kernel_exact", k);
+	}
 #define FS_X(name, doc)                                                                    \
 	{                                                                                  \
 		const struct fs_sample_acc *a = &r->acc[i].h[FS_H_##name];                 \

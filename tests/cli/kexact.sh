@@ -3,19 +3,25 @@
 
 # The project's captures replayed at the buddy level from kpageflags_start:
 # at every capture_snap checkpoint DMA and DMA32 are identical to the
-# kernel's buddyinfo and Normal is within 0.1% of its free pages; the first
+# kernel's buddyinfo and Normal is within 0.1% of its free pages (the
+# issue's target is 1%; all captures so far are under 0.1%); the first
 # checkpoint (seq 0, just after the kpageflags read) is identical.
-# kx_run NAME: the checkpoint CSV in $TMP/NAME.kx.csv, stderr in .kx.err
+# The shared captures (../shared/traces, 22 and 23 per-second checkpoints)
+# are used when they are there.
+# kx_run NAME DIR: the checkpoint CSV in $TMP/NAME.kx.csv, stderr in .kx.err
 kx_run() {
-	d=traces/$1
-	"$FRAGSIM" replay -q --placement kernel -M "zoneinfo:$d/snapshots/snap_zoneinfo.txt" \
-		--initial "kpageflags:$d/kpageflags_start.bin.zst" --initial-buddyinfo "$d/snapshots/snap_buddyinfo.txt" \
-		--checkpoints "$d/snapshots/snap_buddyinfo.txt" --checkpoints-out "$TMP/$1.kx.csv" \
+	d=$2
+	z=$d/snapshots/snap_zoneinfo.txt; [ -f "$z" ] || z=$z.zst
+	b=$d/snapshots/snap_buddyinfo.txt; [ -f "$b" ] || b=$b.zst
+	"$FRAGSIM" replay -q --placement kernel -M "zoneinfo:$z" \
+		--initial "kpageflags:$d/kpageflags_start.bin.zst" --initial-buddyinfo "$b" \
+		--checkpoints "$b" --checkpoints-out "$TMP/$1.kx.csv" \
 		-o "$TMP/$1.kx.ts.csv" "$d/trace_pipe.txt.zst" 2>"$TMP/$1.kx.err"
 }
-for cn in pagecache-churn thp-burst pagecache-1s; do
-	[ -d "traces/$cn" ] || continue
-	if ! kx_run "$cn"; then bad "kernel replay $cn: exit status $? ($(tail -2 "$TMP/$cn.kx.err"))"; continue; fi
+for cd_ in traces/pagecache-churn traces/thp-burst ../shared/traces/build ../shared/traces/anon-churn; do
+	[ -f "$cd_/kpageflags_start.bin.zst" ] || continue
+	cn=${cd_##*/}
+	if ! kx_run "$cn" "$cd_"; then bad "kernel replay $cn: exit status $? ($(tail -2 "$TMP/$cn.kx.err"))"; continue; fi
 	n=$(grep -c ',DMA32,' "$TMP/$cn.kx.csv")
 	[ "$n" -ge 2 ] && ok || bad "kernel replay $cn: $n DMA32 checkpoints"
 	# columns: policy,seq,time_s,zone,kernel_free_pages,sim_free_pages,diff_free_pages,abs_diff_blocks,abs_diff_pages
@@ -27,9 +33,11 @@ for cn in pagecache-churn thp-burst pagecache-1s; do
 		bad "kernel replay $cn: the first checkpoint is not identical"
 	grep -q 'kernel-exact replay: buddy_takes=' "$TMP/$cn.kx.err" && grep -q 'checkpoints: [0-9]* capture_snap markers, 0 without' "$TMP/$cn.kx.err" &&
 		ok || bad "kernel replay $cn: no counters or checkpoint summary on stderr"
-	# the per-timestep CSV is the machine's history: the first row's free
-	# pages are the kpageflags state's
-	[ "$(sed -n 2p "$TMP/$cn.kx.ts.csv" | cut -d, -f3)" = DMA ] && ok || bad "kernel replay $cn: timestep CSV layout"
+	# the per-timestep CSV is the machine's history: its first Normal row
+	# (before any event) holds the free pages the kpageflags state has
+	kp=$(sed -n 's/^fragsim:   Normal *\([0-9]*\) free pages.*/\1/p' "$TMP/$cn.kx.err")
+	[ -n "$kp" ] && [ "$(grep -m1 ',Normal,' "$TMP/$cn.kx.ts.csv" | cut -d, -f2,5)" = "0,$kp" ] && ok ||
+		bad "kernel replay $cn: first Normal row $(grep -m1 ',Normal,' "$TMP/$cn.kx.ts.csv" | cut -c1-40), kpageflags $kp"
 done
 # the initial layout is reported per zone and settled by buddyinfo
 grep -q 'Normal .* free pages; 0 ambiguous blocks split to match buddyinfo, now identical' "$TMP/thp-burst.kx.err" && ok ||
