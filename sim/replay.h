@@ -55,6 +55,16 @@ struct fs_run {
 	unsigned nr_ckpt_pending;
 };
 
+/* "replay_kernel.c": --placement kernel (sim/kexact.h). setup: 0, or the
+ * exit status (1) with err; before: checkpoints due before now_ns (all with
+ * UINT64_MAX); marker: an FS_EV_MARKER after it was applied; finish: the
+ * reports at the end. */
+int fs_replay_kernel_setup(struct fs_run *r, struct fs_err *err);
+void fs_replay_kernel_before(struct fs_run *r, uint64_t now_ns);
+int fs_replay_kernel_marker(struct fs_run *r, const struct fs_event *ev, struct fs_err *err);
+int fs_replay_kernel_finish(struct fs_run *r, struct fs_err *err);
+void fs_replay_kernel_release(struct fs_run *r);
+
 /* "summary.c" */
 void fs_summary_accumulate(struct fs_run_acc *acc, const struct fs_sim *s);
 int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *err);

@@ -188,7 +188,7 @@ Test(kpageflags, file_size_must_match_layout)
 
 /* ---- the replay ---------------------------------------------------------- */
 
-static struct fs_sim *kernel_sim(void)
+static struct fs_sim *kernel_sim_of(const char *spec)
 {
 	struct fs_layout l = layout64();
 	struct fs_err err;
@@ -196,15 +196,20 @@ static struct fs_sim *kernel_sim(void)
 	struct fs_kpf_state st;
 	uint64_t w[64];
 
-	cr_assert_eq(fs_sim_new(&s, &l, "buddy", FS_PLACE_KERNEL, &err), 0, "%s", err.msg);
+	cr_assert_eq(fs_sim_new(&s, &l, spec, FS_PLACE_KERNEL, &err), 0, "%s", err.msg);
 	cr_assert_not_null(s->kx);
 	s->debug_check = 1;
 	words64(w);
 	memset(&st, 0, sizeof(st));
 	fs_kpf_build(&st, w, 64, s->m);
-	fs_kpf_install(&st, s->m, false, 0);
+	fs_kpf_install(&st, s->m, s->kx->typed, s->kx->cls0);
 	fs_kpf_release(&st);
 	return s;
+}
+
+static struct fs_sim *kernel_sim(void)
+{
+	return kernel_sim_of("buddy");
 }
 
 static void ev(struct fs_sim *s, unsigned kind, uint64_t pfn, unsigned order, unsigned flags,
@@ -248,6 +253,25 @@ Test(kexact, refill_alloc_free_drain_merge)
 	cr_assert_eq(z->free_pages, 47);
 	cr_assert(fs_buddy_is_free_head(s->m, 0, 3));
 	cr_assert_eq(s->kx->c.take_conflicts + s->kx->c.return_conflicts, 0);
+	fs_sim_free(s);
+}
+
+/* A grouping policy's lists are per migrate type: installed blocks go on
+ * their pageblock's type, a drained block on the type the event prints
+ * (free_pcppages_bulk's get_pfnblock_migratetype). */
+Test(kexact, typed_lists_take_the_drain_type)
+{
+	struct fs_sim *s = kernel_sim_of("linux-6.15:pcp=off");
+	struct fs_event e = { .time_ns = 1, .ident = 12, .order = 2, .kind = FS_EV_BUDDY_PUT,
+			      .mt = FS_MT_UNMOVABLE };
+
+	cr_assert(s->kx->typed);
+	cr_assert_eq(fs_buddy_class(s->m, 60), fs_pb_type(s->m, 60));
+	cr_assert_eq(fs_sim_apply(s, &e), 0);
+	/* 12-15 has no free buddy (8 is allocated): it stays order 2, unmovable */
+	cr_assert(fs_buddy_is_free_head(s->m, 12, 2));
+	cr_assert_eq(fs_buddy_class(s->m, 12), FS_MT_UNMOVABLE);
+	cr_assert_neq(fs_pb_type(s->m, 12), FS_MT_UNMOVABLE);
 	fs_sim_free(s);
 }
 
