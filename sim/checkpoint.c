@@ -29,6 +29,7 @@ struct zone_score {
 	uint64_t worst_pages, worst_seq;
 	double worst_rel;              /* |free pages diff| / kernel free pages */
 	uint64_t last_blocks, last_pages, last_seq, last_kernel;
+	uint64_t sum_blocks, sum_pages;  /* the scores summed over the checkpoints */
 	int64_t last_diff;
 };
 
@@ -171,6 +172,8 @@ void fs_ckpt_marker(struct fs_ckpt *c, const struct fs_sim *s, const char *polic
 		memcpy(sc->name, z->name, sizeof(sc->name));
 		sc->last_blocks = ab;
 		sc->last_pages = ap;
+		sc->sum_blocks += ab;
+		sc->sum_pages += ap;
 		sc->last_seq = seq;
 		sc->last_kernel = kpages;
 		sc->last_diff = (int64_t)z->free_pages - (int64_t)kpages;
@@ -215,10 +218,12 @@ int fs_ckpt_finish(struct fs_ckpt *c, FILE *fp, struct fs_err *err)
 				continue;
 			fprintf(fp, "fragsim:   %s zone %s: last (seq=%" PRIu64 ") free pages %+" PRId64
 				" of %" PRIu64 " (%.3f%%), |diff| %" PRIu64 " blocks, %" PRIu64
-				" pages; worst seq=%" PRIu64 " %.3f%%\n", c->pol[p], sc->name, sc->last_seq,
+				" pages; worst seq=%" PRIu64 " %.3f%%; score over %" PRIu64 " checkpoints: |diff| %"
+				PRIu64 " blocks, %" PRIu64 " pages\n", c->pol[p], sc->name, sc->last_seq,
 				sc->last_diff, sc->last_kernel,
 				sc->last_kernel ? 100.0 * (double)sc->last_diff / (double)sc->last_kernel : 0.0,
-				sc->last_blocks, sc->last_pages, sc->worst_seq, 100.0 * sc->worst_rel);
+				sc->last_blocks, sc->last_pages, sc->worst_seq, 100.0 * sc->worst_rel, sc->n,
+				sc->sum_blocks, sc->sum_pages);
 		}
 	if (c->have_out) {
 		c->have_out = false;
