@@ -455,3 +455,39 @@ Test(kexact, checkpoint_csv)
 	free(path);
 	fs_sim_free(s);
 }
+
+/* --final: the simulation's free pages against a kpageflags, per zone */
+Test(kpageflags, compare_with_final)
+{
+	struct fs_layout l = layout64();
+	struct fs_err err;
+	struct fs_machine *m = fs_machine_new(&l, &err);
+	struct fs_kpf_state st;
+	uint64_t w[64];
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	words64(w);
+	memset(&st, 0, sizeof(st));
+	fs_kpf_build(&st, w, 64, m);
+	fs_kpf_install(&st, m, false, 0);
+	fp = open_memstream(&out, &len);
+	fs_kpf_compare(&st, m, fp);
+	fclose(fp);
+	cr_assert_str_eq(out, "fragsim: final pages vs kpageflags, zone Normal: 0 free only in the "
+			 "simulation, 0 free only in the kernel\n");
+	free(out);
+	/* the simulation takes 60-63 and frees 13 (allocated in the file) */
+	cr_assert_eq(fs_buddy_take(m, &m->zones[0], 60, 2), 0);
+	fs_buddy_free(m, &m->zones[0], 13, 0, 0, FS_FPI_NONE);
+	fp = open_memstream(&out, &len);
+	fs_kpf_compare(&st, m, fp);
+	fclose(fp);
+	cr_assert_str_eq(out, "fragsim: final pages vs kpageflags, zone Normal: 1 free only in the "
+			 "simulation, 4 free only in the kernel; sim-only e.g. 0xd; kernel-only e.g. "
+			 "0x3c 0x3d 0x3e 0x3f\n");
+	free(out);
+	fs_kpf_release(&st);
+	fs_machine_free(m);
+}

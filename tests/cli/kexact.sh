@@ -43,6 +43,15 @@ done
 grep -q 'Normal .* free pages; 0 ambiguous blocks split to match buddyinfo, now identical' "$TMP/thp-burst.kx.err" && ok ||
 	bad "kernel replay: initial-state report: $(head -4 "$TMP/thp-burst.kx.err")"
 
+# --final: page by page against kpageflags_end at the end read's marker
+"$FRAGSIM" replay -q --placement kernel -M "zoneinfo:traces/thp-burst/snapshots/snap_zoneinfo.txt" \
+	--initial kpageflags:traces/thp-burst/kpageflags_start.bin.zst --final kpageflags:traces/thp-burst/kpageflags_end.bin.zst \
+	-o /dev/null traces/thp-burst/trace_pipe.txt.zst 2>"$TMP/final.err" &&
+	grep -q 'final pages vs kpageflags, zone DMA32: 0 free only in the simulation, 0 free only in the kernel' "$TMP/final.err" &&
+	grep -q 'final pages vs kpageflags, zone Normal: [0-9]* free only' "$TMP/final.err" && ok ||
+	bad "kernel replay --final: $(grep 'final pages' "$TMP/final.err")"
+expect_fail final-spec 2 '--final expects kpageflags:FILE' replay --placement kernel --final x.bin traces/tiny.trace
+
 # bad input: clear messages, no crash
 KD=traces/thp-burst
 KZ="zoneinfo:$KD/snapshots/snap_zoneinfo.txt"
