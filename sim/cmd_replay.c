@@ -287,6 +287,8 @@ int fs_cmd_replay(int argc, char **argv)
 		return usage_error("%s", "--initial-buddyinfo settles --initial kpageflags:FILE; give that too");
 	if (cfg.checkpoints_out && !cfg.checkpoints)
 		return usage_error("%s", "--checkpoints-out needs --checkpoints FILE");
+	if (cfg.placement == FS_PLACE_KERNEL && cfg.nr_compact_at)
+		return usage_error("%s", "--compact-at acts on simulated policies; --placement kernel replays the kernel's own compaction");
 	if (cfg.placement == FS_PLACE_KERNEL && argc - optind != 1)
 		return usage_error("%s", "--placement kernel replays one trace (one machine's events)");
 	if (!nspecs)

@@ -279,6 +279,7 @@ enum fs_event_kind {
 	FS_EV_BUDDY_TAKE = 4,         /* mm_page_alloc_zone_locked (or _extfrag with FS_EVF_IF_FREE) */
 	FS_EV_BUDDY_PUT = 5,          /* mm_page_pcpu_drain: mt = the list's migrate type */
 	FS_EV_MARKER = 6,             /* trace_marker: enum fs_mark in order, seq in ident */
+	FS_EV_BUDDY_ISOLATE = 7,      /* mm_compaction_isolate_freepages: FS_ISO_* in ident, nr_scanned in key */
 	FS_EV_NR
 };
 
@@ -299,6 +300,11 @@ enum fs_kact {
 #define FS_EVF_HAS_MT 0x02        /* migrate type given */
 #define FS_EVF_PCP_REFILL 0x04    /* FS_EV_BUDDY_TAKE: percpu_refill=1 */
 #define FS_EVF_IF_FREE 0x08       /* FS_EV_BUDDY_TAKE: only if still free (extfrag) */
+/* FS_EV_BUDDY_ISOLATE's ident: the scanned range's start pfn, its length
+ * and nr_taken (one pageblock at most, so 12 bits each suffice) */
+#define FS_ISO_START(id) ((id) & ((1ull << 40) - 1))
+#define FS_ISO_LEN(id) ((unsigned)(((id) >> 40) & 0xfff))
+#define FS_ISO_TAKEN(id) ((unsigned)(((id) >> 52) & 0xfff))
 
 struct fs_event {
 	uint64_t time_ns;             /* simulated time, ns */

@@ -25,6 +25,12 @@
  *   mm_page_alloc              for per-CPU orders: the page leaves the list.
  *   mm_page_free_batched       repeats mm_page_free (free_unref_folios), so
  *                              it stays skipped: nothing is freed twice.
+ *   mm_compaction_isolate_freepages  the free scanner took every free block
+ *                              whose head lies in the range it scanned
+ *                              (isolate_freepages_block, __isolate_free_page):
+ *                              no alloc event names them. They come back by
+ *                              mm_page_free, as migration targets later or
+ *                              unused at once (release_free_list: __free_pages).
  *
  * Pages not free at the initial state are "allocated before the trace":
  * their frees return them like any other. Per-CPU pages are FS_PG_OTHER
@@ -214,6 +220,41 @@ static void do_alloc(struct fs_sim *s, struct fs_zone *z, const struct fs_event 
 		kx->c.pcp_allocs_before++;
 }
 
+/* The free scanner's isolation of the free blocks with heads in the range;
+ * the count is checked against the event's nr_taken. */
+static void isolate(struct fs_sim *s, const struct fs_event *ev)
+{
+	struct fs_machine *m = s->m;
+	uint64_t start = FS_ISO_START(ev->ident), end = start + FS_ISO_LEN(ev->ident), taken = 0;
+	struct fs_zone *z = fs_machine_zone_of(m, start);
+
+	s->c.kernel_compact_free_scanned += ev->key;
+	s->c.kernel_compact_isolated += FS_ISO_TAKEN(ev->ident);
+	if (!z || end > z->end_pfn) {
+		s->kx->c.outside++;
+		report(s, ev, "mm_compaction_isolate_freepages range outside the machine's zones");
+		return;
+	}
+	for (uint64_t pfn = start; pfn < end;) {
+		uint64_t idx = pfn - m->base_pfn;
+		unsigned o;
+
+		if (fs_pg_kind(m->pages[idx]) != FS_PG_FREE) {
+			pfn++;
+			continue;
+		}
+		o = fs_buddy_order(m, idx);
+		fs_buddy_del(m, z, pfn);
+		taken += 1ull << o;
+		pfn += 1ull << o;
+	}
+	s->kx->c.compaction_isolated += taken;
+	if (taken != FS_ISO_TAKEN(ev->ident) && !s->kx->in_window) {
+		s->kx->c.isolate_mismatches++;
+		report(s, ev, "mm_compaction_isolate_freepages: the simulation's free pages in the range differ from nr_taken");
+	}
+}
+
 void fs_kx_apply(struct fs_sim *s, const struct fs_event *ev)
 {
 	struct fs_kx *kx = s->kx;
@@ -232,6 +273,10 @@ void fs_kx_apply(struct fs_sim *s, const struct fs_event *ev)
 			return;
 		}
 		kx->in_window = true;
+	}
+	if (ev->kind == FS_EV_BUDDY_ISOLATE) {
+		isolate(s, ev);
+		return;
 	}
 	z = fs_machine_zone_of(s->m, ev->ident);
 	if (!z || ev->ident + (1ull << ev->order) > z->end_pfn || fs_machine_is_hole(s->m, ev->ident) ||

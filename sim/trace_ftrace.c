@@ -445,6 +445,41 @@ static bool field_num(const char *p, const char *e, const char *key, uint64_t *v
 	return false;
 }
 
+/* --placement kernel: the free scanner's "mm_compaction_isolate_freepages:
+ * range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu" (isolate_freepages_block:
+ * the range is the part of one pageblock it scanned, and it took every
+ * free block whose head lies in it) -> FS_EV_BUDDY_ISOLATE. fast_isolate's
+ * range is a search window, not where it took its page: it stays counted
+ * activity. */
+static bool isolate_range(const struct fs_ftrace_rec *r, struct fs_event *ev)
+{
+	const char *f = r->fields, *fe = r->fields + r->fields_len, *p, *q;
+	uint64_t a, b, scanned, taken;
+
+	if (r->name_len != 31 || memcmp(r->name, "mm_compaction_isolate_freepages", 31))
+		return false;
+	if (fe - f < 8 || memcmp(f, "range=(", 7))
+		return false;
+	p = f + 7;
+	for (q = p; q < fe && !is_blank(*q); q++)
+		;
+	if (fs_parse_u64(p, (size_t)(q - p), &a) || fe - q < 3 || memcmp(q, " ~ ", 3))
+		return false;
+	p = q + 3;
+	for (q = p; q < fe && *q != ')'; q++)
+		;
+	if (fs_parse_u64(p, (size_t)(q - p), &b) || b < a || b - a > 0xfff || a >> 40 ||
+	    !field_u64(f, fe, "nr_scanned", &scanned) || !field_u64(f, fe, "nr_taken", &taken) ||
+	    taken > 0xfff)
+		return false;
+	ev->kind = FS_EV_BUDDY_ISOLATE;
+	ev->time_ns = r->time_ns;
+	ev->cpu = (uint16_t)(r->cpu > UINT16_MAX ? UINT16_MAX : r->cpu);
+	ev->ident = a | (b - a) << 40 | taken << 52;
+	ev->key = scanned > UINT32_MAX ? UINT32_MAX : (uint32_t)scanned;
+	return true;
+}
+
 /* --placement kernel's events (sim/kexact.c): 1 = event, 2 = skipped. */
 static int buddy_event(struct fs_trace *t, const struct fs_ftrace_rec *r, enum fs_kernel_event k,
 		       struct fs_event *ev, struct fs_err *err)
@@ -519,6 +554,8 @@ int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 		if (t->buddy_events && (k == FS_KEV_zone_locked || k == FS_KEV_pcpu_drain ||
 					k == FS_KEV_extfrag || k == FS_KEV_markers))
 			return buddy_event(t, &r, k, ev, err);
+		if (t->buddy_events && k == FS_KEV_compaction && isolate_range(&r, ev))
+			return 1;
 		return k == FS_KEV_compaction || k == FS_KEV_migrate ? kernel_activity(&r, k, ev) : 2;
 	}
 	f = r.fields;

@@ -491,3 +491,51 @@ Test(kpageflags, compare_with_final)
 	fs_kpf_release(&st);
 	fs_machine_free(m);
 }
+
+/* Compaction's free scanner takes free blocks with no alloc event: the
+ * isolate_freepages range says which (every free head in it). */
+Test(kexact, compaction_isolates_free_blocks)
+{
+	struct fs_trace t;
+	struct fs_event e;
+	struct fs_sim *s = kernel_sim();
+	struct fs_zone *z = &s->m->zones[0];
+	char line[] = "            bash-10533   [000] .....   709.146016: mm_compaction_isolate_freepages: "
+		      "range=(0x1b7e00 ~ 0x1b7e30) nr_scanned=48 nr_taken=16";
+	char mine[] = "            bash-10533   [000] .....   709.146016: mm_compaction_isolate_freepages: "
+		      "range=(0x0 ~ 0x10) nr_scanned=16 nr_taken=11";
+	struct fs_err err;
+
+	memset(&t, 0, sizeof(t));
+	t.max_order = 10;
+	t.path = "test";
+	memset(&e, 0, sizeof(e));
+	cr_assert_eq(fs_ftrace_parse(&t, line, strlen(line), &e, &err), 1);
+	cr_assert_eq(e.kind, FS_EV_KERNEL, "other placements: counted activity as before");
+	t.buddy_events = true;
+	memset(&e, 0, sizeof(e));
+	cr_assert_eq(fs_ftrace_parse(&t, line, strlen(line), &e, &err), 1);
+	cr_assert_eq(e.kind, FS_EV_BUDDY_ISOLATE);
+	cr_assert_eq(FS_ISO_START(e.ident), 0x1b7e00);
+	cr_assert_eq(FS_ISO_LEN(e.ident), 0x30);
+	cr_assert_eq(FS_ISO_TAKEN(e.ident), 16);
+	cr_assert_eq(e.key, 48);
+	/* 0-15 holds free 0-7 (o3), 9 (o0), 10-11 (o1): 11 pages */
+	memset(&e, 0, sizeof(e));
+	cr_assert_eq(fs_ftrace_parse(&t, mine, strlen(mine), &e, &err), 1);
+	cr_assert_eq(fs_sim_apply(s, &e), 0);
+	cr_assert_eq(s->kx->c.compaction_isolated, 11);
+	cr_assert_eq(s->kx->c.isolate_mismatches, 0);
+	cr_assert_eq(z->free_pages, 36);
+	cr_assert_eq(s->c.kernel_compact_isolated, 11);
+	cr_assert_eq(s->c.kernel_compact_free_scanned, 16);
+	/* one of them comes back unused (release_free_list -> __free_pages) */
+	ev(s, FS_EV_FREE, 9, 0, 0, 0);
+	ev(s, FS_EV_BUDDY_PUT, 9, 0, 0, 0);
+	cr_assert_eq(s->kx->c.return_conflicts, 0);
+	cr_assert_eq(z->free_pages, 37);
+	/* the same range again: nothing free but 9, nr_taken says 11 */
+	cr_assert_eq(fs_sim_apply(s, &e), 0);
+	cr_assert_eq(s->kx->c.isolate_mismatches, 1);
+	fs_sim_free(s);
+}

@@ -64,6 +64,7 @@ expect_fail kpf-spec 2 '--initial expects kpageflags:FILE' replay --placement ke
 expect_fail kpf-missing 1 'cannot open' replay -q --placement kernel -M "$KZ" --initial "kpageflags:$TMP/nosuch" "$KD/trace_pipe.txt.zst"
 expect_fail kx-two-traces 2 'replays one trace' replay --placement kernel traces/tiny.trace traces/tiny.trace
 expect_fail placement-bad 2 'policy, trace or kernel' replay --placement exact traces/tiny.trace
+expect_fail kx-compact-at 2 '--compact-at acts on simulated policies' replay --placement kernel --compact-at 1 traces/tiny.trace
 # checkpoints need the capture headers to match markers
 zstd -dc "$DIR/inspect/build-buddyinfo.txt.zst" 2>/dev/null | grep -v '^###' >"$TMP/nohdr.bi"
 expect_fail ckpt-no-header 1 'without a "### capture_snap seq=N" header' replay -q --placement kernel -M "$KZ" \
