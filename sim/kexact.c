@@ -220,38 +220,70 @@ static void do_alloc(struct fs_sim *s, struct fs_zone *z, const struct fs_event 
 		kx->c.pcp_allocs_before++;
 }
 
-/* The free scanner's isolation of the free blocks with heads in the range;
- * the count is checked against the event's nr_taken. */
+/* isolate_freepages_block() (6.12) over [start, end) probing every stride
+ * pages: a free head is isolated whole and the probe moves past it; with
+ * limit, blocks are taken only while they fit in it. The pages taken (or,
+ * with take false, that would be). Compound pages, which the kernel skips
+ * whole, are not known here (allocations are untracked in this mode). */
+static uint64_t scan_free(struct fs_machine *m, struct fs_zone *z, uint64_t start, uint64_t end,
+			  unsigned stride, uint64_t limit, bool take)
+{
+	uint64_t taken = 0;
+
+	for (uint64_t pfn = start; pfn < end; pfn += stride) {
+		uint64_t idx = pfn - m->base_pfn;
+		unsigned o;
+
+		if (fs_pg_kind(m->pages[idx]) != FS_PG_FREE)
+			continue;
+		o = fs_buddy_order(m, idx);
+		if (taken + (1ull << o) > limit)
+			continue;
+		if (take)
+			fs_buddy_del(m, z, pfn);
+		taken += 1ull << o;
+		pfn += (1ull << o) - 1;
+	}
+	return taken;
+}
+
+/* The free scanner's isolation. The event gives the range it scanned and
+ * how many pages it took, not its stride: isolate_freepages() starts at 1
+ * (sync) or COMPACT_CLUSTER_MAX (async), doubles it after a pageblock that
+ * yielded nothing and resets it after one that did. The smallest power of
+ * two up to 32 whose probes take exactly nr_taken pages is used; if none
+ * does, blocks are taken in pfn order while they fit in nr_taken (right
+ * in number, maybe not in place) and the event is counted. */
 static void isolate(struct fs_sim *s, const struct fs_event *ev)
 {
 	struct fs_machine *m = s->m;
-	uint64_t start = FS_ISO_START(ev->ident), end = start + FS_ISO_LEN(ev->ident), taken = 0;
+	uint64_t start = FS_ISO_START(ev->ident), end = start + FS_ISO_LEN(ev->ident);
+	uint64_t want = FS_ISO_TAKEN(ev->ident), taken;
 	struct fs_zone *z = fs_machine_zone_of(m, start);
+	unsigned stride;
 
 	s->c.kernel_compact_free_scanned += ev->key;
-	s->c.kernel_compact_isolated += FS_ISO_TAKEN(ev->ident);
+	s->c.kernel_compact_isolated += want;
 	if (!z || end > z->end_pfn) {
 		s->kx->c.outside++;
 		report(s, ev, "mm_compaction_isolate_freepages range outside the machine's zones");
 		return;
 	}
-	for (uint64_t pfn = start; pfn < end;) {
-		uint64_t idx = pfn - m->base_pfn;
-		unsigned o;
-
-		if (fs_pg_kind(m->pages[idx]) != FS_PG_FREE) {
-			pfn++;
-			continue;
-		}
-		o = fs_buddy_order(m, idx);
-		fs_buddy_del(m, z, pfn);
-		taken += 1ull << o;
-		pfn += 1ull << o;
+	if (!want)
+		return;
+	for (stride = 1; stride <= 32; stride *= 2)
+		if (scan_free(m, z, start, end, stride, UINT64_MAX, false) == want)
+			break;
+	if (stride <= 32) {
+		taken = scan_free(m, z, start, end, stride, UINT64_MAX, true);
+	} else {
+		taken = scan_free(m, z, start, end, 1, want, true);
+		s->kx->c.isolate_inexact++;
 	}
 	s->kx->c.compaction_isolated += taken;
-	if (taken != FS_ISO_TAKEN(ev->ident) && !s->kx->in_window) {
+	if (taken != want && !s->kx->in_window) {
 		s->kx->c.isolate_mismatches++;
-		report(s, ev, "mm_compaction_isolate_freepages: the simulation's free pages in the range differ from nr_taken");
+		report(s, ev, "mm_compaction_isolate_freepages: fewer free pages in the range than nr_taken");
 	}
 }
 

@@ -82,7 +82,8 @@ enum fs_mark {
 	X(window_skipped, "events during the read that the file already holds (skipped)") \
 	X(pcp_untraced_allocs, "frees of per-CPU pages with no mm_page_alloc since they arrived (alloc_pages_bulk is not traced)") \
 	X(compaction_isolated, "free pages compaction's free scanner took (mm_compaction_isolate_freepages)") \
-	X(isolate_mismatches, "isolate_freepages events whose nr_taken differs from the simulation's free pages in the range") \
+	X(isolate_inexact, "isolate_freepages events no stride reproduces (blocks taken in pfn order up to nr_taken)") \
+	X(isolate_mismatches, "isolate_freepages events with fewer free pages in the range than nr_taken") \
 	X(outside, "events naming pfns outside the zones")
 
 struct fs_kx_counters {

@@ -539,3 +539,30 @@ Test(kexact, compaction_isolates_free_blocks)
 	cr_assert_eq(s->kx->c.isolate_mismatches, 1);
 	fs_sim_free(s);
 }
+
+/* The free scanner's stride is not in the event: the smallest one that
+ * reproduces nr_taken is used (isolate_freepages doubles it after each
+ * pageblock that yields nothing). */
+Test(kexact, compaction_stride_from_nr_taken)
+{
+	struct fs_sim *s = kernel_sim();
+	struct fs_zone *z = &s->m->zones[0];
+	struct fs_event e = { .time_ns = 1, .kind = FS_EV_BUDDY_ISOLATE, .key = 8 };
+
+	/* 0-15: 0 (o3), 9 (o0), 10 (o1). Stride 2 probes 0 (takes 0-7), 9
+	 * (takes 9), 11 and 13 (inside 10-11 and allocated): 9 pages */
+	e.ident = 0 | 16ull << 40 | 9ull << 52;
+	cr_assert_eq(fs_sim_apply(s, &e), 0);
+	cr_assert_eq(s->kx->c.compaction_isolated, 9);
+	cr_assert_eq(s->kx->c.isolate_inexact, 0);
+	cr_assert(fs_buddy_is_free_head(s->m, 10, 1));
+	cr_assert_eq(z->free_pages, 38);
+	/* 16-47 holds 16 (o4) and 32 (o4): no stride takes 8 of them, and
+	 * blocks are whole: nothing fits, counted */
+	e.ident = 16 | 32ull << 40 | 8ull << 52;
+	cr_assert_eq(fs_sim_apply(s, &e), 0);
+	cr_assert_eq(s->kx->c.isolate_inexact, 1);
+	cr_assert_eq(s->kx->c.isolate_mismatches, 1);
+	cr_assert_eq(z->free_pages, 38);
+	fs_sim_free(s);
+}
