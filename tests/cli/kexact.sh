@@ -18,7 +18,7 @@ kx_run() {
 		--checkpoints "$b" --checkpoints-out "$TMP/$1.kx.csv" \
 		-o "$TMP/$1.kx.ts.csv" "$d/trace_pipe.txt.zst" 2>"$TMP/$1.kx.err"
 }
-for cd_ in traces/pagecache-churn traces/thp-burst ../shared/traces/build ../shared/traces/anon-churn; do
+for cd_ in traces/pagecache-churn traces/thp-burst traces/compact-manual ../shared/traces/build ../shared/traces/anon-churn; do
 	[ -f "$cd_/kpageflags_start.bin.zst" ] || continue
 	cn=${cd_##*/}
 	if ! kx_run "$cn" "$cd_"; then bad "kernel replay $cn: exit status $? ($(tail -2 "$TMP/$cn.kx.err"))"; continue; fi
@@ -51,6 +51,10 @@ grep -q 'Normal .* free pages; 0 ambiguous blocks split to match buddyinfo, now 
 	grep -q 'final pages vs kpageflags, zone Normal: [0-9]* free only' "$TMP/final.err" && ok ||
 	bad "kernel replay --final: $(grep 'final pages' "$TMP/final.err")"
 expect_fail final-spec 2 '--final expects kpageflags:FILE' replay --placement kernel --final x.bin traces/tiny.trace
+
+# compaction's free scanner: every page it took is found in the ranges
+grep -q 'compaction_isolated=57158 ' "$TMP/compact-manual.kx.err" && ! grep -q 'isolate_mismatches=' "$TMP/compact-manual.kx.err" &&
+	ok || bad "kernel replay compact-manual: $(grep 'kernel-exact replay' "$TMP/compact-manual.kx.err")"
 
 # bad input: clear messages, no crash
 KD=traces/thp-burst
