@@ -26,7 +26,19 @@ const char fs_cli_run_usage_policy[] =
 
 static const char replay_usage_placement[] =
 	"      --placement MODE    policy: the policy chooses where allocations go (default)\n"
-	"                          trace: allocate exactly at the recorded pfns\n";
+	"                          trace: allocate exactly at the recorded pfns\n"
+	"                          kernel: replay the kernel's own buddy-list events\n"
+	"                          (README: Kernel-exact replay)\n"
+	"      --initial kpageflags:FILE  kernel placement: the free blocks at the start,\n"
+	"                          from a raw /proc/kpageflags (.zst/.gz too; needs\n"
+	"                          -M zoneinfo:)\n"
+	"      --final kpageflags:FILE  kernel placement: compare the final free pages\n"
+	"                          with a /proc/kpageflags taken at the trace's end\n"
+	"      --initial-buddyinfo FILE  the /proc/buddyinfo of the same moment: settles\n"
+	"                          ambiguous blocks (first buddyinfo record of FILE)\n"
+	"      --checkpoints FILE  capture snapshots of /proc/buddyinfo: compared with the\n"
+	"                          simulation at the trace's capture_snap markers\n"
+	"      --checkpoints-out FILE  the comparison as CSV (per checkpoint and zone)\n";
 
 const char fs_cli_run_usage[] =
 	"machine (replay default: x86_64-like 4 GiB with DMA, DMA32 and Normal; run: the\n"
@@ -135,6 +147,11 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 		{ "every", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "debug-check", no_argument, NULL, 'D' },
+		{ "initial", required_argument, NULL, 'I' },
+		{ "initial-buddyinfo", required_argument, NULL, 'J' },
+		{ "final", required_argument, NULL, 'F' },
+		{ "checkpoints", required_argument, NULL, 'c' },
+		{ "checkpoints-out", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -149,10 +166,12 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 	fs_layout_default(&cfg->layout);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:m:M:f:o:s:i:e:qh", opts, NULL)) != -1) {
-		if (workload && c && strchr("PfSK", c))
+		if (workload && c && strchr("PfSKIJFcW", c))
 			return usage_error("--%s applies to traces, not to workloads",
 					   c == 'P' ? "placement" : c == 'f' ? "format" : c == 'S' ? "strict"
-										   : "kernel-version");
+					   : c == 'K' ? "kernel-version" : c == 'I' ? "initial"
+					   : c == 'J' ? "initial-buddyinfo" : c == 'F' ? "final"
+					   : c == 'c' ? "checkpoints" : "checkpoints-out");
 		switch (c) {
 		case 'p':
 			if (split_policies(optarg, o->specs, &o->nspecs))
@@ -163,8 +182,29 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 				cfg->placement = FS_PLACE_POLICY;
 			else if (!strcmp(optarg, "trace"))
 				cfg->placement = FS_PLACE_TRACE;
+			else if (!strcmp(optarg, "kernel"))
+				cfg->placement = FS_PLACE_KERNEL;
 			else
-				return usage_error("--placement expects policy or trace, got \"%s\"", optarg);
+				return usage_error("--placement expects policy, trace or kernel, got \"%s\"", optarg);
+			break;
+		case 'I':
+			if (strncmp(optarg, "kpageflags:", 11) || !optarg[11])
+				return usage_error("--initial expects kpageflags:FILE, got \"%s\"", optarg);
+			cfg->initial_kpageflags = optarg + 11;
+			break;
+		case 'F':
+			if (strncmp(optarg, "kpageflags:", 11) || !optarg[11])
+				return usage_error("--final expects kpageflags:FILE, got \"%s\"", optarg);
+			cfg->final_kpageflags = optarg + 11;
+			break;
+		case 'J':
+			cfg->initial_buddyinfo = optarg;
+			break;
+		case 'c':
+			cfg->checkpoints = optarg;
+			break;
+		case 'W':
+			cfg->checkpoints_out = optarg;
 			break;
 		case 'm':
 			if (fs_parse_size(optarg, &bytes) || bytes < 4096 || bytes % 4096)
@@ -295,6 +335,29 @@ void fs_cli_run_release(struct fs_cli_run *o)
 	o->nspecs = 0;
 }
 
+/* The options of --placement kernel go together (README: Kernel-exact
+ * replay). -1 when they do, else the usage error's exit status. */
+static int kernel_placement_usage(const struct fs_cli_run *o, int nr_traces)
+{
+	const struct fs_run_cfg *cfg = &o->cfg;
+
+	if (cfg->placement != FS_PLACE_KERNEL && (cfg->initial_kpageflags || cfg->initial_buddyinfo ||
+						  cfg->final_kpageflags ||
+						  cfg->checkpoints || cfg->checkpoints_out))
+		return usage_error("%s", "--initial, --final, --initial-buddyinfo and --checkpoints need --placement kernel");
+	if ((cfg->initial_kpageflags || cfg->final_kpageflags) && !o->have_machine)
+		return usage_error("%s", "kpageflags files need the machine's layout: -M zoneinfo:FILE");
+	if (cfg->initial_buddyinfo && !cfg->initial_kpageflags)
+		return usage_error("%s", "--initial-buddyinfo settles --initial kpageflags:FILE; give that too");
+	if (cfg->checkpoints_out && !cfg->checkpoints)
+		return usage_error("%s", "--checkpoints-out needs --checkpoints FILE");
+	if (cfg->placement == FS_PLACE_KERNEL && cfg->nr_compact_at)
+		return usage_error("%s", "--compact-at acts on simulated policies; --placement kernel replays the kernel's own compaction");
+	if (cfg->placement == FS_PLACE_KERNEL && nr_traces != 1)
+		return usage_error("%s", "--placement kernel replays one trace (one machine's events)");
+	return -1;
+}
+
 int fs_cmd_replay(int argc, char **argv)
 {
 	struct fs_cli_run run, *o = &run;
@@ -314,6 +377,10 @@ int fs_cmd_replay(int argc, char **argv)
 		return usage_error("%s", "no trace given");
 	}
 	if ((rc = fs_cli_run_finish(o)) >= 0) {
+		fs_cli_run_release(o);
+		return rc;
+	}
+	if ((rc = kernel_placement_usage(o, argc - optind)) >= 0) {
 		fs_cli_run_release(o);
 		return rc;
 	}

@@ -7,6 +7,7 @@
 #include "compact.h"
 #include "gfp.h"
 #include "internal.h"
+#include "kexact.h"
 
 #define A_ORDER_SHIFT 2
 #define A_IDENT_SHIFT 6
@@ -48,6 +49,8 @@ int fs_sim_new(struct fs_sim **out, const struct fs_layout *l, const char *spec,
 	if (s->zone_dma == s->m->nr_zones - 1)
 		s->zone_dma = s->zone_dma32;
 	s->placement = placement;
+	if (placement == FS_PLACE_KERNEL)
+		s->kx = fs_kx_new(s->pol->typed_pageblocks, s->pol->initial_class);
 	*out = s;
 	return 0;
 }
@@ -58,6 +61,7 @@ void fs_sim_free(struct fs_sim *s)
 		return;
 	fs_policy_destroy(s->pol);
 	fs_reclaim_release(s);
+	fs_kx_free(s->kx);
 	fs_alloctab_release(&s->at);
 	fs_machine_free(s->m);
 	free(s);
@@ -341,6 +345,17 @@ int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)
 		kernel_activity(s, ev);
 		return 0;
 	}
+	if (s->kx) {                  /* --placement kernel: sim/kexact.c */
+		if (ev->order > s->m->max_order && ev->kind != FS_EV_MARKER) {
+			s->c.bad_events++;
+			report(s, ev, "order above the machine's max_order");
+			return 0;
+		}
+		fs_kx_apply(s, ev);
+		goto check;
+	}
+	if (ev->kind > FS_EV_KERNEL)
+		return 0;
 	if (ev->kind != FS_EV_COMPACT && ev->order > s->m->max_order) {
 		s->c.bad_events++;
 		report(s, ev, "order above the machine's max_order");
@@ -359,10 +374,13 @@ int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)
 		do_free(s, ev);
 	else if (ev->kind == FS_EV_COMPACT && s->pol->compact)
 		fs_compact_manual(s->pol->compact, ev->time_ns);
+check:
 	if (s->debug_check) {
 		struct fs_err err;
 
-		if (fs_check(s, &err)) {
+		/* kernel placement tracks no allocations: pages are free, on
+		 * a per-CPU list, or allocated (untracked) */
+		if (s->kx ? fs_check_machine(s->m, &err) : fs_check(s, &err)) {
 			fprintf(stderr, "fragsim: invariant check failed after event at line %llu: %s\n",
 				(unsigned long long)ev->line, err.msg);
 			return -EIO;

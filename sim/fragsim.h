@@ -275,6 +275,11 @@ enum fs_event_kind {
 	FS_EV_FREE = 1,               /* a free (mm_page_free) */
 	FS_EV_COMPACT = 2,            /* echo 1 > /proc/sys/vm/compact_memory */
 	FS_EV_KERNEL = 3,             /* recorded kernel activity (enum fs_kact in order, value in ident) */
+	/* read only for --placement kernel (sim/kexact.h): */
+	FS_EV_BUDDY_TAKE = 4,         /* mm_page_alloc_zone_locked (or _extfrag with FS_EVF_IF_FREE) */
+	FS_EV_BUDDY_PUT = 5,          /* mm_page_pcpu_drain: mt = the list's migrate type */
+	FS_EV_MARKER = 6,             /* trace_marker: enum fs_mark in order, seq in ident */
+	FS_EV_BUDDY_ISOLATE = 7,      /* mm_compaction_isolate_freepages: FS_ISO_* in ident, nr_scanned in key */
 	FS_EV_NR
 };
 
@@ -299,6 +304,13 @@ enum fs_kact {
 #define FS_EVF_LRU 0x08           /* on the LRU (page-cache-like): reclaim may free it */
 #define FS_EVF_ATOMIC 0x10        /* may not direct-reclaim (GFP_ATOMIC, GFP_TRANSHUGE_LIGHT) */
 #define FS_EVF_HAS_GFP 0x20       /* gfp flags given (gfp, sim/gfp.h bits) */
+#define FS_EVF_PCP_REFILL 0x40    /* FS_EV_BUDDY_TAKE: percpu_refill=1 */
+#define FS_EVF_IF_FREE 0x80       /* FS_EV_BUDDY_TAKE: only if still free (extfrag) */
+/* FS_EV_BUDDY_ISOLATE's ident: the scanned range's start pfn, its length
+ * and nr_taken (one pageblock at most, so 12 bits each suffice) */
+#define FS_ISO_START(id) ((id) & ((1ull << 40) - 1))
+#define FS_ISO_LEN(id) ((unsigned)(((id) >> 40) & 0xfff))
+#define FS_ISO_TAKEN(id) ((unsigned)(((id) >> 52) & 0xfff))
 
 struct fs_event {
 	uint64_t time_ns;             /* simulated time, ns */
@@ -429,6 +441,7 @@ struct fs_counters {
 enum fs_placement {
 	FS_PLACE_POLICY = 0,          /* the policy chooses */
 	FS_PLACE_TRACE = 1,           /* allocate exactly at the recorded pfns */
+	FS_PLACE_KERNEL = 2,          /* replay the buddy lists' own events (sim/kexact.h) */
 };
 
 struct fs_policy;
@@ -446,6 +459,7 @@ struct fs_sim {
 	void *report_ctx;
 	uint8_t zone_dma, zone_dma32, zone_top;     /* gfp_zone(): highest usable zone by gfp */
 	struct fs_reclaim *reclaim;                 /* LRU and watermarks, NULL until an LRU allocation */
+	struct fs_kx *kx;                           /* --placement kernel, else NULL */
 };
 
 /* A sim owns its machine and policy. spec is "name[:k=v,k=v]". */

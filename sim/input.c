@@ -485,33 +485,6 @@ int fs_input_peek(struct fs_input *in, size_t n, const char **p, size_t *have, s
 	return 0;
 }
 
-int64_t fs_input_read(struct fs_input *in, char *dst, size_t n, struct fs_err *err)
-{
-	size_t k;
-
-	if (in->start == in->end) {
-		int got;
-
-		if (in->eof)
-			return 0;
-		in->start = in->scan = in->end = 0;
-		got = produce(in, in->buf, in->cap - 1, err);
-		if (got < 0)
-			return got;
-		if (got == 0) {
-			in->eof = true;
-			return 0;
-		}
-		in->end = (size_t)got;
-	}
-	k = in->end - in->start < n ? in->end - in->start : n;
-	memcpy(dst, in->buf + in->start, k);
-	in->start += k;
-	if (in->scan < in->start)
-		in->scan = in->start;
-	return (int64_t)k;
-}
-
 void fs_input_close(struct fs_input *in)
 {
 	struct fs_input_dec *d = in->dec;
@@ -586,4 +559,24 @@ int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_er
 			in->eof = true;
 		in->end += (size_t)n;
 	}
+}
+
+/* Raw bytes (binary inputs such as /proc/kpageflags): first what getline
+ * buffered, then the decoder. The count, 0 at the end, <0 error. */
+int fs_input_read(struct fs_input *in, void *dst, size_t cap, struct fs_err *err)
+{
+	size_t have = in->end - in->start;
+
+	if (have) {
+		if (have > cap)
+			have = cap;
+		memcpy(dst, in->buf + in->start, have);
+		in->start += have;
+		if (in->scan < in->start)
+			in->scan = in->start;
+		return (int)have;
+	}
+	if (in->eof)
+		return 0;
+	return produce(in, dst, cap, err);
 }

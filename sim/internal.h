@@ -96,9 +96,10 @@ int fs_input_open(struct fs_input *in, const char *path, struct fs_err *err);
 int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_err *err);
 /* The first n decoded bytes without consuming them (fewer at the end). */
 int fs_input_peek(struct fs_input *in, size_t n, const char **p, size_t *have, struct fs_err *err);
-/* Raw decoded bytes instead of lines (not mixed with getline): >0 bytes
- * copied into dst, 0 at the end, <0 error. */
-int64_t fs_input_read(struct fs_input *in, char *dst, size_t n, struct fs_err *err);
+/* Raw decoded bytes instead of lines (binary inputs: /proc/kpageflags, a
+ * compressed trace.dat): first what getline buffered, then the decoder.
+ * The count, 0 at the end, <0 error. */
+int fs_input_read(struct fs_input *in, void *dst, size_t cap, struct fs_err *err);
 void fs_input_close(struct fs_input *in);
 const char *fs_input_codec_name(enum fs_input_codec c);  /* "none", "gzip", "zstd" */
 
@@ -153,6 +154,8 @@ struct fs_trace {
 	struct fs_keytab *keys;               /* shared, may be NULL */
 	unsigned max_order;                   /* orders above this are malformed */
 	bool strict;                          /* kernel traces: malformed lines are fatal */
+	bool buddy_events;                    /* --placement kernel: zone_locked, pcpu_drain,
+						 extfrag and markers become events too */
 	/* migrate-type numbering of the kernel that wrote the trace: 0 = 4.4+,
 	 * 1 = before 4.4 (RECLAIMABLE and MOVABLE swapped), -1 = not known
 	 * yet (decided by the first mm_page_alloc whose gfp flags tell) */
@@ -315,6 +318,12 @@ struct fs_run_cfg {
 	uint64_t compact_at[16];              /* --compact-at: manual compaction times, ns */
 	unsigned nr_compact_at;
 	const struct fs_wl_spec *workload;    /* fragsim run: the one input, inputs[0] its path */
+	/* --placement kernel (sim/kexact.h) */
+	const char *initial_kpageflags;       /* --initial kpageflags:FILE, NULL = all free */
+	const char *initial_buddyinfo;        /* --initial-buddyinfo FILE, NULL = none */
+	const char *final_kpageflags;         /* --final kpageflags:FILE, NULL = none */
+	const char *checkpoints;              /* --checkpoints FILE (buddyinfo snapshots) */
+	const char *checkpoints_out;          /* --checkpoints-out FILE (CSV), NULL = none */
 };
 /* fs_event.src of events fragsim adds itself (--compact-at) */
 #define FS_SRC_SYNTHETIC 0xffff

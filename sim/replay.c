@@ -204,6 +204,8 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 			r->tr[i].mt_numbering_forced = true;
 		}
 	}
+	if (cfg->placement == FS_PLACE_KERNEL && (rc = fs_replay_kernel_setup(r, err)))
+		return rc;
 	if (fs_out_open(&r->csv, cfg->csv_path, err))
 		return 1;
 	if (cfg->extfrag_path && open_extfrag(r, err))
@@ -230,6 +232,7 @@ static void teardown(struct fs_run *r)
 	free(r->acc);
 	fs_evq_release(&r->q);
 	fs_keytab_release(&r->keys);
+	fs_replay_kernel_release(r);
 }
 
 static int run_loop(struct fs_run *r, struct fs_err *err)
@@ -247,6 +250,8 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 	fs_metrics_csv_header(r->csv.fp, r->sims[0]->m->max_order, &r->cols);
 	r->start_ns = fs_now_ns();
 	while (fs_evq_pop(&r->q, &ev)) {
+		if (r->nr_ckpt_pending)
+			fs_replay_kernel_before(r, ev.time_ns);
 		if (!r->events) {
 			r->first_time = ev.time_ns;
 			r->next_sample = ev.time_ns;
@@ -271,6 +276,8 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 		}
 		if (r->fatal[0])
 			return fs_error(err, 1, "%s", r->fatal);
+		if (ev.kind == FS_EV_MARKER && fs_replay_kernel_marker(r, &ev, err))
+			return 1;
 		if (cfg->every && r->events % cfg->every == 0)
 			sample(r, ev.time_ns);
 		if (ev.src != FS_SRC_SYNTHETIC && refill(r, ev.src, err))
@@ -278,6 +285,8 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 		if ((r->events & 0xffff) == 0)
 			progress(r, false);
 	}
+	if (r->nr_ckpt_pending)
+		fs_replay_kernel_before(r, UINT64_MAX);
 	if (!r->samples || r->sampled_at_events != r->events)
 		sample(r, r->last_time);
 	if (cfg->map_path && !r->map_done) {
@@ -318,6 +327,8 @@ int fs_replay_run(const struct fs_run_cfg *cfg, struct fs_err *err)
 	} else {
 		fs_out_abort(&r.csv);
 	}
+	if (!rc && cfg->placement == FS_PLACE_KERNEL && fs_replay_kernel_finish(&r, err))
+		rc = 1;
 	if (!rc)
 		fs_summary_print(&r, stderr);
 	teardown(&r);

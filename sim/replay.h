@@ -49,7 +49,23 @@ struct fs_run {
 	} kinds[16];
 	unsigned nr_kinds;
 	char fatal[512];
+	struct fs_ckpt *ckpt;                 /* --checkpoints, NULL = none */
+	bool final_done;                      /* --final compared (at its marker) */
+	struct {
+		uint64_t seq, due_ns;
+	} ckpt_pending[8];                    /* checkpoints waiting for their read time */
+	unsigned nr_ckpt_pending;
 };
+
+/* "replay_kernel.c": --placement kernel (sim/kexact.h). setup: 0, or the
+ * exit status (1) with err; before: checkpoints due before now_ns (all with
+ * UINT64_MAX); marker: an FS_EV_MARKER after it was applied; finish: the
+ * reports at the end. */
+int fs_replay_kernel_setup(struct fs_run *r, struct fs_err *err);
+void fs_replay_kernel_before(struct fs_run *r, uint64_t now_ns);
+int fs_replay_kernel_marker(struct fs_run *r, const struct fs_event *ev, struct fs_err *err);
+int fs_replay_kernel_finish(struct fs_run *r, struct fs_err *err);
+void fs_replay_kernel_release(struct fs_run *r);
 
 /* "summary.c" */
 void fs_summary_accumulate(struct fs_run_acc *acc, const struct fs_sim *s);

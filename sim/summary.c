@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "kexact.h"
 #include "replay.h"
 #include "workload.h"
 
@@ -121,6 +122,14 @@ static json_t *sim_json(const struct fs_run *r, unsigned i)
 #undef FS_X
 	json_object_set_new(c, "live_allocations", json_integer((json_int_t)s->at.live));
 	json_object_set_new(p, "counters", c);
+	if (s->kx) {                  /* --placement kernel (sim/kexact.h) */
+		json_t *k = json_object();
+
+#define FS_X(name, doc) json_object_set_new(k, #name, json_integer((json_int_t)s->kx->c.name));
+		FS_KX_COUNTERS(FS_X)
+#undef FS_X
+		json_object_set_new(p, "kernel_exact", k);
+	}
 #define FS_X(name, doc)                                                                    \
 	{                                                                                  \
 		const struct fs_sample_acc *a = &r->acc[i].h[FS_H_##name];                 \
@@ -244,7 +253,8 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 	json_object_set_new(root, "inputs", inputs);
 	json_object_set_new(root, "machine", machine_json(r->sims[0]->m));
 	json_object_set_new(root, "placement",
-			    json_string(cfg->placement == FS_PLACE_TRACE ? "trace" : "policy"));
+			    json_string(cfg->placement == FS_PLACE_TRACE ? "trace" :
+					cfg->placement == FS_PLACE_KERNEL ? "kernel" : "policy"));
 	json_object_set_new(root, "interval_s", json_real((double)cfg->interval_ns / 1e9));
 	json_object_set_new(root, "every_events", json_integer((json_int_t)cfg->every));
 	json_object_set_new(root, "events", json_integer((json_int_t)r->events));

@@ -31,6 +31,15 @@
  *   mm_page_free_batched is skipped and counted: on 6.x it is emitted in
  *   free_unref_folios for folios that mm_page_free (free_pages_prepare)
  *   already reported (traces/README.md checks this on the 6.18 captures).
+ * For --placement kernel (t->buddy_events, sim/kexact.c) also:
+ *   mm_page_alloc_zone_locked "page=%p pfn=0x%lx order=%u migratetype=%d
+ *                  percpu_refill=%d" -> FS_EV_BUDDY_TAKE
+ *   mm_page_pcpu_drain "page=%p pfn=0x%lx order=%d migratetype=%d"
+ *                  -> FS_EV_BUDDY_PUT
+ *   mm_page_alloc_extfrag "page=%p pfn=0x%lx alloc_order=%d ..." ->
+ *                  FS_EV_BUDDY_TAKE with FS_EVF_IF_FREE
+ *   tracing_mark_write / print: capture.sh's "capture_snap seq=N" and
+ *                  "capture_kpageflags_begin tag=end" -> FS_EV_MARKER
  * Everything else is skipped and counted by kind. */
 #include <errno.h>
 #include <inttypes.h>
@@ -419,6 +428,107 @@ static int kernel_activity(const struct fs_ftrace_rec *r, enum fs_kernel_event k
 	return 1;
 }
 
+/* The value of "key=" as a number (0x hex or decimal). */
+static bool field_num(const char *p, const char *e, const char *key, uint64_t *v)
+{
+	size_t kl = strlen(key);
+
+	for (const char *s = p; s + kl < e; s++) {
+		const char *q;
+
+		if (memcmp(s, key, kl) || s[kl] != '=' || (s > p && s[-1] != ' '))
+			continue;
+		q = s + kl + 1;
+		for (s = q; s < e && !is_blank(*s); s++)
+			;
+		return !fs_parse_u64(q, (size_t)(s - q), v);
+	}
+	return false;
+}
+
+/* --placement kernel: the free scanner's "mm_compaction_isolate_freepages:
+ * range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu" (isolate_freepages_block:
+ * the range is the part of one pageblock it scanned, and it took every
+ * free block whose head lies in it) -> FS_EV_BUDDY_ISOLATE. fast_isolate's
+ * range is a search window, not where it took its page: it stays counted
+ * activity. */
+static bool isolate_range(const struct fs_ftrace_rec *r, struct fs_event *ev)
+{
+	const char *f = r->fields, *fe = r->fields + r->fields_len, *p, *q;
+	uint64_t a, b, scanned, taken;
+
+	if (r->name_len != 31 || memcmp(r->name, "mm_compaction_isolate_freepages", 31))
+		return false;
+	if (fe - f < 8 || memcmp(f, "range=(", 7))
+		return false;
+	p = f + 7;
+	for (q = p; q < fe && !is_blank(*q); q++)
+		;
+	if (fs_parse_u64(p, (size_t)(q - p), &a) || fe - q < 3 || memcmp(q, " ~ ", 3))
+		return false;
+	p = q + 3;
+	for (q = p; q < fe && *q != ')'; q++)
+		;
+	if (fs_parse_u64(p, (size_t)(q - p), &b) || b < a || b - a > 0xfff || a >> 40 ||
+	    !field_u64(f, fe, "nr_scanned", &scanned) || !field_u64(f, fe, "nr_taken", &taken) ||
+	    taken > 0xfff)
+		return false;
+	ev->kind = FS_EV_BUDDY_ISOLATE;
+	ev->time_ns = r->time_ns;
+	ev->cpu = (uint16_t)(r->cpu > UINT16_MAX ? UINT16_MAX : r->cpu);
+	ev->ident = a | (b - a) << 40 | taken << 52;
+	ev->key = scanned > UINT32_MAX ? UINT32_MAX : (uint32_t)scanned;
+	return true;
+}
+
+/* --placement kernel's events (sim/kexact.c): 1 = event, 2 = skipped. */
+static int buddy_event(struct fs_trace *t, const struct fs_ftrace_rec *r, enum fs_kernel_event k,
+		       struct fs_event *ev, struct fs_err *err)
+{
+	const char *f = r->fields, *fe = r->fields + r->fields_len;
+	uint64_t pfn, order, v = 0;
+
+	ev->time_ns = r->time_ns;
+	ev->cpu = (uint16_t)(r->cpu > UINT16_MAX ? UINT16_MAX : r->cpu);
+	if (k == FS_KEV_markers) {
+		const char *m;
+
+		ev->kind = FS_EV_MARKER;
+		if ((m = memmem(f, r->fields_len, "capture_snap seq=", 17))) {
+			if (!field_num(m + 13, fe, "seq", &ev->ident))
+				return bad(err, "capture_snap seq=N", m, fe);
+			ev->order = 0;          /* FS_MARK_SNAP */
+		} else if (memmem(f, r->fields_len, "capture_kpageflags_begin tag=end", 32)) {
+			ev->order = 1;          /* FS_MARK_KPF_END_BEGIN */
+		} else {
+			return 2;               /* only the snapshots' markers matter */
+		}
+		return 1;
+	}
+	if (!field_num(f, fe, "pfn", &pfn))
+		return bad(err, "pfn=NUMBER in the fields", f, fe);
+	if (!field_num(f, fe, k == FS_KEV_extfrag ? "alloc_order" : "order", &order) ||
+	    order > t->max_order) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "order=N with N in 0..%u", t->max_order);
+		return bad(err, what, f, fe);
+	}
+	ev->ident = pfn;
+	ev->order = (uint8_t)order;
+	ev->kind = k == FS_KEV_pcpu_drain ? FS_EV_BUDDY_PUT : FS_EV_BUDDY_TAKE;
+	if (field_num(f, fe, k == FS_KEV_extfrag ? "alloc_migratetype" : "migratetype", &v) &&
+	    v < FS_MT_NR) {
+		ev->mt = (uint8_t)v;
+		ev->flags |= FS_EVF_HAS_MT;
+	}
+	if (k == FS_KEV_zone_locked && field_num(f, fe, "percpu_refill", &v) && v)
+		ev->flags |= FS_EVF_PCP_REFILL;
+	if (k == FS_KEV_extfrag)
+		ev->flags |= FS_EVF_IF_FREE | FS_EVF_PCP_REFILL;
+	return 1;
+}
+
 int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
 		    struct fs_err *err)
 {
@@ -442,6 +552,11 @@ int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 	k = classify(r.name, r.name_len);
 	if (k != FS_KEV_alloc && k != FS_KEV_free) {
 		t->st.kev[k]++;
+		if (t->buddy_events && (k == FS_KEV_zone_locked || k == FS_KEV_pcpu_drain ||
+					k == FS_KEV_extfrag || k == FS_KEV_markers))
+			return buddy_event(t, &r, k, ev, err);
+		if (t->buddy_events && k == FS_KEV_compaction && isolate_range(&r, ev))
+			return 1;
 		return k == FS_KEV_compaction || k == FS_KEV_migrate ? kernel_activity(&r, k, ev) : 2;
 	}
 	f = r.fields;

@@ -6,6 +6,8 @@
 # options:
 #   -b KB      per-CPU ring-buffer size of the tracefs instance in KiB (default 65536)
 #   -K         skip the /proc/kpageflags dumps
+#   -s SECONDS snapshot /proc every SECONDS during the run too (default 1; 0 = before and after
+#              only): fragsim replay --placement kernel --checkpoints compares at each one
 #   -h         this help
 #
 # Runs as root with plain tracefs (no trace-cmd). Everything is recorded in a dedicated tracefs
@@ -15,7 +17,8 @@
 # again at the end. Writes into OUTDIR:
 #   trace_pipe.txt.zst            the instance's trace_pipe text (zstd; read with zstd -dc)
 #   snapshots/snap_NAME.txt       /proc/buddyinfo, pagetypeinfo, zoneinfo, vmstat, meminfo and
-#                                 debugfs extfrag/unusable_index, extfrag_index, before and after;
+#                                 debugfs extfrag/unusable_index, extfrag_index, before, every -s
+#                                 seconds during the run, and after;
 #                                 each record headed "### capture_snap seq=N phase=P mono_ns=T
 #                                 name=NAME read_mono_ns=R" and announced in the trace by a marker
 #                                 "capture_snap seq=N phase=P mono_ns=T" (fragsim inspect reads them)
@@ -28,15 +31,17 @@
 set -u -o pipefail
 
 PROG=${0##*/}
-usage() { sed -n '2,10s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; }
 die() { echo "$PROG: $*" >&2; exit 1; }
 
 BUFKB=65536
 KPF=1
-while getopts ":b:Kh" opt; do
+SNAP_EVERY=1
+while getopts ":b:Ks:h" opt; do
 	case $opt in
 	b) BUFKB=$OPTARG ;;
 	K) KPF=0 ;;
+	s) SNAP_EVERY=$OPTARG ;;
 	h) usage; exit 0 ;;
 	:) echo "$PROG: -$OPTARG needs a value" >&2; usage >&2; exit 2 ;;
 	*) echo "$PROG: unknown option -$OPTARG" >&2; usage >&2; exit 2 ;;
@@ -53,6 +58,7 @@ case $1 in
 *) echo "$PROG: expected '-- CMD ARGS' or '-d SECONDS' after OUTDIR, not '$1'" >&2; exit 2 ;;
 esac
 [[ $BUFKB =~ ^[1-9][0-9]*$ ]] || { echo "$PROG: -b expects a size in KiB, not '$BUFKB'" >&2; exit 2; }
+[[ $SNAP_EVERY =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "$PROG: -s expects seconds, not '$SNAP_EVERY'" >&2; exit 2; }
 if [ -n "$DURATION" ] && ! [[ $DURATION =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
 	echo "$PROG: -d expects seconds, not '$DURATION'" >&2; exit 2
 fi
@@ -75,6 +81,7 @@ READER_PID=""
 ZSTD_PID=""
 WL_PID=""
 SLEEP_PID=""
+SNAP_PID=""
 FIFO=""
 DONE=0
 
@@ -95,6 +102,7 @@ cleanup() {
 		wait "$WL_PID" 2>/dev/null
 	fi
 	[ -n "$SLEEP_PID" ] && kill "$SLEEP_PID" 2>/dev/null
+	[ -n "$SNAP_PID" ] && kill "$SNAP_PID" 2>/dev/null && wait "$SNAP_PID" 2>/dev/null
 	if [ -n "$TI" ] && [ -d "$TI" ]; then
 		echo 0 >"$TI/tracing_on"
 		echo 0 >"$TI/events/enable"
@@ -248,6 +256,21 @@ snapshot 0 before
 
 marker "capture_workload_start"
 T0=$(mono_ns)
+# periodic snapshots in a subshell; it stops between two snapshots, never inside one, when the
+# stop file appears (each record is whole, and each marker has its record)
+SNAP_STOP="$OUT/snapshots/.stop"
+rm -f "$SNAP_STOP"
+if [ "$SNAP_EVERY" != 0 ] && [ "$SNAP_EVERY" != 0.0 ]; then
+	(
+		trap - EXIT INT TERM HUP
+		seq=1
+		while sleep "$SNAP_EVERY" && [ ! -e "$SNAP_STOP" ]; do
+			snapshot "$seq" during
+			seq=$((seq + 1))
+		done
+	) &
+	SNAP_PID=$!
+fi
 WL_RC=0
 if [ -n "$DURATION" ]; then
 	log "recording for $DURATION s"
@@ -264,8 +287,14 @@ else
 fi
 T1=$(mono_ns)
 marker "capture_workload_end rc=$WL_RC"
+if [ -n "$SNAP_PID" ]; then
+	: >"$SNAP_STOP"
+	wait "$SNAP_PID"; SNAP_PID=""
+fi
+rm -f "$SNAP_STOP"
+NSNAP=$(grep -c '^### capture_snap' "$OUT/snapshots/snap_buddyinfo.txt")
 
-snapshot 1 after
+snapshot "$NSNAP" after
 kpageflags end
 marker "capture_end"
 echo 0 >"$TI/tracing_on"
@@ -322,7 +351,7 @@ TOTAL=$(count ALL_EVENTS)
 	echo "- CPUs: $(nproc); memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "- THP: enabled \`$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)\`, defrag \`$(cat /sys/kernel/mm/transparent_hugepage/defrag 2>/dev/null)\`"
 	echo "- per-CPU buffer: $BUFKB KiB"
-	echo "- snapshots: seq 0 before, seq 1 after ($(for s in $SOURCES; do printf '%s ' "${s%%:*}"; done | sed 's/ $//'))"
+	echo "- snapshots: seq 0 before, 1..$((NSNAP - 1)) every $SNAP_EVERY s during, $NSNAP after ($(for s in $SOURCES; do printf '%s ' "${s%%:*}"; done | sed 's/ $//'))"
 	echo "- kpageflags: $([ $KPF = 1 ] && echo 'kpageflags_start.bin.zst, kpageflags_end.bin.zst' || echo 'not taken (-K)')"
 	echo
 	echo "## Lost events"

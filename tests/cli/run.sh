@@ -533,6 +533,8 @@ expect_fail compact-at-bad 2 '--compact-at expects' replay --compact-at soon tra
 # --- batch runs and plots (issue #9)
 . "$DIR/batch.sh"
 . "$DIR/plot.sh"
+# --- kernel-exact replay (issue #6)
+. "$DIR/kexact.sh"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
