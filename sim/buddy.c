@@ -233,7 +233,7 @@ void fs_buddy_free(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
 	uint64_t buddy = idx;
 	bool tail;
 
-	while (order < m->max_order) {
+	while (order < m->merge_order) {      /* max_order unless a policy caps it */
 		buddy = idx ^ (1ull << order);
 		if (!in_zone(z, buddy) || !is_free_head(m->pages, buddy, order))
 			break;

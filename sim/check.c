@@ -91,7 +91,7 @@ static int check_pages(const struct fs_machine *m, const struct fs_zone *z,
 				if (fs_machine_is_hole(m, m->base_pfn + t))
 					FAIL("free block at 0x%llx covers a hole", (unsigned long long)pfn);
 			}
-			if (o < m->pageblock_order && o < m->max_order) {
+			if (o < m->pageblock_order && o < m->merge_order) {
 				uint64_t b = idx ^ (1ull << o);
 
 				if (b >= z->start_idx && b < z->end_idx &&

@@ -141,6 +141,10 @@ struct fs_layout {
 
 struct fs_machine {
 	unsigned max_order, pageblock_order;
+	/* Largest order __free_one_page merges to and boot memory is handed
+	 * over in: max_order, unless a policy caps it in its init (keyed-zones:
+	 * its zone_order, so no free block spans two keyed zones). */
+	unsigned merge_order;
 	uint64_t base_pfn;            /* pfn of pages[0] */
 	uint64_t nr_pages;            /* span of pages[] */
 	uint64_t *pages;              /* one slot per page */

@@ -231,6 +231,8 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 				r->xf[i].time_ns = ev.time_ns;
 				r->xf[i].cpu = ev.cpu;
 			}
+			/* daemons (a policy's tick) run before the event, at its time */
+			fs_sim_tick(r->sims[i], ev.time_ns);
 			if (fs_sim_apply(r->sims[i], &ev))
 				return fs_error(err, 1, "%s:%" PRIu64 ": invariant check failed (see above)",
 						cfg->inputs[ev.src], ev.line);

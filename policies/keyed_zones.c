@@ -1,0 +1,992 @@
+/* keyed_zones.c - Bligh's keyed zones (LKML, 6 Sep 2001, "[RFC]
+ * Defragmentation proposal: preventative maintenance and cleanup"), the
+ * proposal nobody built, as a placement policy.
+ *
+ * "Imagine instead, there were many more zones, and the above three labels
+ * became 'zone types'." Every zone type (the machine's DMA, DMA32, Normal)
+ * is cut into keyed zones of 2^zone_order pages ("at least the highest
+ * order allocation in size"; default pageblock_order), each with its own
+ * buddy free areas: blocks never merge across keyed zones ("the buddy
+ * allocator has no visibility of coalescence etc. above this level
+ * anyway"). "Each zone type would have an associated hash table": here a
+ * hash from a key - the allocator's identity, "the GFP flags, the order,
+ * and perhaps some ID for the subsystem" - to the keyed zones carrying it.
+ *
+ * Allocation order, as the proposal lists it:
+ *   1. "all zones in the hash table with the appropriate key ... are first
+ *      tried, in order" - the key's zones in slot order (a zone takes the
+ *      lowest free slot of its key when labelled), the first one with a
+ *      free block large enough;
+ *   2. "then an empty zone (special key) is found, which is then labelled"
+ *      - the lowest-addressed unkeyed zone of the type;
+ *   3. "then, other zone types" - steps 1-2 in the next zone type of the
+ *      zonelist (Normal -> DMA32 -> DMA);
+ *   4. "starting with the first zone type again, the first page in ANY
+ *      zone" - the lowest-addressed keyed zone with a block large enough,
+ *      type by type: these are the "inappropriately keyed" pages.
+ * Inside a keyed zone the smallest free block that fits is split as
+ * expand() does; among blocks of that order the lowest-addressed one is
+ * taken (free heads are found through per-order bitmaps, not lists).
+ * "A zone whose last page is freed becomes unkeyed and free for rekeying."
+ * Per-zone statistics of appropriately and inappropriately keyed pages
+ * feed the defragmenter (keyed_zones_defrag.c) and the CSV.
+ *
+ * How keyed free areas coexist with the machine's free lists: every free
+ * block is on the machine's list (zone type, order, class 0) through
+ * fs_buddy_add/fs_buddy_del, so nr_free, free_pages, the metrics and
+ * fs_check stay exact; merging is capped at zone_order (m->merge_order,
+ * also applied to boot memory) and done here, not by fs_buddy_free, since
+ * each keyed zone also tracks its blocks in per-order bitmaps (a bit per
+ * possible head: 2^(zone_order+1) bits, 128 bytes a 2 MiB zone) with
+ * per-order counts and an order mask - the 2.4 kernel's free_area bitmaps,
+ * one set per keyed zone. The machine lists' order is then meaningless to
+ * this policy. Zone choice is O(1) amortised: per type and per key,
+ * bitmaps with a search hint say which zones (slots) have a block of order
+ * >= o; they change only when a zone's largest free order does.
+ *
+ * Choices where the proposal is vague (README, tunables): the key's parts
+ * (key=mt+order+comm; gfp flags are not in events yet, the migrate type
+ * stands in for them), zone_order, slot order as "in order", the lowest
+ * unkeyed zone, requests above zone_order fail, low_water, and the
+ * defragmenter's period, batch and sparseness.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../sim/internal.h"   /* fs_xcalloc, fs_parse_duration */
+#include "keyed_zones.h"
+
+static struct fs_kz *KZ(const struct fs_policy *p)
+{
+	return p->state;
+}
+
+/* ---- bitmaps -------------------------------------------------------------- */
+
+static void bits_grow(struct fs_kz_bits *b, uint32_t nbits)
+{
+	uint32_t nw = (nbits + 63) / 64, cap = b->nw ? b->nw : 1;
+
+	if (nw <= b->nw)
+		return;
+	while (cap < nw)
+		cap *= 2;
+	b->w = fs_xrealloc(b->w, cap * sizeof(*b->w));
+	memset(b->w + b->nw, 0, (cap - b->nw) * sizeof(*b->w));
+	b->nw = cap;
+}
+
+static inline void bits_set(struct fs_kz_bits *b, uint32_t i)
+{
+	if (i / 64 >= b->nw)
+		bits_grow(b, i + 1);
+	b->w[i / 64] |= 1ull << (i & 63);
+	if (i / 64 < b->hint)
+		b->hint = i / 64;
+}
+
+static inline void bits_clear(struct fs_kz_bits *b, uint32_t i)
+{
+	if (i / 64 < b->nw)
+		b->w[i / 64] &= ~(1ull << (i & 63));
+}
+
+static inline uint32_t bits_first(struct fs_kz_bits *b)
+{
+	for (uint32_t j = b->hint; j < b->nw; j++)
+		if (b->w[j]) {
+			b->hint = j;
+			return j * 64 + (uint32_t)__builtin_ctzll(b->w[j]);
+		}
+	b->hint = b->nw;
+	return FS_KZ_NONE;
+}
+
+uint32_t fs_kz_bits_next(const struct fs_kz_bits *b, uint32_t i)
+{
+	uint32_t j = i / 64;
+	uint64_t w;
+
+	if (j < b->hint) {
+		j = b->hint;
+		i = j * 64;
+	}
+	if (j >= b->nw)
+		return FS_KZ_NONE;
+	w = b->w[j] & (~0ull << (i & 63));
+	while (!w) {
+		if (++j >= b->nw)
+			return FS_KZ_NONE;
+		w = b->w[j];
+	}
+	return j * 64 + (uint32_t)__builtin_ctzll(w);
+}
+
+static void bits_release(struct fs_kz_bits *b)
+{
+	free(b->w);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- defragmenter work lists ---------------------------------------------- */
+
+void fs_kz_list_add_tail(struct fs_kz *st, unsigned id, uint32_t gz)
+{
+	struct fs_kz_list *l = &st->list[id];
+	struct fs_kz_zone *kz = &st->zones[gz];
+
+	kz->link[id].prev = l->tail;
+	kz->link[id].next = FS_KZ_NONE;
+	if (l->tail != FS_KZ_NONE)
+		st->zones[l->tail].link[id].next = gz;
+	else
+		l->head = gz;
+	l->tail = gz;
+	l->n++;
+	kz->on[id] = 1;
+}
+
+void fs_kz_list_del(struct fs_kz *st, unsigned id, uint32_t gz)
+{
+	struct fs_kz_list *l = &st->list[id];
+	struct fs_kz_zone *kz = &st->zones[gz];
+	uint32_t prev = kz->link[id].prev, next = kz->link[id].next;
+
+	if (prev != FS_KZ_NONE)
+		st->zones[prev].link[id].next = next;
+	else
+		l->head = next;
+	if (next != FS_KZ_NONE)
+		st->zones[next].link[id].prev = prev;
+	else
+		l->tail = prev;
+	l->n--;
+	kz->on[id] = 0;
+}
+
+/* "the role of the defragmenter becomes firstly to target pages which have
+ * an inappropriate key for the zone concerned, and secondly to target pages
+ * in sparsely allocated zones": membership follows the per-zone counts. A
+ * sparse zone is listed only when every page in it can move. */
+static void lists_update(struct fs_kz *st, uint32_t gz)
+{
+	struct fs_kz_zone *kz = &st->zones[gz];
+	bool mis = kz->mis_movable > 0;
+	bool sparse = st->sparse_pct && kz->key != FS_KZ_NONE && kz->used && !kz->pinned &&
+		      (uint64_t)kz->used * 100 <= (uint64_t)st->sparse_pct * kz->present;
+
+	if (!st->defrag)
+		return;
+	if (mis != kz->on[FS_KZ_MISPLACED])
+		mis ? fs_kz_list_add_tail(st, FS_KZ_MISPLACED, gz) : fs_kz_list_del(st, FS_KZ_MISPLACED, gz);
+	if (sparse != kz->on[FS_KZ_SPARSE])
+		sparse ? fs_kz_list_add_tail(st, FS_KZ_SPARSE, gz) : fs_kz_list_del(st, FS_KZ_SPARSE, gz);
+}
+
+/* ---- keys ----------------------------------------------------------------- */
+
+uint64_t fs_kz_key_of(const struct fs_kz *st, unsigned mt, unsigned order, uint32_t key)
+{
+	uint64_t v = 0;
+
+	if (st->parts & FS_KZ_PART_MT)
+		v |= (uint64_t)(mt + 1);
+	if (st->parts & FS_KZ_PART_ORDER)
+		v |= (uint64_t)(order + 1) << 8;
+	if (st->parts & FS_KZ_PART_COMM)
+		v |= (uint64_t)key << 16;
+	return v;
+}
+
+static inline uint32_t key_hash(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdull;
+	v ^= v >> 33;
+	return (uint32_t)v;
+}
+
+uint32_t fs_kz_key_find(const struct fs_kz_type *t, uint64_t val)
+{
+	if (!t->hash)
+		return FS_KZ_NONE;
+	for (uint32_t i = key_hash(val) & t->hmask; t->hash[i]; i = (i + 1) & t->hmask)
+		if (t->keys[t->hash[i] - 1].val == val)
+			return t->hash[i] - 1;
+	return FS_KZ_NONE;
+}
+
+static void key_rehash(struct fs_kz_type *t)
+{
+	free(t->hash);
+	t->hmask = t->hmask ? t->hmask * 2 + 1 : 63;
+	t->hash = fs_xcalloc(t->hmask + 1, sizeof(*t->hash));
+	for (uint32_t k = 0; k < t->nkeys; k++) {
+		uint32_t i = key_hash(t->keys[k].val) & t->hmask;
+
+		while (t->hash[i])
+			i = (i + 1) & t->hmask;
+		t->hash[i] = k + 1;
+	}
+}
+
+/* A new key record (never removed: a key whose zones all emptied keeps
+ * its record for when it comes back). Invalidates pointers into keys. */
+static uint32_t key_add(struct fs_kz_type *t, uint64_t val)
+{
+	struct fs_kz_key *k;
+
+	if (t->nkeys == t->keycap) {
+		t->keycap = t->keycap ? 2 * t->keycap : 16;
+		t->keys = fs_xrealloc(t->keys, t->keycap * sizeof(*t->keys));
+	}
+	k = &t->keys[t->nkeys++];
+	memset(k, 0, sizeof(*k));
+	k->val = val;
+	if ((t->nkeys + 1) * 2 > t->hmask + 1)
+		key_rehash(t);
+	else {
+		uint32_t i = key_hash(val) & t->hmask;
+
+		while (t->hash[i])
+			i = (i + 1) & t->hmask;
+		t->hash[i] = t->nkeys;
+	}
+	return t->nkeys - 1;
+}
+
+/* distinct_keys machine-wide: a key live in two zone types counts once */
+static void keyset_ref(struct fs_kz_keyset *ks, uint64_t val, int delta)
+{
+	uint32_t i;
+
+	if (!ks->val || (ks->n + 1) * 2 > ks->mask + 1) {
+		struct fs_kz_keyset old = *ks;
+
+		ks->mask = ks->mask ? ks->mask * 2 + 1 : 63;
+		ks->val = fs_xcalloc(ks->mask + 1, sizeof(*ks->val));
+		ks->ref = fs_xcalloc(ks->mask + 1, sizeof(*ks->ref));
+		for (uint32_t j = 0; old.val && j <= old.mask; j++) {
+			if (!old.val[j])
+				continue;
+			for (i = key_hash(old.val[j]) & ks->mask; ks->val[i]; i = (i + 1) & ks->mask)
+				;
+			ks->val[i] = old.val[j];
+			ks->ref[i] = old.ref[j];
+		}
+		free(old.val);
+		free(old.ref);
+	}
+	/* values are stored + 1 so that 0 marks an empty slot */
+	for (i = key_hash(val + 1) & ks->mask; ks->val[i] && ks->val[i] != val + 1; i = (i + 1) & ks->mask)
+		;
+	if (!ks->val[i]) {
+		ks->val[i] = val + 1;
+		ks->n++;
+	}
+	if (delta > 0 && ks->ref[i]++ == 0)
+		ks->live++;
+	if (delta < 0 && --ks->ref[i] == 0)
+		ks->live--;
+}
+
+/* ---- keyed zones: free areas ---------------------------------------------- */
+
+static inline uint64_t *fb(struct fs_kz *st, uint32_t gz, unsigned o)
+{
+	return st->fb + (size_t)gz * st->fb_words + st->fb_off[o];
+}
+
+static inline int top_order(uint16_t mask)
+{
+	return mask ? 31 - __builtin_clz(mask) : -1;
+}
+
+/* The zone's largest free order changed from that of old_mask: say so in
+ * the type's and the key's "has a block of order >= o" bitmaps. */
+static void avail_update(struct fs_kz *st, uint32_t gz, uint16_t old_mask)
+{
+	struct fs_kz_zone *kz = &st->zones[gz];
+	int a = top_order(old_mask), b = top_order(kz->fmask);
+	struct fs_kz_type *t;
+	struct fs_kz_key *k;
+	uint32_t local;
+
+	if (a == b)
+		return;
+	t = &st->type[kz->type];
+	local = gz - t->first;
+	k = kz->key != FS_KZ_NONE ? &t->keys[kz->key] : NULL;
+	for (int o = b + 1; o <= a; o++) {
+		bits_clear(&t->any[o], local);
+		if (k)
+			bits_clear(&k->avail[o], kz->slot);
+	}
+	for (int o = a + 1; o <= b; o++) {
+		bits_set(&t->any[o], local);
+		if (k)
+			bits_set(&k->avail[o], kz->slot);
+	}
+}
+
+/* Put a free block on the machine's list and the zone's bitmap. */
+static void fb_add(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn, unsigned o)
+{
+	struct fs_kz_zone *kz = &st->zones[gz];
+	uint64_t i = (pfn - kz->start_pfn) >> o;
+
+	fb(st, gz, o)[i / 64] |= 1ull << (i & 63);
+	kz->nr_free[o]++;
+	kz->fmask |= (uint16_t)(1u << o);
+	fs_buddy_add(m, st->type[kz->type].z, pfn, o, 0, false);
+}
+
+static void fb_del(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn, unsigned o)
+{
+	struct fs_kz_zone *kz = &st->zones[gz];
+	uint64_t i = (pfn - kz->start_pfn) >> o;
+
+	fb(st, gz, o)[i / 64] &= ~(1ull << (i & 63));
+	if (!--kz->nr_free[o])
+		kz->fmask &= (uint16_t)~(1u << o);
+	fs_buddy_del(m, st->type[kz->type].z, pfn);
+}
+
+static inline bool fb_test(struct fs_kz *st, uint32_t gz, uint64_t pfn, unsigned o)
+{
+	uint64_t i = (pfn - st->zones[gz].start_pfn) >> o;
+
+	return fb(st, gz, o)[i / 64] >> (i & 63) & 1;
+}
+
+uint32_t fs_kz_zone_of(struct fs_kz *st, struct fs_machine *m, uint64_t pfn)
+{
+	const struct fs_kz_type *t = &st->type[fs_machine_zone_of(m, pfn)->idx];
+
+	return t->first + (uint32_t)((pfn - t->base_pfn) >> st->zone_order);
+}
+
+/* The smallest free block of order >= o in keyed zone gz (lowest address
+ * among those), split as expand() splits: upper halves stay free. */
+static uint64_t take_block(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsigned o)
+{
+	struct fs_kz_zone *kz = &st->zones[gz];
+	uint16_t old = kz->fmask;
+	unsigned h = o + (unsigned)__builtin_ctz(kz->fmask >> o);
+	const uint64_t *w = fb(st, gz, h);
+	uint64_t i = 0, pfn;
+
+	while (!*w) {
+		w++;
+		i += 64;
+	}
+	i += (uint64_t)__builtin_ctzll(*w);
+	pfn = kz->start_pfn + (i << h);
+	fb_del(st, m, gz, pfn, h);
+	while (h > o) {
+		h--;
+		fb_add(st, m, gz, pfn + (1ull << h), h);
+	}
+	avail_update(st, gz, old);
+	return pfn;
+}
+
+/* __free_one_page within a keyed zone: merge while the buddy is a free
+ * block of the same order in the same zone type, never above zone_order
+ * (so never across keyed zones: they are aligned to it). */
+static void put_block(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn, unsigned o)
+{
+	struct fs_kz_zone *kz = &st->zones[gz];
+	const struct fs_zone *z = st->type[kz->type].z;
+	uint16_t old = kz->fmask;
+
+	while (o < st->zone_order) {
+		uint64_t buddy = pfn ^ (1ull << o);
+
+		if (buddy < z->start_pfn || buddy >= z->end_pfn || !fb_test(st, gz, buddy, o))
+			break;
+		fb_del(st, m, gz, buddy, o);
+		pfn &= ~(1ull << o);
+		o++;
+	}
+	fb_add(st, m, gz, pfn, o);
+	avail_update(st, gz, old);
+}
+
+/* ---- labelling ------------------------------------------------------------- */
+
+/* "an empty zone (special key) is found, which is then labelled": the
+ * zone takes its key's lowest free slot, so the key's zones are tried in
+ * the order they were labelled, refilling the places of unkeyed ones. */
+static void label(struct fs_kz *st, uint32_t gz, uint32_t kidx)
+{
+	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_type *t = &st->type[kz->type];
+	struct fs_kz_key *k = &t->keys[kidx];
+	uint32_t slot = bits_first(&k->free_slots);
+
+	if (slot == FS_KZ_NONE) {
+		if (k->nslots == k->cap) {
+			k->cap = k->cap ? 2 * k->cap : 4;
+			k->slot_zone = fs_xrealloc(k->slot_zone, k->cap * sizeof(*k->slot_zone));
+		}
+		slot = k->nslots++;
+	} else {
+		bits_clear(&k->free_slots, slot);
+	}
+	k->slot_zone[slot] = gz - t->first;
+	kz->key = kidx;
+	kz->slot = slot;
+	for (int o = 0; o <= top_order(kz->fmask); o++)
+		bits_set(&k->avail[o], slot);
+	if (k->nzones++ == 0) {
+		t->live_keys++;
+		keyset_ref(&st->keyset, k->val, 1);
+	}
+	bits_clear(&t->unkeyed, gz - t->first);
+	t->nr_unkeyed--;
+	t->nr_keyed++;
+	t->rekeys++;
+	/* "the number unkeyed (i.e. empty) zones will need to have a
+	 * particular low water market target": under it, wake the defragmenter */
+	if (t->nr_unkeyed < t->low_water) {
+		t->low_hits++;
+		st->wake = true;
+	}
+}
+
+/* "A zone whose last page is freed becomes unkeyed and free for rekeying." */
+static void unlabel(struct fs_kz *st, uint32_t gz)
+{
+	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_type *t = &st->type[kz->type];
+	struct fs_kz_key *k = &t->keys[kz->key];
+
+	for (unsigned o = 0; o <= st->zone_order; o++)
+		bits_clear(&k->avail[o], kz->slot);
+	k->slot_zone[kz->slot] = FS_KZ_NONE;
+	if (kz->slot == k->nslots - 1)
+		k->nslots--;
+	else
+		bits_set(&k->free_slots, kz->slot);
+	/* trailing free slots are dropped, so free_slots stays below nslots */
+	while (k->nslots && k->slot_zone[k->nslots - 1] == FS_KZ_NONE)
+		bits_clear(&k->free_slots, --k->nslots);
+	if (--k->nzones == 0) {
+		t->live_keys--;
+		keyset_ref(&st->keyset, k->val, -1);
+	}
+	kz->key = FS_KZ_NONE;
+	bits_set(&t->unkeyed, gz - t->first);
+	t->nr_unkeyed++;
+	t->nr_keyed--;
+}
+
+/* ---- per-page misplaced marks ------------------------------------------------ */
+
+/* Mark [pfn, 2^order) (aligned) as part of an inappropriately keyed
+ * allocation (set), or count and clear the marks in it: partial frees and
+ * migration release ranges of any alignment the engine produces. */
+static uint64_t mis_mark(struct fs_kz *st, const struct fs_machine *m, uint64_t pfn,
+			 unsigned order, bool set)
+{
+	uint64_t idx = pfn - m->base_pfn, n = 0;
+
+	if (order >= 6) {
+		for (uint64_t w = idx / 64; w < (idx + (1ull << order)) / 64; w++) {
+			n += (uint64_t)__builtin_popcountll(st->mis_bits[w]);
+			st->mis_bits[w] = set ? ~0ull : 0;
+		}
+	} else {
+		uint64_t mask = ((1ull << (1u << order)) - 1) << (idx & 63);
+
+		n = (uint64_t)__builtin_popcountll(st->mis_bits[idx / 64] & mask);
+		if (set)
+			st->mis_bits[idx / 64] |= mask;
+		else
+			st->mis_bits[idx / 64] &= ~mask;
+	}
+	return n;
+}
+
+bool fs_kz_is_misplaced(const struct fs_kz *st, const struct fs_machine *m, uint64_t pfn)
+{
+	uint64_t idx = pfn - m->base_pfn;
+
+	return st->mis_bits[idx / 64] >> (idx & 63) & 1;
+}
+
+/* An allocation of type mt now occupies [pfn, 2^order) in zone gz. */
+static void account(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn,
+		    unsigned order, unsigned mt, bool misplaced)
+{
+	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_type *t = &st->type[kz->type];
+	uint32_t pages = 1u << order;
+
+	kz->used += pages;
+	if (mt != FS_MT_MOVABLE)
+		kz->pinned += pages;
+	if (misplaced) {
+		mis_mark(st, m, pfn, order, true);
+		kz->misplaced += pages;
+		t->misplaced += pages;
+		if (mt == FS_MT_MOVABLE)
+			kz->mis_movable += pages;
+	} else {
+		t->keyed_pages += pages;
+	}
+	lists_update(st, gz);
+}
+
+uint64_t fs_kz_place(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsigned order,
+		     unsigned mt, bool misplaced)
+{
+	uint64_t pfn = take_block(st, m, gz, order);
+
+	account(st, m, gz, pfn, order, mt, misplaced);
+	return pfn;
+}
+
+/* ---- building the keyed zones from the boot free lists ------------------------ */
+
+/* Boot memory was handed over by fs_machine_populate after init (capped at
+ * zone_order), so the keyed free areas are read from the machine's pages
+ * on the first call: every free head, in pfn order. */
+static void build(struct fs_policy *p)
+{
+	struct fs_kz *st = KZ(p);
+	struct fs_machine *m = p->m;
+
+	for (unsigned ti = 0; ti < m->nr_zones; ti++) {
+		struct fs_kz_type *t = &st->type[ti];
+		const struct fs_zone *z = t->z;
+
+		for (uint64_t idx = z->start_idx; idx < z->end_idx;) {
+			uint64_t pfn = m->base_pfn + idx;
+
+			if (fs_pg_kind(m->pages[idx]) == FS_PG_FREE) {
+				unsigned o = fs_buddy_order(m, idx);
+				uint32_t gz = t->first + (uint32_t)((pfn - t->base_pfn) >> st->zone_order);
+				uint64_t i = (pfn - st->zones[gz].start_pfn) >> o;
+
+				fb(st, gz, o)[i / 64] |= 1ull << (i & 63);
+				st->zones[gz].nr_free[o]++;
+				st->zones[gz].fmask |= (uint16_t)(1u << o);
+				st->zones[gz].present += 1u << o;
+				idx += 1ull << o;
+			} else {
+				idx++;                  /* a hole */
+			}
+		}
+		for (uint32_t l = 0; l < t->nr; l++) {
+			uint32_t gz = t->first + l;
+
+			if (!st->zones[gz].present)
+				continue;
+			t->nr_present++;
+			t->nr_unkeyed++;
+			bits_set(&t->unkeyed, l);
+			avail_update(st, gz, 0);
+		}
+		t->low_water = (uint32_t)(((uint64_t)t->nr_present * st->low_water_pct + 99) / 100);
+	}
+	st->built = true;
+}
+
+static inline void ensure_built(struct fs_policy *p)
+{
+	if (__builtin_expect(!KZ(p)->built, 0))
+		build(p);
+}
+
+/* ---- the policy ----------------------------------------------------------------- */
+
+/* The lowest-addressed unkeyed zone of type t with a block of order o
+ * (only keyed zones cut by holes or zone edges can lack one). */
+static uint32_t find_unkeyed(struct fs_kz *st, struct fs_kz_type *t, unsigned o)
+{
+	for (uint32_t l = bits_first(&t->unkeyed); l != FS_KZ_NONE;
+	     l = fs_kz_bits_next(&t->unkeyed, l + 1))
+		if (st->zones[t->first + l].fmask >> o)
+			return t->first + l;
+	return FS_KZ_NONE;
+}
+
+static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *pfn)
+{
+	struct fs_kz *st = KZ(p);
+	unsigned o = req->order;
+	uint64_t val;
+
+	ensure_built(p);
+	if (o > st->zone_order) {
+		st->oversize++;
+		return -ENOMEM;
+	}
+	val = fs_kz_key_of(st, req->mt, o, req->key);
+	/* zones with the key, then an empty zone labelled with it, type by type */
+	for (int ti = (int)req->highest_zone; ti >= 0; ti--) {
+		struct fs_kz_type *t = &st->type[ti];
+		uint32_t kidx = fs_kz_key_find(t, val), gz;
+
+		if (kidx != FS_KZ_NONE) {
+			struct fs_kz_key *k = &t->keys[kidx];
+			uint32_t s = bits_first(&k->avail[o]);
+
+			if (s != FS_KZ_NONE) {
+				*pfn = fs_kz_place(st, p->m, t->first + k->slot_zone[s], o, req->mt, false);
+				return 0;
+			}
+		}
+		gz = find_unkeyed(st, t, o);
+		if (gz != FS_KZ_NONE) {
+			if (kidx == FS_KZ_NONE)
+				kidx = key_add(t, val);
+			label(st, gz, kidx);
+			*pfn = fs_kz_place(st, p->m, gz, o, req->mt, false);
+			return 0;
+		}
+	}
+	/* "the first page in ANY zone within that zone hash table is utilized,
+	 * and so on through other suitable zone types" */
+	for (int ti = (int)req->highest_zone; ti >= 0; ti--) {
+		struct fs_kz_type *t = &st->type[ti];
+		uint32_t l = bits_first(&t->any[o]);
+
+		/* never an unkeyed zone: the first loop takes any with a block */
+		if (l != FS_KZ_NONE) {
+			const struct fs_kz_zone *kz = &st->zones[t->first + l];
+
+			*pfn = fs_kz_place(st, p->m, t->first + l, o, req->mt,
+					   t->keys[kz->key].val != val);
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+/* --placement trace: the trace names the page; the zone is labelled with
+ * the request's key if it was empty, otherwise the page counts as
+ * appropriately or inappropriately keyed against the zone's key. */
+static int kz_alloc_at(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t pfn)
+{
+	struct fs_kz *st = KZ(p);
+	struct fs_machine *m = p->m;
+	unsigned o = req->order, h;
+	uint32_t gz;
+	struct fs_kz_zone *kz;
+	struct fs_kz_type *t;
+	uint64_t head = 0, val;
+	uint16_t old;
+	bool mis;
+
+	ensure_built(p);
+	if (o > st->zone_order || (pfn & ((1ull << o) - 1)))
+		return -EBUSY;
+	gz = fs_kz_zone_of(st, m, pfn);
+	kz = &st->zones[gz];
+	t = &st->type[kz->type];
+	if (pfn + (1ull << o) > t->z->end_pfn)
+		return -EBUSY;
+	for (h = o; h <= st->zone_order; h++) {
+		head = pfn & ~((1ull << h) - 1);
+		if (head >= t->z->start_pfn && fb_test(st, gz, head, h))
+			break;
+	}
+	if (h > st->zone_order)
+		return -EBUSY;
+	/* break_down_buddy_pages: the halves without the target stay free */
+	old = kz->fmask;
+	fb_del(st, m, gz, head, h);
+	while (h > o) {
+		h--;
+		if (pfn >= head + (1ull << h)) {
+			fb_add(st, m, gz, head, h);
+			head += 1ull << h;
+		} else {
+			fb_add(st, m, gz, head + (1ull << h), h);
+		}
+	}
+	avail_update(st, gz, old);
+	val = fs_kz_key_of(st, req->mt, o, req->key);
+	if (kz->key == FS_KZ_NONE) {
+		uint32_t kidx = fs_kz_key_find(t, val);
+
+		label(st, gz, kidx != FS_KZ_NONE ? kidx : key_add(t, val));
+	}
+	mis = t->keys[kz->key].val != val;
+	account(st, m, gz, pfn, o, req->mt, mis);
+	return 0;
+}
+
+static void kz_free(struct fs_policy *p, const struct fs_free_req *req)
+{
+	struct fs_kz *st = KZ(p);
+	struct fs_machine *m = p->m;
+	uint32_t gz = fs_kz_zone_of(st, m, req->pfn), pages = 1u << req->order;
+	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_type *t = &st->type[kz->type];
+	uint32_t mis = (uint32_t)mis_mark(st, m, req->pfn, req->order, false);
+
+	kz->used -= pages;
+	kz->misplaced -= mis;
+	t->misplaced -= mis;
+	t->keyed_pages -= pages - mis;
+	if (req->mt == FS_MT_MOVABLE)
+		kz->mis_movable -= mis;
+	else
+		kz->pinned -= pages;
+	put_block(st, m, gz, req->pfn, req->order);
+	if (!kz->used && kz->key != FS_KZ_NONE)
+		unlabel(st, gz);
+	lists_update(st, gz);
+}
+
+static void kz_tick(struct fs_policy *p, uint64_t now_ns)
+{
+	struct fs_kz *st = KZ(p);
+
+	if (!st->defrag)
+		return;
+	if (now_ns < st->next_pass_ns) {
+		if (!st->wake || st->deferred)
+			return;
+		st->wake_passes++;
+	} else {
+		st->deferred = false;
+	}
+	ensure_built(p);
+	st->wake = false;
+	st->next_pass_ns = now_ns + st->period_ns;
+	st->passes++;
+	/* a pass that could move nothing is not repeated on every labelling
+	 * under the target: wake-ups wait for the next periodic pass */
+	st->deferred = fs_kz_defrag_pass(p, now_ns) == 0;
+}
+
+/* ---- statistics ----------------------------------------------------------------- */
+
+enum {
+	S_KEYED_ZONES, S_UNKEYED_ZONES, S_DISTINCT_KEYS, S_LARGEST_KEY, S_KEYED_PAGES,
+	S_MISPLACED, S_REKEYED, S_LOW_WATER_HITS, S_PASSES, S_MOVES, S_EMPTIED, S_OVERSIZE,
+	S_NR
+};
+
+static const struct fs_policy_stat kz_stats[S_NR + 1] = {
+	[S_KEYED_ZONES] = { "keyed_zones", "keyed zones carrying a key (holding allocated pages)" },
+	[S_UNKEYED_ZONES] = { "unkeyed_zones", "keyed zones without a key (empty, free for rekeying)" },
+	[S_DISTINCT_KEYS] = { "distinct_keys", "keys carried by at least one keyed zone" },
+	[S_LARGEST_KEY] = { "largest_key_zones", "keyed zones carrying the most widespread key" },
+	[S_KEYED_PAGES] = { "keyed_pages", "allocated pages in a zone of their own key (appropriately keyed)" },
+	[S_MISPLACED] = { "misplaced_pages", "allocated pages in a zone of another key (inappropriately keyed)" },
+	[S_REKEYED] = { "rekeyed_zones", "cumulative: unkeyed zones labelled with a key" },
+	[S_LOW_WATER_HITS] = { "low_water_hits", "cumulative: labellings that left unkeyed zones under the low-water target" },
+	[S_PASSES] = { "defrag_passes", "cumulative: defragmenter passes, machine-wide (in every row)" },
+	[S_MOVES] = { "defrag_moves", "cumulative: allocations the defragmenter moved out of this zone type" },
+	[S_EMPTIED] = { "defrag_emptied", "cumulative: keyed zones the defragmenter emptied (unkeyed)" },
+	[S_OVERSIZE] = { "oversize_failures", "cumulative: requests above zone_order (they always fail), machine-wide" },
+	[S_NR] = { NULL, NULL },
+};
+
+static void kz_get_stats(const struct fs_policy *p, int zone, uint64_t *v)
+{
+	struct fs_kz *st = KZ(p);
+
+	ensure_built((struct fs_policy *)p);
+	for (unsigned ti = 0; ti < p->m->nr_zones; ti++) {
+		const struct fs_kz_type *t = &st->type[ti];
+
+		if (zone >= 0 && (unsigned)zone != ti)
+			continue;
+		v[S_KEYED_ZONES] += t->nr_keyed;
+		v[S_UNKEYED_ZONES] += t->nr_unkeyed;
+		v[S_KEYED_PAGES] += t->keyed_pages;
+		v[S_MISPLACED] += t->misplaced;
+		v[S_REKEYED] += t->rekeys;
+		v[S_LOW_WATER_HITS] += t->low_hits;
+		v[S_MOVES] += t->moves;
+		v[S_EMPTIED] += t->emptied;
+		for (uint32_t k = 0; k < t->nkeys; k++)
+			if (t->keys[k].nzones > v[S_LARGEST_KEY])
+				v[S_LARGEST_KEY] = t->keys[k].nzones;
+		if (zone >= 0)
+			v[S_DISTINCT_KEYS] = t->live_keys;
+	}
+	if (zone < 0)
+		v[S_DISTINCT_KEYS] = st->keyset.live;
+	v[S_PASSES] = st->passes;
+	v[S_OVERSIZE] = st->oversize;
+}
+
+/* ---- set-up ---------------------------------------------------------------------- */
+
+static const struct fs_tunable kz_tunables[] = {
+	{ "key", "mt+order+comm", "what identifies an allocator: '+'-joined parts of mt (migrate type, for the gfp flags), order, comm (task name or key=NAME); or none" },
+	{ "zone_order", "pageblock", "keyed zone size, 2^zone_order pages: a number up to max_order (and 12), or pageblock" },
+	{ "low_water", "1", "target of unkeyed zones per zone type, % of its zones (rounded up); under it the defragmenter is woken" },
+	{ "defrag", "on", "the background defragmenter" },
+	{ "defrag_period", "100ms", "simulated time between defragmenter passes" },
+	{ "defrag_batch", "1024", "pages moved per pass at most" },
+	{ "defrag_zones", "64", "keyed zones examined per pass at most" },
+	{ "sparse", "25", "a keyed zone is sparse when at most this % of its pages are allocated (0: never empty zones)" },
+	{ NULL, NULL, NULL }
+};
+
+static int parse_uint(const char *name, const char *v, uint64_t max, uint64_t *out,
+		      struct fs_err *err)
+{
+	char *end;
+
+	*out = strtoull(v, &end, 10);
+	if (!*v || *end || strspn(v, "0123456789") != strlen(v) || *out > max)
+		return fs_error(err, -EINVAL, "tunable \"%s\" expects 0..%llu, got \"%s\"", name,
+				(unsigned long long)max, v);
+	return 0;
+}
+
+static int parse_key(struct fs_kz *st, const char *v, struct fs_err *err)
+{
+	st->parts = 0;
+	if (!strcmp(v, "none"))
+		return 0;
+	for (const char *s = v; *s;) {
+		size_t n = strcspn(s, "+");
+
+		if (n == 2 && !strncmp(s, "mt", 2))
+			st->parts |= FS_KZ_PART_MT;
+		else if (n == 5 && !strncmp(s, "order", 5))
+			st->parts |= FS_KZ_PART_ORDER;
+		else if (n == 4 && !strncmp(s, "comm", 4))
+			st->parts |= FS_KZ_PART_COMM;
+		else
+			return fs_error(err, -EINVAL, "tunable \"key\": unknown part \"%.*s\" (expected mt, order, comm, joined by '+', or none)",
+					(int)n, s);
+		s += n + (s[n] == '+');
+	}
+	return 0;
+}
+
+static int parse_tunables(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
+			  struct fs_err *err)
+{
+	struct fs_kz *st = KZ(p);
+	const struct fs_machine *m = p->m;
+	const char *v;
+	uint64_t x, lim = m->max_order < FS_KZ_MAX_ORDER ? m->max_order : FS_KZ_MAX_ORDER;
+
+	if (parse_key(st, fs_tunable_get(p->ops, kv, nkv, "key"), err))
+		return -EINVAL;
+	v = fs_tunable_get(p->ops, kv, nkv, "zone_order");
+	if (!strcmp(v, "pageblock"))
+		x = m->pageblock_order < lim ? m->pageblock_order : lim;
+	else if (parse_uint("zone_order", v, lim, &x, err))
+		return -EINVAL;
+	st->zone_order = (unsigned)x;
+	if (parse_uint("low_water", fs_tunable_get(p->ops, kv, nkv, "low_water"), 100, &x, err))
+		return -EINVAL;
+	st->low_water_pct = (uint32_t)x;
+	if (fs_tunable_bool("defrag", fs_tunable_get(p->ops, kv, nkv, "defrag"), &st->defrag, err))
+		return -EINVAL;
+	v = fs_tunable_get(p->ops, kv, nkv, "defrag_period");
+	if (fs_parse_duration(v, &st->period_ns))
+		return fs_error(err, -EINVAL, "tunable \"defrag_period\" expects a duration (100ms, 1s), got \"%s\"", v);
+	if (parse_uint("defrag_batch", fs_tunable_get(p->ops, kv, nkv, "defrag_batch"), 1u << 30, &x, err))
+		return -EINVAL;
+	st->batch = (uint32_t)x;
+	if (parse_uint("defrag_zones", fs_tunable_get(p->ops, kv, nkv, "defrag_zones"), 1u << 30, &x, err))
+		return -EINVAL;
+	st->scan = (uint32_t)x;
+	if (parse_uint("sparse", fs_tunable_get(p->ops, kv, nkv, "sparse"), 100, &x, err))
+		return -EINVAL;
+	st->sparse_pct = (uint32_t)x;
+	return 0;
+}
+
+static int kz_init(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv, struct fs_err *err)
+{
+	struct fs_kz *st = KZ(p);
+	struct fs_machine *m = p->m;
+	uint64_t zsize;
+	uint32_t n = 0;
+
+	if (parse_tunables(p, kv, nkv, err))
+		return -EINVAL;
+	zsize = 1ull << st->zone_order;
+	/* blocks never merge across keyed zones, boot memory included */
+	m->merge_order = st->zone_order;
+	m->merge_likely = false;                /* list order is not used by this policy */
+	for (unsigned ti = 0; ti < m->nr_zones; ti++) {
+		struct fs_kz_type *t = &st->type[ti];
+
+		t->z = &m->zones[ti];
+		t->base_pfn = t->z->start_pfn & ~(zsize - 1);
+		t->first = n;
+		t->nr = (uint32_t)((t->z->end_pfn - t->base_pfn + zsize - 1) >> st->zone_order);
+		n += t->nr;
+		bits_grow(&t->unkeyed, t->nr);
+		for (unsigned o = 0; o <= st->zone_order; o++)
+			bits_grow(&t->any[o], t->nr);
+	}
+	st->nzones = n;
+	st->zones = fs_xcalloc(n, sizeof(*st->zones));
+	for (unsigned ti = 0; ti < m->nr_zones; ti++)
+		for (uint32_t l = 0; l < st->type[ti].nr; l++) {
+			struct fs_kz_zone *kz = &st->zones[st->type[ti].first + l];
+
+			kz->start_pfn = st->type[ti].base_pfn + ((uint64_t)l << st->zone_order);
+			kz->key = FS_KZ_NONE;
+			kz->type = (uint8_t)ti;
+		}
+	for (unsigned o = 0; o <= st->zone_order; o++) {
+		st->fb_off[o] = st->fb_words;
+		st->fb_words += (unsigned)(((1ull << (st->zone_order - o)) + 63) / 64);
+	}
+	st->fb = fs_xcalloc((size_t)n * st->fb_words, sizeof(*st->fb));
+	st->mis_bits = fs_xcalloc(m->nr_pages / 64 + 2, sizeof(*st->mis_bits));
+	for (unsigned i = 0; i < FS_KZ_NR_LISTS; i++)
+		st->list[i].head = st->list[i].tail = FS_KZ_NONE;
+	return 0;
+}
+
+static void kz_destroy(struct fs_policy *p)
+{
+	struct fs_kz *st = KZ(p);
+
+	for (unsigned ti = 0; ti < FS_MAX_ZONES; ti++) {
+		struct fs_kz_type *t = &st->type[ti];
+
+		for (uint32_t k = 0; k < t->nkeys; k++) {
+			free(t->keys[k].slot_zone);
+			bits_release(&t->keys[k].free_slots);
+			for (unsigned o = 0; o < FS_KZ_ORDERS; o++)
+				bits_release(&t->keys[k].avail[o]);
+		}
+		free(t->keys);
+		free(t->hash);
+		bits_release(&t->unkeyed);
+		for (unsigned o = 0; o < FS_KZ_ORDERS; o++)
+			bits_release(&t->any[o]);
+	}
+	free(st->zones);
+	free(st->fb);
+	free(st->mis_bits);
+	free(st->keyset.val);
+	free(st->keyset.ref);
+}
+
+const struct fs_policy_ops fs_keyed_zones_policy = {
+	.name = "keyed-zones",
+	.summary = "Bligh's keyed zones (LKML 2001): many small zones labelled by allocator key, with a defragmenter",
+	.state_size = sizeof(struct fs_kz),
+	.tunables = kz_tunables,
+	.init = kz_init,
+	.alloc = kz_alloc,
+	.alloc_at = kz_alloc_at,
+	.free = kz_free,
+	.tick = kz_tick,
+	.stats = kz_stats,
+	.get_stats = kz_get_stats,
+	.destroy = kz_destroy,
+};
