@@ -54,7 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/internal.h"   /* fs_xcalloc, fs_parse_duration */
+#include "../sim/internal.h"   /* fs_xrealloc */
 #include "keyed_zones.h"
 
 static struct fs_kz *KZ(const struct fs_policy *p)
@@ -62,233 +62,20 @@ static struct fs_kz *KZ(const struct fs_policy *p)
 	return p->state;
 }
 
-/* ---- bitmaps -------------------------------------------------------------- */
-
-static void bits_grow(struct fs_kz_bits *b, uint32_t nbits)
-{
-	uint32_t nw = (nbits + 63) / 64, cap = b->nw ? b->nw : 1;
-
-	if (nw <= b->nw)
-		return;
-	while (cap < nw)
-		cap *= 2;
-	b->w = fs_xrealloc(b->w, cap * sizeof(*b->w));
-	memset(b->w + b->nw, 0, (cap - b->nw) * sizeof(*b->w));
-	b->nw = cap;
-}
-
-static inline void bits_set(struct fs_kz_bits *b, uint32_t i)
-{
-	if (i / 64 >= b->nw)
-		bits_grow(b, i + 1);
-	b->w[i / 64] |= 1ull << (i & 63);
-	if (i / 64 < b->hint)
-		b->hint = i / 64;
-}
-
-static inline void bits_clear(struct fs_kz_bits *b, uint32_t i)
-{
-	if (i / 64 < b->nw)
-		b->w[i / 64] &= ~(1ull << (i & 63));
-}
-
-static inline uint32_t bits_first(struct fs_kz_bits *b)
-{
-	for (uint32_t j = b->hint; j < b->nw; j++)
-		if (b->w[j]) {
-			b->hint = j;
-			return j * 64 + (uint32_t)__builtin_ctzll(b->w[j]);
-		}
-	b->hint = b->nw;
-	return FS_KZ_NONE;
-}
-
-uint32_t fs_kz_bits_next(const struct fs_kz_bits *b, uint32_t i)
-{
-	uint32_t j = i / 64;
-	uint64_t w;
-
-	if (j < b->hint) {
-		j = b->hint;
-		i = j * 64;
-	}
-	if (j >= b->nw)
-		return FS_KZ_NONE;
-	w = b->w[j] & (~0ull << (i & 63));
-	while (!w) {
-		if (++j >= b->nw)
-			return FS_KZ_NONE;
-		w = b->w[j];
-	}
-	return j * 64 + (uint32_t)__builtin_ctzll(w);
-}
-
-static void bits_release(struct fs_kz_bits *b)
-{
-	free(b->w);
-	memset(b, 0, sizeof(*b));
-}
-
-/* ---- defragmenter work lists ---------------------------------------------- */
-
-void fs_kz_list_add_tail(struct fs_kz *st, unsigned id, uint32_t gz)
-{
-	struct fs_kz_list *l = &st->list[id];
-	struct fs_kz_zone *kz = &st->zones[gz];
-
-	kz->link[id].prev = l->tail;
-	kz->link[id].next = FS_KZ_NONE;
-	if (l->tail != FS_KZ_NONE)
-		st->zones[l->tail].link[id].next = gz;
-	else
-		l->head = gz;
-	l->tail = gz;
-	l->n++;
-	kz->on[id] = 1;
-}
-
-void fs_kz_list_del(struct fs_kz *st, unsigned id, uint32_t gz)
-{
-	struct fs_kz_list *l = &st->list[id];
-	struct fs_kz_zone *kz = &st->zones[gz];
-	uint32_t prev = kz->link[id].prev, next = kz->link[id].next;
-
-	if (prev != FS_KZ_NONE)
-		st->zones[prev].link[id].next = next;
-	else
-		l->head = next;
-	if (next != FS_KZ_NONE)
-		st->zones[next].link[id].prev = prev;
-	else
-		l->tail = prev;
-	l->n--;
-	kz->on[id] = 0;
-}
-
-/* "the role of the defragmenter becomes firstly to target pages which have
- * an inappropriate key for the zone concerned, and secondly to target pages
- * in sparsely allocated zones": membership follows the per-zone counts. A
- * sparse zone is listed only when every page in it can move. */
+/* The defragmenter's work lists follow the zone's counts (O(1), after
+ * every change of them). */
 static void lists_update(struct fs_kz *st, uint32_t gz)
 {
-	struct fs_kz_zone *kz = &st->zones[gz];
-	bool mis = kz->mis_movable > 0;
-	bool sparse = st->sparse_pct && kz->key != FS_KZ_NONE && kz->used && !kz->pinned &&
-		      (uint64_t)kz->used * 100 <= (uint64_t)st->sparse_pct * kz->present;
+	const struct fs_kz_zone *kz = &st->zones[gz];
 
 	if (!st->defrag)
 		return;
-	if (mis != kz->on[FS_KZ_MISPLACED])
-		mis ? fs_kz_list_add_tail(st, FS_KZ_MISPLACED, gz) : fs_kz_list_del(st, FS_KZ_MISPLACED, gz);
-	if (sparse != kz->on[FS_KZ_SPARSE])
-		sparse ? fs_kz_list_add_tail(st, FS_KZ_SPARSE, gz) : fs_kz_list_del(st, FS_KZ_SPARSE, gz);
-}
+	for (unsigned id = 0; id < FS_KZ_NR_LISTS; id++) {
+		bool want = fs_kz_wants_list(st, kz, id);
 
-/* ---- keys ----------------------------------------------------------------- */
-
-uint64_t fs_kz_key_of(const struct fs_kz *st, unsigned mt, unsigned order, uint32_t key)
-{
-	uint64_t v = 0;
-
-	if (st->parts & FS_KZ_PART_MT)
-		v |= (uint64_t)(mt + 1);
-	if (st->parts & FS_KZ_PART_ORDER)
-		v |= (uint64_t)(order + 1) << 8;
-	if (st->parts & FS_KZ_PART_COMM)
-		v |= (uint64_t)key << 16;
-	return v;
-}
-
-static inline uint32_t key_hash(uint64_t v)
-{
-	v ^= v >> 33;
-	v *= 0xff51afd7ed558ccdull;
-	v ^= v >> 33;
-	return (uint32_t)v;
-}
-
-uint32_t fs_kz_key_find(const struct fs_kz_type *t, uint64_t val)
-{
-	if (!t->hash)
-		return FS_KZ_NONE;
-	for (uint32_t i = key_hash(val) & t->hmask; t->hash[i]; i = (i + 1) & t->hmask)
-		if (t->keys[t->hash[i] - 1].val == val)
-			return t->hash[i] - 1;
-	return FS_KZ_NONE;
-}
-
-static void key_rehash(struct fs_kz_type *t)
-{
-	free(t->hash);
-	t->hmask = t->hmask ? t->hmask * 2 + 1 : 63;
-	t->hash = fs_xcalloc(t->hmask + 1, sizeof(*t->hash));
-	for (uint32_t k = 0; k < t->nkeys; k++) {
-		uint32_t i = key_hash(t->keys[k].val) & t->hmask;
-
-		while (t->hash[i])
-			i = (i + 1) & t->hmask;
-		t->hash[i] = k + 1;
+		if (want != kz->on[id])
+			want ? fs_kz_list_add_tail(st, id, gz) : fs_kz_list_del(st, id, gz);
 	}
-}
-
-/* A new key record (never removed: a key whose zones all emptied keeps
- * its record for when it comes back). Invalidates pointers into keys. */
-static uint32_t key_add(struct fs_kz_type *t, uint64_t val)
-{
-	struct fs_kz_key *k;
-
-	if (t->nkeys == t->keycap) {
-		t->keycap = t->keycap ? 2 * t->keycap : 16;
-		t->keys = fs_xrealloc(t->keys, t->keycap * sizeof(*t->keys));
-	}
-	k = &t->keys[t->nkeys++];
-	memset(k, 0, sizeof(*k));
-	k->val = val;
-	if ((t->nkeys + 1) * 2 > t->hmask + 1)
-		key_rehash(t);
-	else {
-		uint32_t i = key_hash(val) & t->hmask;
-
-		while (t->hash[i])
-			i = (i + 1) & t->hmask;
-		t->hash[i] = t->nkeys;
-	}
-	return t->nkeys - 1;
-}
-
-/* distinct_keys machine-wide: a key live in two zone types counts once */
-static void keyset_ref(struct fs_kz_keyset *ks, uint64_t val, int delta)
-{
-	uint32_t i;
-
-	if (!ks->val || (ks->n + 1) * 2 > ks->mask + 1) {
-		struct fs_kz_keyset old = *ks;
-
-		ks->mask = ks->mask ? ks->mask * 2 + 1 : 63;
-		ks->val = fs_xcalloc(ks->mask + 1, sizeof(*ks->val));
-		ks->ref = fs_xcalloc(ks->mask + 1, sizeof(*ks->ref));
-		for (uint32_t j = 0; old.val && j <= old.mask; j++) {
-			if (!old.val[j])
-				continue;
-			for (i = key_hash(old.val[j]) & ks->mask; ks->val[i]; i = (i + 1) & ks->mask)
-				;
-			ks->val[i] = old.val[j];
-			ks->ref[i] = old.ref[j];
-		}
-		free(old.val);
-		free(old.ref);
-	}
-	/* values are stored + 1 so that 0 marks an empty slot */
-	for (i = key_hash(val + 1) & ks->mask; ks->val[i] && ks->val[i] != val + 1; i = (i + 1) & ks->mask)
-		;
-	if (!ks->val[i]) {
-		ks->val[i] = val + 1;
-		ks->n++;
-	}
-	if (delta > 0 && ks->ref[i]++ == 0)
-		ks->live++;
-	if (delta < 0 && --ks->ref[i] == 0)
-		ks->live--;
 }
 
 /* ---- keyed zones: free areas ---------------------------------------------- */
@@ -319,14 +106,14 @@ static void avail_update(struct fs_kz *st, uint32_t gz, uint16_t old_mask)
 	local = gz - t->first;
 	k = kz->key != FS_KZ_NONE ? &t->keys[kz->key] : NULL;
 	for (int o = b + 1; o <= a; o++) {
-		bits_clear(&t->any[o], local);
+		fs_kz_bits_clear(&t->any[o], local);
 		if (k)
-			bits_clear(&k->avail[o], kz->slot);
+			fs_kz_bits_clear(&k->avail[o], kz->slot);
 	}
 	for (int o = a + 1; o <= b; o++) {
-		bits_set(&t->any[o], local);
+		fs_kz_bits_set(&t->any[o], local);
 		if (k)
-			bits_set(&k->avail[o], kz->slot);
+			fs_kz_bits_set(&k->avail[o], kz->slot);
 	}
 }
 
@@ -424,7 +211,7 @@ static void label(struct fs_kz *st, uint32_t gz, uint32_t kidx)
 	struct fs_kz_zone *kz = &st->zones[gz];
 	struct fs_kz_type *t = &st->type[kz->type];
 	struct fs_kz_key *k = &t->keys[kidx];
-	uint32_t slot = bits_first(&k->free_slots);
+	uint32_t slot = fs_kz_bits_first(&k->free_slots);
 
 	if (slot == FS_KZ_NONE) {
 		if (k->nslots == k->cap) {
@@ -433,18 +220,18 @@ static void label(struct fs_kz *st, uint32_t gz, uint32_t kidx)
 		}
 		slot = k->nslots++;
 	} else {
-		bits_clear(&k->free_slots, slot);
+		fs_kz_bits_clear(&k->free_slots, slot);
 	}
 	k->slot_zone[slot] = gz - t->first;
 	kz->key = kidx;
 	kz->slot = slot;
 	for (int o = 0; o <= top_order(kz->fmask); o++)
-		bits_set(&k->avail[o], slot);
+		fs_kz_bits_set(&k->avail[o], slot);
 	if (k->nzones++ == 0) {
 		t->live_keys++;
-		keyset_ref(&st->keyset, k->val, 1);
+		fs_kz_keyset_ref(&st->keyset, k->val, 1);
 	}
-	bits_clear(&t->unkeyed, gz - t->first);
+	fs_kz_bits_clear(&t->unkeyed, gz - t->first);
 	t->nr_unkeyed--;
 	t->nr_keyed++;
 	t->rekeys++;
@@ -464,21 +251,21 @@ static void unlabel(struct fs_kz *st, uint32_t gz)
 	struct fs_kz_key *k = &t->keys[kz->key];
 
 	for (unsigned o = 0; o <= st->zone_order; o++)
-		bits_clear(&k->avail[o], kz->slot);
+		fs_kz_bits_clear(&k->avail[o], kz->slot);
 	k->slot_zone[kz->slot] = FS_KZ_NONE;
 	if (kz->slot == k->nslots - 1)
 		k->nslots--;
 	else
-		bits_set(&k->free_slots, kz->slot);
+		fs_kz_bits_set(&k->free_slots, kz->slot);
 	/* trailing free slots are dropped, so free_slots stays below nslots */
 	while (k->nslots && k->slot_zone[k->nslots - 1] == FS_KZ_NONE)
-		bits_clear(&k->free_slots, --k->nslots);
+		fs_kz_bits_clear(&k->free_slots, --k->nslots);
 	if (--k->nzones == 0) {
 		t->live_keys--;
-		keyset_ref(&st->keyset, k->val, -1);
+		fs_kz_keyset_ref(&st->keyset, k->val, -1);
 	}
 	kz->key = FS_KZ_NONE;
-	bits_set(&t->unkeyed, gz - t->first);
+	fs_kz_bits_set(&t->unkeyed, gz - t->first);
 	t->nr_unkeyed++;
 	t->nr_keyed--;
 }
@@ -554,7 +341,7 @@ uint64_t fs_kz_place(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsign
 /* Boot memory was handed over by fs_machine_populate after init (capped at
  * zone_order), so the keyed free areas are read from the machine's pages
  * on the first call: every free head, in pfn order. */
-static void build(struct fs_policy *p)
+void fs_kz_build(struct fs_policy *p)
 {
 	struct fs_kz *st = KZ(p);
 	struct fs_machine *m = p->m;
@@ -587,7 +374,7 @@ static void build(struct fs_policy *p)
 				continue;
 			t->nr_present++;
 			t->nr_unkeyed++;
-			bits_set(&t->unkeyed, l);
+			fs_kz_bits_set(&t->unkeyed, l);
 			avail_update(st, gz, 0);
 		}
 		t->low_water = (uint32_t)(((uint64_t)t->nr_present * st->low_water_pct + 99) / 100);
@@ -595,11 +382,6 @@ static void build(struct fs_policy *p)
 	st->built = true;
 }
 
-static inline void ensure_built(struct fs_policy *p)
-{
-	if (__builtin_expect(!KZ(p)->built, 0))
-		build(p);
-}
 
 /* ---- the policy ----------------------------------------------------------------- */
 
@@ -607,7 +389,7 @@ static inline void ensure_built(struct fs_policy *p)
  * (only keyed zones cut by holes or zone edges can lack one). */
 static uint32_t find_unkeyed(struct fs_kz *st, struct fs_kz_type *t, unsigned o)
 {
-	for (uint32_t l = bits_first(&t->unkeyed); l != FS_KZ_NONE;
+	for (uint32_t l = fs_kz_bits_first(&t->unkeyed); l != FS_KZ_NONE;
 	     l = fs_kz_bits_next(&t->unkeyed, l + 1))
 		if (st->zones[t->first + l].fmask >> o)
 			return t->first + l;
@@ -620,7 +402,7 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 	unsigned o = req->order;
 	uint64_t val;
 
-	ensure_built(p);
+	fs_kz_ensure_built(p);
 	if (o > st->zone_order) {
 		st->oversize++;
 		return -ENOMEM;
@@ -633,7 +415,7 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 
 		if (kidx != FS_KZ_NONE) {
 			struct fs_kz_key *k = &t->keys[kidx];
-			uint32_t s = bits_first(&k->avail[o]);
+			uint32_t s = fs_kz_bits_first(&k->avail[o]);
 
 			if (s != FS_KZ_NONE) {
 				*pfn = fs_kz_place(st, p->m, t->first + k->slot_zone[s], o, req->mt, false);
@@ -643,7 +425,7 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 		gz = find_unkeyed(st, t, o);
 		if (gz != FS_KZ_NONE) {
 			if (kidx == FS_KZ_NONE)
-				kidx = key_add(t, val);
+				kidx = fs_kz_key_add(t, val);
 			label(st, gz, kidx);
 			*pfn = fs_kz_place(st, p->m, gz, o, req->mt, false);
 			return 0;
@@ -653,7 +435,7 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 	 * and so on through other suitable zone types" */
 	for (int ti = (int)req->highest_zone; ti >= 0; ti--) {
 		struct fs_kz_type *t = &st->type[ti];
-		uint32_t l = bits_first(&t->any[o]);
+		uint32_t l = fs_kz_bits_first(&t->any[o]);
 
 		/* never an unkeyed zone: the first loop takes any with a block */
 		if (l != FS_KZ_NONE) {
@@ -682,7 +464,7 @@ static int kz_alloc_at(struct fs_policy *p, const struct fs_alloc_req *req, uint
 	uint16_t old;
 	bool mis;
 
-	ensure_built(p);
+	fs_kz_ensure_built(p);
 	if (o > st->zone_order || (pfn & ((1ull << o) - 1)))
 		return -EBUSY;
 	gz = fs_kz_zone_of(st, m, pfn);
@@ -714,7 +496,7 @@ static int kz_alloc_at(struct fs_policy *p, const struct fs_alloc_req *req, uint
 	if (kz->key == FS_KZ_NONE) {
 		uint32_t kidx = fs_kz_key_find(t, val);
 
-		label(st, gz, kidx != FS_KZ_NONE ? kidx : key_add(t, val));
+		label(st, gz, kidx != FS_KZ_NONE ? kidx : fs_kz_key_add(t, val));
 	}
 	mis = t->keys[kz->key].val != val;
 	account(st, m, gz, pfn, o, req->mt, mis);
@@ -757,7 +539,7 @@ static void kz_tick(struct fs_policy *p, uint64_t now_ns)
 	} else {
 		st->deferred = false;
 	}
-	ensure_built(p);
+	fs_kz_ensure_built(p);
 	st->wake = false;
 	st->next_pass_ns = now_ns + st->period_ns;
 	st->passes++;
@@ -766,227 +548,17 @@ static void kz_tick(struct fs_policy *p, uint64_t now_ns)
 	st->deferred = fs_kz_defrag_pass(p, now_ns) == 0;
 }
 
-/* ---- statistics ----------------------------------------------------------------- */
-
-enum {
-	S_KEYED_ZONES, S_UNKEYED_ZONES, S_DISTINCT_KEYS, S_LARGEST_KEY, S_KEYED_PAGES,
-	S_MISPLACED, S_REKEYED, S_LOW_WATER_HITS, S_PASSES, S_MOVES, S_EMPTIED, S_OVERSIZE,
-	S_NR
-};
-
-static const struct fs_policy_stat kz_stats[S_NR + 1] = {
-	[S_KEYED_ZONES] = { "keyed_zones", "keyed zones carrying a key (holding allocated pages)" },
-	[S_UNKEYED_ZONES] = { "unkeyed_zones", "keyed zones without a key (empty, free for rekeying)" },
-	[S_DISTINCT_KEYS] = { "distinct_keys", "keys carried by at least one keyed zone" },
-	[S_LARGEST_KEY] = { "largest_key_zones", "keyed zones carrying the most widespread key" },
-	[S_KEYED_PAGES] = { "keyed_pages", "allocated pages in a zone of their own key (appropriately keyed)" },
-	[S_MISPLACED] = { "misplaced_pages", "allocated pages in a zone of another key (inappropriately keyed)" },
-	[S_REKEYED] = { "rekeyed_zones", "cumulative: unkeyed zones labelled with a key" },
-	[S_LOW_WATER_HITS] = { "low_water_hits", "cumulative: labellings that left unkeyed zones under the low-water target" },
-	[S_PASSES] = { "defrag_passes", "cumulative: defragmenter passes, machine-wide (in every row)" },
-	[S_MOVES] = { "defrag_moves", "cumulative: allocations the defragmenter moved out of this zone type" },
-	[S_EMPTIED] = { "defrag_emptied", "cumulative: keyed zones the defragmenter emptied (unkeyed)" },
-	[S_OVERSIZE] = { "oversize_failures", "cumulative: requests above zone_order (they always fail), machine-wide" },
-	[S_NR] = { NULL, NULL },
-};
-
-static void kz_get_stats(const struct fs_policy *p, int zone, uint64_t *v)
-{
-	struct fs_kz *st = KZ(p);
-
-	ensure_built((struct fs_policy *)p);
-	for (unsigned ti = 0; ti < p->m->nr_zones; ti++) {
-		const struct fs_kz_type *t = &st->type[ti];
-
-		if (zone >= 0 && (unsigned)zone != ti)
-			continue;
-		v[S_KEYED_ZONES] += t->nr_keyed;
-		v[S_UNKEYED_ZONES] += t->nr_unkeyed;
-		v[S_KEYED_PAGES] += t->keyed_pages;
-		v[S_MISPLACED] += t->misplaced;
-		v[S_REKEYED] += t->rekeys;
-		v[S_LOW_WATER_HITS] += t->low_hits;
-		v[S_MOVES] += t->moves;
-		v[S_EMPTIED] += t->emptied;
-		for (uint32_t k = 0; k < t->nkeys; k++)
-			if (t->keys[k].nzones > v[S_LARGEST_KEY])
-				v[S_LARGEST_KEY] = t->keys[k].nzones;
-		if (zone >= 0)
-			v[S_DISTINCT_KEYS] = t->live_keys;
-	}
-	if (zone < 0)
-		v[S_DISTINCT_KEYS] = st->keyset.live;
-	v[S_PASSES] = st->passes;
-	v[S_OVERSIZE] = st->oversize;
-}
-
-/* ---- set-up ---------------------------------------------------------------------- */
-
-static const struct fs_tunable kz_tunables[] = {
-	{ "key", "mt+order+comm", "what identifies an allocator: '+'-joined parts of mt (migrate type, for the gfp flags), order, comm (task name or key=NAME); or none" },
-	{ "zone_order", "pageblock", "keyed zone size, 2^zone_order pages: a number up to max_order (and 12), or pageblock" },
-	{ "low_water", "1", "target of unkeyed zones per zone type, % of its zones (rounded up); under it the defragmenter is woken" },
-	{ "defrag", "on", "the background defragmenter" },
-	{ "defrag_period", "100ms", "simulated time between defragmenter passes" },
-	{ "defrag_batch", "1024", "pages moved per pass at most" },
-	{ "defrag_zones", "64", "keyed zones examined per pass at most" },
-	{ "sparse", "25", "a keyed zone is sparse when at most this % of its pages are allocated (0: never empty zones)" },
-	{ NULL, NULL, NULL }
-};
-
-static int parse_uint(const char *name, const char *v, uint64_t max, uint64_t *out,
-		      struct fs_err *err)
-{
-	char *end;
-
-	*out = strtoull(v, &end, 10);
-	if (!*v || *end || strspn(v, "0123456789") != strlen(v) || *out > max)
-		return fs_error(err, -EINVAL, "tunable \"%s\" expects 0..%llu, got \"%s\"", name,
-				(unsigned long long)max, v);
-	return 0;
-}
-
-static int parse_key(struct fs_kz *st, const char *v, struct fs_err *err)
-{
-	st->parts = 0;
-	if (!strcmp(v, "none"))
-		return 0;
-	for (const char *s = v; *s;) {
-		size_t n = strcspn(s, "+");
-
-		if (n == 2 && !strncmp(s, "mt", 2))
-			st->parts |= FS_KZ_PART_MT;
-		else if (n == 5 && !strncmp(s, "order", 5))
-			st->parts |= FS_KZ_PART_ORDER;
-		else if (n == 4 && !strncmp(s, "comm", 4))
-			st->parts |= FS_KZ_PART_COMM;
-		else
-			return fs_error(err, -EINVAL, "tunable \"key\": unknown part \"%.*s\" (expected mt, order, comm, joined by '+', or none)",
-					(int)n, s);
-		s += n + (s[n] == '+');
-	}
-	return 0;
-}
-
-static int parse_tunables(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
-			  struct fs_err *err)
-{
-	struct fs_kz *st = KZ(p);
-	const struct fs_machine *m = p->m;
-	const char *v;
-	uint64_t x, lim = m->max_order < FS_KZ_MAX_ORDER ? m->max_order : FS_KZ_MAX_ORDER;
-
-	if (parse_key(st, fs_tunable_get(p->ops, kv, nkv, "key"), err))
-		return -EINVAL;
-	v = fs_tunable_get(p->ops, kv, nkv, "zone_order");
-	if (!strcmp(v, "pageblock"))
-		x = m->pageblock_order < lim ? m->pageblock_order : lim;
-	else if (parse_uint("zone_order", v, lim, &x, err))
-		return -EINVAL;
-	st->zone_order = (unsigned)x;
-	if (parse_uint("low_water", fs_tunable_get(p->ops, kv, nkv, "low_water"), 100, &x, err))
-		return -EINVAL;
-	st->low_water_pct = (uint32_t)x;
-	if (fs_tunable_bool("defrag", fs_tunable_get(p->ops, kv, nkv, "defrag"), &st->defrag, err))
-		return -EINVAL;
-	v = fs_tunable_get(p->ops, kv, nkv, "defrag_period");
-	if (fs_parse_duration(v, &st->period_ns))
-		return fs_error(err, -EINVAL, "tunable \"defrag_period\" expects a duration (100ms, 1s), got \"%s\"", v);
-	if (parse_uint("defrag_batch", fs_tunable_get(p->ops, kv, nkv, "defrag_batch"), 1u << 30, &x, err))
-		return -EINVAL;
-	st->batch = (uint32_t)x;
-	if (parse_uint("defrag_zones", fs_tunable_get(p->ops, kv, nkv, "defrag_zones"), 1u << 30, &x, err))
-		return -EINVAL;
-	st->scan = (uint32_t)x;
-	if (parse_uint("sparse", fs_tunable_get(p->ops, kv, nkv, "sparse"), 100, &x, err))
-		return -EINVAL;
-	st->sparse_pct = (uint32_t)x;
-	return 0;
-}
-
-static int kz_init(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv, struct fs_err *err)
-{
-	struct fs_kz *st = KZ(p);
-	struct fs_machine *m = p->m;
-	uint64_t zsize;
-	uint32_t n = 0;
-
-	if (parse_tunables(p, kv, nkv, err))
-		return -EINVAL;
-	zsize = 1ull << st->zone_order;
-	/* blocks never merge across keyed zones, boot memory included */
-	m->merge_order = st->zone_order;
-	m->merge_likely = false;                /* list order is not used by this policy */
-	for (unsigned ti = 0; ti < m->nr_zones; ti++) {
-		struct fs_kz_type *t = &st->type[ti];
-
-		t->z = &m->zones[ti];
-		t->base_pfn = t->z->start_pfn & ~(zsize - 1);
-		t->first = n;
-		t->nr = (uint32_t)((t->z->end_pfn - t->base_pfn + zsize - 1) >> st->zone_order);
-		n += t->nr;
-		bits_grow(&t->unkeyed, t->nr);
-		for (unsigned o = 0; o <= st->zone_order; o++)
-			bits_grow(&t->any[o], t->nr);
-	}
-	st->nzones = n;
-	st->zones = fs_xcalloc(n, sizeof(*st->zones));
-	for (unsigned ti = 0; ti < m->nr_zones; ti++)
-		for (uint32_t l = 0; l < st->type[ti].nr; l++) {
-			struct fs_kz_zone *kz = &st->zones[st->type[ti].first + l];
-
-			kz->start_pfn = st->type[ti].base_pfn + ((uint64_t)l << st->zone_order);
-			kz->key = FS_KZ_NONE;
-			kz->type = (uint8_t)ti;
-		}
-	for (unsigned o = 0; o <= st->zone_order; o++) {
-		st->fb_off[o] = st->fb_words;
-		st->fb_words += (unsigned)(((1ull << (st->zone_order - o)) + 63) / 64);
-	}
-	st->fb = fs_xcalloc((size_t)n * st->fb_words, sizeof(*st->fb));
-	st->mis_bits = fs_xcalloc(m->nr_pages / 64 + 2, sizeof(*st->mis_bits));
-	for (unsigned i = 0; i < FS_KZ_NR_LISTS; i++)
-		st->list[i].head = st->list[i].tail = FS_KZ_NONE;
-	return 0;
-}
-
-static void kz_destroy(struct fs_policy *p)
-{
-	struct fs_kz *st = KZ(p);
-
-	for (unsigned ti = 0; ti < FS_MAX_ZONES; ti++) {
-		struct fs_kz_type *t = &st->type[ti];
-
-		for (uint32_t k = 0; k < t->nkeys; k++) {
-			free(t->keys[k].slot_zone);
-			bits_release(&t->keys[k].free_slots);
-			for (unsigned o = 0; o < FS_KZ_ORDERS; o++)
-				bits_release(&t->keys[k].avail[o]);
-		}
-		free(t->keys);
-		free(t->hash);
-		bits_release(&t->unkeyed);
-		for (unsigned o = 0; o < FS_KZ_ORDERS; o++)
-			bits_release(&t->any[o]);
-	}
-	free(st->zones);
-	free(st->fb);
-	free(st->mis_bits);
-	free(st->keyset.val);
-	free(st->keyset.ref);
-}
-
 const struct fs_policy_ops fs_keyed_zones_policy = {
 	.name = "keyed-zones",
 	.summary = "Bligh's keyed zones (LKML 2001): many small zones labelled by allocator key, with a defragmenter",
 	.state_size = sizeof(struct fs_kz),
-	.tunables = kz_tunables,
-	.init = kz_init,
+	.tunables = fs_kz_tunables,
+	.init = fs_kz_init,
 	.alloc = kz_alloc,
 	.alloc_at = kz_alloc_at,
 	.free = kz_free,
 	.tick = kz_tick,
-	.stats = kz_stats,
-	.get_stats = kz_get_stats,
-	.destroy = kz_destroy,
+	.stats = fs_kz_stats,
+	.get_stats = fs_kz_get_stats,
+	.destroy = fs_kz_destroy,
 };

@@ -132,21 +132,93 @@ struct fs_kz {
 	struct fs_kz_keyset keyset;
 };
 
-/* keyed_zones.c, for the defragmenter */
-uint64_t fs_kz_key_of(const struct fs_kz *st, unsigned mt, unsigned order, uint32_t key);
+
+/* ---- bitmaps (keyed_zones_keys.c; the hot ones inline) ---- */
+void fs_kz_bits_grow(struct fs_kz_bits *b, uint32_t nbits);
+void fs_kz_bits_release(struct fs_kz_bits *b);
+static inline void fs_kz_bits_set(struct fs_kz_bits *b, uint32_t i)
+{
+	if (i / 64 >= b->nw)
+		fs_kz_bits_grow(b, i + 1);
+	b->w[i / 64] |= 1ull << (i & 63);
+	if (i / 64 < b->hint)
+		b->hint = i / 64;
+}
+
+static inline void fs_kz_bits_clear(struct fs_kz_bits *b, uint32_t i)
+{
+	if (i / 64 < b->nw)
+		b->w[i / 64] &= ~(1ull << (i & 63));
+}
+
+static inline uint32_t fs_kz_bits_first(struct fs_kz_bits *b)
+{
+	for (uint32_t j = b->hint; j < b->nw; j++)
+		if (b->w[j]) {
+			b->hint = j;
+			return j * 64 + (uint32_t)__builtin_ctzll(b->w[j]);
+		}
+	b->hint = b->nw;
+	return FS_KZ_NONE;
+}
+
+/* First set bit at or after i, or FS_KZ_NONE. */
+uint32_t fs_kz_bits_next(const struct fs_kz_bits *b, uint32_t i);
+
+/* keyed_zones_keys.c: key hash tables, work lists */
 uint32_t fs_kz_key_find(const struct fs_kz_type *t, uint64_t val);
+void fs_kz_list_del(struct fs_kz *st, unsigned id, uint32_t gz);
+void fs_kz_list_add_tail(struct fs_kz *st, unsigned id, uint32_t gz);
+uint32_t fs_kz_key_add(struct fs_kz_type *t, uint64_t val);
+void fs_kz_keyset_ref(struct fs_kz_keyset *ks, uint64_t val, int delta);
+
+/* keyed_zones.c, for the defragmenter and the checker */
+uint64_t fs_kz_key_of(const struct fs_kz *st, unsigned mt, unsigned order, uint32_t key);
 uint32_t fs_kz_zone_of(struct fs_kz *st, struct fs_machine *m, uint64_t pfn);
 bool fs_kz_is_misplaced(const struct fs_kz *st, const struct fs_machine *m, uint64_t pfn);
 /* Take a free block of order o (the zone has one) and account an
  * allocation of type mt there; returns its pfn. */
 uint64_t fs_kz_place(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsigned order,
 		     unsigned mt, bool misplaced);
-/* First set bit at or after i, or FS_KZ_NONE. */
-uint32_t fs_kz_bits_next(const struct fs_kz_bits *b, uint32_t i);
-void fs_kz_list_del(struct fs_kz *st, unsigned id, uint32_t gz);
-void fs_kz_list_add_tail(struct fs_kz *st, unsigned id, uint32_t gz);
 
 /* keyed_zones_defrag.c: one pass at simulated time now_ns; pages moved */
 uint64_t fs_kz_defrag_pass(struct fs_policy *p, uint64_t now_ns);
+
+
+/* keyed_zones_setup.c: the ops' set-up and statistics callbacks */
+extern const struct fs_tunable fs_kz_tunables[];
+extern const struct fs_policy_stat fs_kz_stats[];
+int fs_kz_init(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv, struct fs_err *err);
+void fs_kz_destroy(struct fs_policy *p);
+void fs_kz_get_stats(const struct fs_policy *p, int zone, uint64_t *vals);
+/* keyed_zones.c: read the boot free areas (first use: the machine is
+ * populated after the policy's init) */
+void fs_kz_build(struct fs_policy *p);
+static inline void fs_kz_ensure_built(struct fs_policy *p)
+{
+	if (__builtin_expect(!((struct fs_kz *)p->state)->built, 0))
+		fs_kz_build(p);
+}
+
+/* Should keyed zone kz be on work list id? "the role of the defragmenter
+ * becomes firstly to target pages which have an inappropriate key for the
+ * zone concerned, and secondly to target pages in sparsely allocated
+ * zones": membership follows the per-zone counts. A sparse zone is listed
+ * only when every page in it can move. */
+static inline bool fs_kz_wants_list(const struct fs_kz *st, const struct fs_kz_zone *kz, unsigned id)
+{
+	if (!st->defrag)
+		return false;
+	if (id == FS_KZ_MISPLACED)
+		return kz->mis_movable > 0;
+	return st->sparse_pct && kz->key != FS_KZ_NONE && kz->used && !kz->pinned &&
+	       (uint64_t)kz->used * 100 <= (uint64_t)st->sparse_pct * kz->present;
+}
+
+/* keyed_zones_check.c: the policy's own invariants (tests, DEBUG) - keyed
+ * free areas against the machine's pages, per-zone and per-type counts
+ * against the allocations, key slots, search bitmaps and work lists. 0 or
+ * -EIO with the first disagreement. */
+int fs_kz_check(const struct fs_policy *p, struct fs_err *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../policies/keyed_zones.h"
 #include "fragsim.h"
 #include "policy.h"
 #include "test_util.h"
@@ -70,8 +71,22 @@ static void apply(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned orde
 		.order = (uint8_t)order, .mt = (uint8_t)mt, .flags = FS_EVF_HAS_MT,
 	};
 
+	struct fs_err err = { { 0 } };
+
 	cr_assert_eq(fs_sim_apply(s, &e), 0, "%s %#llx order %u: invariant check failed",
 		     kind == FS_EV_ALLOC ? "alloc" : "free", (unsigned long long)ident, order);
+	cr_assert_eq(fs_kz_check(s->pol, &err), 0, "%s %#llx order %u: %s",
+		     kind == FS_EV_ALLOC ? "alloc" : "free", (unsigned long long)ident, order, err.msg);
+}
+
+/* a defragmenter tick, then both checkers */
+static void tick(struct fs_sim *s, uint64_t t)
+{
+	struct fs_err err = { { 0 } };
+
+	fs_sim_tick(s, t);
+	cr_assert_eq(fs_check(s, &err), 0, "after a tick: %s", err.msg);
+	cr_assert_eq(fs_kz_check(s->pol, &err), 0, "after a tick: %s", err.msg);
 }
 
 static uint64_t where(const struct fs_sim *s, uint64_t id)
@@ -275,11 +290,11 @@ Test(keyed_zones, defragmenter_moves_misplaced_pages_home)
 	struct fs_sim *s = misplaced_setup("keyed-zones:key=comm,sparse=0");
 
 	/* nowhere to go yet: key 1's only zone is full */
-	fs_sim_tick(s, now);
+	tick(s, now);
 	cr_assert_eq(stat(s, "defrag_moves", -1), 0);
 	cr_assert_eq(stat(s, "misplaced_pages", -1), 1);
 	fr(s, ID(0x100) + 5, 0);                        /* room in zone 0: pfn 5 */
-	fs_sim_tick(s, now + 200000000);
+	tick(s, now + 200000000);
 	cr_assert_eq(stat(s, "defrag_passes", -1), 2);
 	cr_assert_eq(stat(s, "defrag_moves", -1), 1);
 	cr_assert_eq(s->c.migrated_pages, 1);
@@ -302,7 +317,7 @@ Test(keyed_zones, defragmenter_leaves_unmovable_misplaced_pages)
 	al(s, ID(2), 0, UNM, 2);
 	cr_assert_eq(al(s, ID(3), 0, UNM, 1), 17);
 	fr(s, ID(0x100), 0);
-	fs_sim_tick(s, now);
+	tick(s, now);
 	cr_assert_eq(stat(s, "defrag_moves", -1), 0);
 	cr_assert_eq(where(s, ID(3)), 17);
 	fs_sim_free(s);
@@ -325,7 +340,7 @@ Test(keyed_zones, defragmenter_empties_sparse_zones)
 	/* zone 32 has 2 of 16 pages (<= 25%), all movable: its pages go to
 	 * key 1's zone 0, which is fuller - 4..7 is one order-2 block, so 4
 	 * then 5 */
-	fs_sim_tick(s, now);
+	tick(s, now);
 	cr_assert_eq(where(s, ID(3)), 4);
 	cr_assert_eq(where(s, ID(4)), 5);
 	cr_assert_eq(stat(s, "defrag_moves", -1), 2);
@@ -336,7 +351,7 @@ Test(keyed_zones, defragmenter_empties_sparse_zones)
 	/* key 2's zone is sparse too (1 page) but unmovable: it stays */
 	cr_assert_eq(where(s, ID(2)), 16);
 	/* the next pass waits for the period */
-	fs_sim_tick(s, now + 1000);
+	tick(s, now + 1000);
 	cr_assert_eq(stat(s, "defrag_passes", -1), 1);
 	fs_sim_free(s);
 }
@@ -347,16 +362,16 @@ Test(keyed_zones, low_water_wakes_the_defragmenter)
 	 * wake-ups run passes */
 	struct fs_sim *s = ksim("keyed-zones:key=comm,low_water=50,defrag_period=1000s", 64);
 
-	fs_sim_tick(s, now);                            /* the first pass, nothing to do */
+	tick(s, now);                            /* the first pass, nothing to do */
 	cr_assert_eq(stat(s, "defrag_passes", -1), 1);
 	al(s, ID(1), 0, MOV, 1);
 	al(s, ID(2), 0, MOV, 2);
-	fs_sim_tick(s, now);
+	tick(s, now);
 	cr_assert_eq(stat(s, "defrag_passes", -1), 1, "2 unkeyed zones: not under the target");
 	al(s, ID(3), 0, MOV, 3);
 	cr_assert_eq(stat(s, "low_water_hits", -1), 1);
 	/* under the target, but the last pass moved nothing: deferred */
-	fs_sim_tick(s, now);
+	tick(s, now);
 	cr_assert_eq(stat(s, "defrag_passes", -1), 1);
 	fs_sim_free(s);
 	/* not deferred when the first pass comes after the wake-up */
@@ -364,7 +379,7 @@ Test(keyed_zones, low_water_wakes_the_defragmenter)
 	al(s, ID(1), 0, MOV, 1);
 	al(s, ID(2), 0, MOV, 2);
 	al(s, ID(3), 0, MOV, 3);
-	fs_sim_tick(s, now);
+	tick(s, now);
 	cr_assert_eq(stat(s, "defrag_passes", -1), 1);
 	fs_sim_free(s);
 }
@@ -448,7 +463,7 @@ static void random_run(const char *spec, const struct fs_layout *l, unsigned zon
 				live[n++] = (struct live){ id, o };
 		}
 		if (i % 16 == 0) {
-			fs_sim_tick(s, now);
+			tick(s, now);
 			recount(s, zone_order, present_zones);
 		}
 	}

@@ -1,0 +1,194 @@
+/* keyed_zones_keys.c - the keyed zones' bookkeeping structures: growable
+ * bitmaps with a search hint, the defragmenter's work lists, the per-zone
+ * type key hash tables ("Each zone type would have an associated hash
+ * table") and the machine-wide set of live keys. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../sim/internal.h"   /* fs_xcalloc, fs_xrealloc */
+#include "keyed_zones.h"
+
+/* ---- bitmaps -------------------------------------------------------------- */
+
+void fs_kz_bits_grow(struct fs_kz_bits *b, uint32_t nbits)
+{
+	uint32_t nw = (nbits + 63) / 64, cap = b->nw ? b->nw : 1;
+
+	if (nw <= b->nw)
+		return;
+	while (cap < nw)
+		cap *= 2;
+	b->w = fs_xrealloc(b->w, cap * sizeof(*b->w));
+	memset(b->w + b->nw, 0, (cap - b->nw) * sizeof(*b->w));
+	b->nw = cap;
+}
+
+uint32_t fs_kz_bits_next(const struct fs_kz_bits *b, uint32_t i)
+{
+	uint32_t j = i / 64;
+	uint64_t w;
+
+	if (j < b->hint) {
+		j = b->hint;
+		i = j * 64;
+	}
+	if (j >= b->nw)
+		return FS_KZ_NONE;
+	w = b->w[j] & (~0ull << (i & 63));
+	while (!w) {
+		if (++j >= b->nw)
+			return FS_KZ_NONE;
+		w = b->w[j];
+	}
+	return j * 64 + (uint32_t)__builtin_ctzll(w);
+}
+
+void fs_kz_bits_release(struct fs_kz_bits *b)
+{
+	free(b->w);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- defragmenter work lists ---------------------------------------------- */
+
+void fs_kz_list_add_tail(struct fs_kz *st, unsigned id, uint32_t gz)
+{
+	struct fs_kz_list *l = &st->list[id];
+	struct fs_kz_zone *kz = &st->zones[gz];
+
+	kz->link[id].prev = l->tail;
+	kz->link[id].next = FS_KZ_NONE;
+	if (l->tail != FS_KZ_NONE)
+		st->zones[l->tail].link[id].next = gz;
+	else
+		l->head = gz;
+	l->tail = gz;
+	l->n++;
+	kz->on[id] = 1;
+}
+
+void fs_kz_list_del(struct fs_kz *st, unsigned id, uint32_t gz)
+{
+	struct fs_kz_list *l = &st->list[id];
+	struct fs_kz_zone *kz = &st->zones[gz];
+	uint32_t prev = kz->link[id].prev, next = kz->link[id].next;
+
+	if (prev != FS_KZ_NONE)
+		st->zones[prev].link[id].next = next;
+	else
+		l->head = next;
+	if (next != FS_KZ_NONE)
+		st->zones[next].link[id].prev = prev;
+	else
+		l->tail = prev;
+	l->n--;
+	kz->on[id] = 0;
+}
+
+
+/* ---- keys ----------------------------------------------------------------- */
+
+uint64_t fs_kz_key_of(const struct fs_kz *st, unsigned mt, unsigned order, uint32_t key)
+{
+	uint64_t v = 0;
+
+	if (st->parts & FS_KZ_PART_MT)
+		v |= (uint64_t)(mt + 1);
+	if (st->parts & FS_KZ_PART_ORDER)
+		v |= (uint64_t)(order + 1) << 8;
+	if (st->parts & FS_KZ_PART_COMM)
+		v |= (uint64_t)key << 16;
+	return v;
+}
+
+static inline uint32_t key_hash(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdull;
+	v ^= v >> 33;
+	return (uint32_t)v;
+}
+
+uint32_t fs_kz_key_find(const struct fs_kz_type *t, uint64_t val)
+{
+	if (!t->hash)
+		return FS_KZ_NONE;
+	for (uint32_t i = key_hash(val) & t->hmask; t->hash[i]; i = (i + 1) & t->hmask)
+		if (t->keys[t->hash[i] - 1].val == val)
+			return t->hash[i] - 1;
+	return FS_KZ_NONE;
+}
+
+static void key_rehash(struct fs_kz_type *t)
+{
+	free(t->hash);
+	t->hmask = t->hmask ? t->hmask * 2 + 1 : 63;
+	t->hash = fs_xcalloc(t->hmask + 1, sizeof(*t->hash));
+	for (uint32_t k = 0; k < t->nkeys; k++) {
+		uint32_t i = key_hash(t->keys[k].val) & t->hmask;
+
+		while (t->hash[i])
+			i = (i + 1) & t->hmask;
+		t->hash[i] = k + 1;
+	}
+}
+
+/* A new key record (never removed: a key whose zones all emptied keeps
+ * its record for when it comes back). Invalidates pointers into keys. */
+uint32_t fs_kz_key_add(struct fs_kz_type *t, uint64_t val)
+{
+	struct fs_kz_key *k;
+
+	if (t->nkeys == t->keycap) {
+		t->keycap = t->keycap ? 2 * t->keycap : 16;
+		t->keys = fs_xrealloc(t->keys, t->keycap * sizeof(*t->keys));
+	}
+	k = &t->keys[t->nkeys++];
+	memset(k, 0, sizeof(*k));
+	k->val = val;
+	if ((t->nkeys + 1) * 2 > t->hmask + 1)
+		key_rehash(t);
+	else {
+		uint32_t i = key_hash(val) & t->hmask;
+
+		while (t->hash[i])
+			i = (i + 1) & t->hmask;
+		t->hash[i] = t->nkeys;
+	}
+	return t->nkeys - 1;
+}
+
+/* distinct_keys machine-wide: a key live in two zone types counts once */
+void fs_kz_keyset_ref(struct fs_kz_keyset *ks, uint64_t val, int delta)
+{
+	uint32_t i;
+
+	if (!ks->val || (ks->n + 1) * 2 > ks->mask + 1) {
+		struct fs_kz_keyset old = *ks;
+
+		ks->mask = ks->mask ? ks->mask * 2 + 1 : 63;
+		ks->val = fs_xcalloc(ks->mask + 1, sizeof(*ks->val));
+		ks->ref = fs_xcalloc(ks->mask + 1, sizeof(*ks->ref));
+		for (uint32_t j = 0; old.val && j <= old.mask; j++) {
+			if (!old.val[j])
+				continue;
+			for (i = key_hash(old.val[j]) & ks->mask; ks->val[i]; i = (i + 1) & ks->mask)
+				;
+			ks->val[i] = old.val[j];
+			ks->ref[i] = old.ref[j];
+		}
+		free(old.val);
+		free(old.ref);
+	}
+	/* values are stored + 1 so that 0 marks an empty slot */
+	for (i = key_hash(val + 1) & ks->mask; ks->val[i] && ks->val[i] != val + 1; i = (i + 1) & ks->mask)
+		;
+	if (!ks->val[i]) {
+		ks->val[i] = val + 1;
+		ks->n++;
+	}
+	if (delta > 0 && ks->ref[i]++ == 0)
+		ks->live++;
+	if (delta < 0 && --ks->ref[i] == 0)
+		ks->live--;
+}
