@@ -4,7 +4,9 @@
  *     machine, through fs_sim_apply (allocation table included);
  *  2. bytes of simulator state per simulated page;
  *  3. cost of one metrics sample on 1 GiB, 64 GiB and 1 TiB (must be flat);
- *  4. a 1 TiB machine (2^28 pages): initialise and run, peak RSS.
+ *  4. a 1 TiB machine (2^28 pages): initialise and run, peak RSS;
+ *  5. keyed-zones (issue #7) with thousands of keys and keyed zones, against
+ *     plain buddy on the same mix, daemons ticking before every event.
  *
  * Each part runs in a child process so its peak RSS is its own. Targets
  * (issue #2): >= 10 M events/s, <= 8 bytes/page, 1 TiB within 3 GiB RSS.
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -42,6 +45,24 @@ static unsigned pick_order(void)
 	if (r < 970) return 3;
 	if (r < 990) return 4;
 	return 5 + (unsigned)(rng() % 5);
+}
+
+/* keyed-zones bench: events carry one of mix_keys allocator keys (0: none),
+ * and the policy's tick runs before every event, as replay does */
+static unsigned mix_keys;
+static bool mix_tick;
+/* time the run in thread CPU time (the keyed figure compares policies on a
+ * shared machine: CPU time does not count the time other processes ran) */
+static bool mix_cpu_clock;
+
+static uint64_t mix_now(void)
+{
+	struct timespec ts;
+
+	if (!mix_cpu_clock)
+		return fs_now_ns();
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 struct mix {
@@ -74,6 +95,8 @@ static void gen(struct mix *x, struct fs_event *buf, size_t n, uint64_t target, 
 			/* kernel-like types: mostly movable user and page-cache pages */
 			r = (unsigned)(rng() % 100);
 			e->mt = r < 80 ? FS_MT_MOVABLE : r < 95 ? FS_MT_UNMOVABLE : FS_MT_RECLAIMABLE;
+			if (mix_keys)
+				e->key = 1 + (uint32_t)(rng() % mix_keys);
 			x->live[x->nlive] = e->ident;
 			x->live_order[x->nlive++] = e->order;
 		} else {
@@ -111,14 +134,16 @@ static double run_mix(struct fs_sim *s, uint64_t target, uint64_t warm, uint64_t
 		uint64_t t0;
 
 		gen(&x, buf, n, target, &t);
-		t0 = fs_now_ns();
+		t0 = mix_now();
 		for (size_t i = 0; i < n; i++) {
 			if (i + 8 < n)
 				fs_sim_prefetch(s, &buf[i + 8]);
+			if (mix_tick)
+				fs_sim_tick(s, buf[i].time_ns);
 			fs_sim_apply(s, &buf[i]);
 		}
 		if (done >= warm)
-			ns += fs_now_ns() - t0;
+			ns += mix_now() - t0;
 		done += n;
 	}
 	free(buf);
@@ -203,6 +228,40 @@ static void bench_generations(void)
 	}
 }
 
+/* issue #7: keyed zones with thousands of keys (1000 tasks x migrate type
+ * x order) and 32768 keyed zones of 2 MiB, against plain buddy */
+static void bench_keyed(void)
+{
+	static const char *const pols[] = {
+		"buddy", "keyed-zones", "keyed-zones:defrag=off", "keyed-zones:key=comm",
+	};
+	double base = 0;
+
+	mix_keys = 1000;
+	mix_tick = true;
+	mix_cpu_clock = true;
+	printf("64 GiB, kernel-like mix, 1000 task keys, policy ticks before every event (thread CPU time):\n");
+	for (unsigned i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
+		struct fs_sim *s = new_sim(64ull << 30, pols[i]);
+		uint64_t v[FS_MAX_POLICY_STATS] = { 0 };
+		double evs;
+
+		rng_state = 0x9e3779b97f4a7c15ull;
+		evs = run_mix(s, 2000000, 4 << 20, 8 << 20, 90);
+		if (!i)
+			base = evs;
+		printf("  %-23s %5.1f M events/s (%.2fx the time of buddy)  [target <= 3x], %llu failures\n",
+		       pols[i], evs / 1e6, base / evs, (unsigned long long)s->c.alloc_failures);
+		if (s->pol->ops->get_stats) {
+			s->pol->ops->get_stats(s->pol, -1, v);
+			printf("    %llu keyed zones, %llu unkeyed, %llu distinct keys, %llu misplaced pages, %llu defragmenter moves\n",
+			       (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2],
+			       (unsigned long long)v[5], (unsigned long long)v[9]);
+		}
+		fs_sim_free(s);
+	}
+}
+
 static void bench_sample(void)
 {
 	static const struct { const char *name; uint64_t bytes; } sizes[] = {
@@ -254,13 +313,24 @@ static void in_child(void (*fn)(void))
 	}
 }
 
-int main(void)
+/* `bench [NAME...]`: all parts, or only the named ones (events,
+ * generations, keyed, sample, tib) */
+int main(int argc, char **argv)
 {
+	static const struct { const char *name; void (*fn)(void); } parts[] = {
+		{ "events", bench_events }, { "generations", bench_generations },
+		{ "keyed", bench_keyed }, { "sample", bench_sample }, { "tib", bench_tib },
+	};
+
 	printf("fragsim %s bench (single thread)\n", FS_VERSION);
 	fflush(stdout);
-	in_child(bench_events);
-	in_child(bench_generations);
-	in_child(bench_sample);
-	in_child(bench_tib);
+	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		bool run = argc < 2;
+
+		for (int a = 1; a < argc; a++)
+			run |= !strcmp(argv[a], parts[i].name);
+		if (run)
+			in_child(parts[i].fn);
+	}
 	return 0;
 }

@@ -31,18 +31,20 @@
  * Per-zone statistics of appropriately and inappropriately keyed pages
  * feed the defragmenter (keyed_zones_defrag.c) and the CSV.
  *
- * How keyed free areas coexist with the machine's free lists: every free
- * block is on the machine's list (zone type, order, class 0) through
- * fs_buddy_add/fs_buddy_del, so nr_free, free_pages, the metrics and
- * fs_check stay exact; merging is capped at zone_order (m->merge_order,
- * also applied to boot memory) and done here, not by fs_buddy_free, since
- * each keyed zone also tracks its blocks in per-order bitmaps (a bit per
- * possible head: 2^(zone_order+1) bits, 128 bytes a 2 MiB zone) with
- * per-order counts and an order mask - the 2.4 kernel's free_area bitmaps,
- * one set per keyed zone. The machine lists' order is then meaningless to
- * this policy. Zone choice is O(1) amortised: per type and per key,
- * bitmaps with a search hint say which zones (slots) have a block of order
- * >= o; they change only when a zone's largest free order does.
+ * How keyed free areas coexist with the machine's free lists: the machine
+ * keeps counting every free block (nr_free, free_pages, the per-list
+ * counts: metrics, /proc dumps and fs_check stay exact), but with
+ * m->unlinked_lists the blocks are counted, not linked (fs_buddy_count_add
+ * and _del): linking them into one list per zone type would cost two
+ * random cache misses per operation for a list order this policy never
+ * reads. Each keyed zone instead tracks its free blocks in per-order
+ * bitmaps (a bit per possible head: 2^(zone_order+1) bits, 168 bytes for a
+ * 2 MiB zone - the 2.4 kernel's free_area bitmaps, one set per keyed zone)
+ * with per-order counts and an order mask. Merging is capped at zone_order
+ * (m->merge_order, which also caps the boot memory handed over) and done
+ * here, on the bitmaps. Zone choice is O(1) amortised: per type and per
+ * key, bitmaps with a search hint say which zones (slots) have a block of
+ * order >= o; they change only when a zone's largest free order does.
  *
  * Choices where the proposal is vague (README, tunables): the key's parts
  * (key=mt+order+comm; gfp flags are not in events yet, the migrate type
@@ -54,7 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/internal.h"   /* fs_xrealloc */
+#include "../sim/internal.h"   /* fs_xcalloc */
 #include "keyed_zones.h"
 
 static struct fs_kz *KZ(const struct fs_policy *p)
@@ -62,20 +64,19 @@ static struct fs_kz *KZ(const struct fs_policy *p)
 	return p->state;
 }
 
-/* The defragmenter's work lists follow the zone's counts (O(1), after
- * every change of them). */
+/* The defragmenter's work lists: a zone joins when its counts make it a
+ * target (O(1), after every change of them) and leaves lazily, when the
+ * defragmenter finds it no longer is one - a zone hovering at the sparse
+ * threshold would otherwise be linked and unlinked on every other event. */
 static void lists_update(struct fs_kz *st, uint32_t gz)
 {
 	const struct fs_kz_zone *kz = &st->zones[gz];
 
 	if (!st->defrag)
 		return;
-	for (unsigned id = 0; id < FS_KZ_NR_LISTS; id++) {
-		bool want = fs_kz_wants_list(st, kz, id);
-
-		if (want != kz->on[id])
-			want ? fs_kz_list_add_tail(st, id, gz) : fs_kz_list_del(st, id, gz);
-	}
+	for (unsigned id = 0; id < FS_KZ_NR_LISTS; id++)
+		if (!kz->on[id] && fs_kz_wants_list(st, kz, id))
+			fs_kz_list_add_tail(st, id, gz);
 }
 
 /* ---- keyed zones: free areas ---------------------------------------------- */
@@ -126,7 +127,7 @@ static void fb_add(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t
 	fb(st, gz, o)[i / 64] |= 1ull << (i & 63);
 	kz->nr_free[o]++;
 	kz->fmask |= (uint16_t)(1u << o);
-	fs_buddy_add(m, st->type[kz->type].z, pfn, o, 0, false);
+	fs_buddy_count_add(m, st->type[kz->type].z, pfn, o, 0);
 }
 
 static void fb_del(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn, unsigned o)
@@ -137,7 +138,7 @@ static void fb_del(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t
 	fb(st, gz, o)[i / 64] &= ~(1ull << (i & 63));
 	if (!--kz->nr_free[o])
 		kz->fmask &= (uint16_t)~(1u << o);
-	fs_buddy_del(m, st->type[kz->type].z, pfn);
+	fs_buddy_count_del(m, st->type[kz->type].z, pfn, o, 0);
 }
 
 static inline bool fb_test(struct fs_kz *st, uint32_t gz, uint64_t pfn, unsigned o)
@@ -214,15 +215,20 @@ static void label(struct fs_kz *st, uint32_t gz, uint32_t kidx)
 	uint32_t slot = fs_kz_bits_first(&k->free_slots);
 
 	if (slot == FS_KZ_NONE) {
-		if (k->nslots == k->cap) {
-			k->cap = k->cap ? 2 * k->cap : 4;
-			k->slot_zone = fs_xrealloc(k->slot_zone, k->cap * sizeof(*k->slot_zone));
+		if (k->nslots == (k->cap ? k->cap : FS_KZ_INLINE_SLOTS)) {
+			uint32_t cap = 2 * k->nslots, *heap = fs_xcalloc(cap, sizeof(*heap));
+
+			memcpy(heap, fs_kz_slots(k), k->nslots * sizeof(*heap));
+			if (k->cap)
+				free(k->slot_heap);
+			k->slot_heap = heap;
+			k->cap = cap;
 		}
 		slot = k->nslots++;
 	} else {
 		fs_kz_bits_clear(&k->free_slots, slot);
 	}
-	k->slot_zone[slot] = gz - t->first;
+	fs_kz_slots(k)[slot] = gz - t->first;
 	kz->key = kidx;
 	kz->slot = slot;
 	for (int o = 0; o <= top_order(kz->fmask); o++)
@@ -252,13 +258,13 @@ static void unlabel(struct fs_kz *st, uint32_t gz)
 
 	for (unsigned o = 0; o <= st->zone_order; o++)
 		fs_kz_bits_clear(&k->avail[o], kz->slot);
-	k->slot_zone[kz->slot] = FS_KZ_NONE;
+	fs_kz_slots(k)[kz->slot] = FS_KZ_NONE;
 	if (kz->slot == k->nslots - 1)
 		k->nslots--;
 	else
 		fs_kz_bits_set(&k->free_slots, kz->slot);
 	/* trailing free slots are dropped, so free_slots stays below nslots */
-	while (k->nslots && k->slot_zone[k->nslots - 1] == FS_KZ_NONE)
+	while (k->nslots && fs_kz_slots(k)[k->nslots - 1] == FS_KZ_NONE)
 		fs_kz_bits_clear(&k->free_slots, --k->nslots);
 	if (--k->nzones == 0) {
 		t->live_keys--;
@@ -355,6 +361,10 @@ void fs_kz_build(struct fs_policy *p)
 
 			if (fs_pg_kind(m->pages[idx]) == FS_PG_FREE) {
 				unsigned o = fs_buddy_order(m, idx);
+
+				/* off the linked lists: counted only from now on */
+				fs_buddy_del(m, t->z, pfn);
+				fs_buddy_count_add(m, t->z, pfn, o, 0);
 				uint32_t gz = t->first + (uint32_t)((pfn - t->base_pfn) >> st->zone_order);
 				uint64_t i = (pfn - st->zones[gz].start_pfn) >> o;
 
@@ -379,6 +389,7 @@ void fs_kz_build(struct fs_policy *p)
 		}
 		t->low_water = (uint32_t)(((uint64_t)t->nr_present * st->low_water_pct + 99) / 100);
 	}
+	m->unlinked_lists = true;
 	st->built = true;
 }
 
@@ -418,7 +429,7 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 			uint32_t s = fs_kz_bits_first(&k->avail[o]);
 
 			if (s != FS_KZ_NONE) {
-				*pfn = fs_kz_place(st, p->m, t->first + k->slot_zone[s], o, req->mt, false);
+				*pfn = fs_kz_place(st, p->m, t->first + fs_kz_slots(k)[s], o, req->mt, false);
 				return 0;
 			}
 		}
@@ -510,7 +521,8 @@ static void kz_free(struct fs_policy *p, const struct fs_free_req *req)
 	uint32_t gz = fs_kz_zone_of(st, m, req->pfn), pages = 1u << req->order;
 	struct fs_kz_zone *kz = &st->zones[gz];
 	struct fs_kz_type *t = &st->type[kz->type];
-	uint32_t mis = (uint32_t)mis_mark(st, m, req->pfn, req->order, false);
+	/* most zones hold no misplaced page: skip the marks' cache line */
+	uint32_t mis = kz->misplaced ? (uint32_t)mis_mark(st, m, req->pfn, req->order, false) : 0;
 
 	kz->used -= pages;
 	kz->misplaced -= mis;

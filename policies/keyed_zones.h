@@ -21,12 +21,32 @@
 
 /* A bitmap with a search hint: every word below `hint` is zero, so
  * first-set-bit searches resume where the last one stopped (amortised
- * O(1) while bits are set near the front, as "in order" use does). */
+ * O(1) while bits are set near the front, as "in order" use does). Up to
+ * 64 bits live in the struct itself (most keys have a few zones: one cache
+ * miss fewer on the allocation path), more on the heap. */
 struct fs_kz_bits {
-	uint64_t *w;
-	uint32_t nw;                  /* words */
+	union {
+		uint64_t inl;         /* nw == 0: the one word */
+		uint64_t *w;          /* nw > 0: nw words */
+	};
+	uint32_t nw;                  /* heap words, 0 = the inline word */
 	uint32_t hint;                /* words [0, hint) are zero */
 };
+
+static inline uint64_t *fs_kz_words(struct fs_kz_bits *b)
+{
+	return b->nw ? b->w : &b->inl;
+}
+
+static inline const uint64_t *fs_kz_cwords(const struct fs_kz_bits *b)
+{
+	return b->nw ? b->w : &b->inl;
+}
+
+static inline uint32_t fs_kz_nwords(const struct fs_kz_bits *b)
+{
+	return b->nw ? b->nw : 1;
+}
 
 /* What a key is made of (the key= tunable). */
 enum fs_kz_part {
@@ -35,16 +55,31 @@ enum fs_kz_part {
 	FS_KZ_PART_COMM = 4,          /* the event's key: task name or key=NAME */
 };
 
+#define FS_KZ_INLINE_SLOTS 2
+
 /* One key in one zone type's hash table: the keyed zones carrying it, in
  * the order they are tried (slot order). */
 struct fs_kz_key {
 	uint64_t val;                 /* composite key (fs_kz_key_of) */
 	uint32_t nzones;              /* keyed zones carrying it */
-	uint32_t nslots, cap;         /* slots in use (high-water), allocated */
-	uint32_t *slot_zone;          /* keyed zone (index in the type) per slot, FS_KZ_NONE if free */
-	struct fs_kz_bits free_slots; /* slots below nslots not in use */
+	uint32_t nslots, cap;         /* slots in use (high-water); heap slots, 0 = the inline ones */
+	union {                       /* keyed zone (index in the type) per slot, FS_KZ_NONE if free */
+		uint32_t slot_inl[FS_KZ_INLINE_SLOTS];
+		uint32_t *slot_heap;
+	};
 	struct fs_kz_bits avail[FS_KZ_ORDERS];  /* slot's zone has a free block of order >= o */
+	struct fs_kz_bits free_slots; /* slots below nslots not in use */
 };
+
+static inline uint32_t *fs_kz_slots(struct fs_kz_key *k)
+{
+	return k->cap ? k->slot_heap : k->slot_inl;
+}
+
+static inline const uint32_t *fs_kz_cslots(const struct fs_kz_key *k)
+{
+	return k->cap ? k->slot_heap : k->slot_inl;
+}
 
 /* Defragmenter work lists (intrusive, global keyed-zone indexes). */
 enum fs_kz_list_id {
@@ -77,6 +112,12 @@ struct fs_kz_zone {
 	struct fs_kz_link link[FS_KZ_NR_LISTS];
 };
 
+/* A hash slot carries the key's value, so a lookup touches one slot. */
+struct fs_kz_hslot {
+	uint64_t val;
+	uint32_t idx;                 /* key index + 1, 0 = empty */
+};
+
 struct fs_kz_type {
 	struct fs_zone *z;
 	uint64_t base_pfn;            /* start of keyed zone 0 */
@@ -94,7 +135,7 @@ struct fs_kz_type {
 	struct fs_kz_bits any[FS_KZ_ORDERS];  /* keyed zone has a free block of order >= o */
 	struct fs_kz_key *keys;       /* nkeys records, never removed */
 	uint32_t nkeys, keycap;
-	uint32_t *hash;               /* open addressing: key index + 1, 0 = empty */
+	struct fs_kz_hslot *hash;     /* open addressing, linear probing */
 	uint32_t hmask;
 };
 
@@ -138,27 +179,35 @@ void fs_kz_bits_grow(struct fs_kz_bits *b, uint32_t nbits);
 void fs_kz_bits_release(struct fs_kz_bits *b);
 static inline void fs_kz_bits_set(struct fs_kz_bits *b, uint32_t i)
 {
-	if (i / 64 >= b->nw)
+	if (i / 64 >= fs_kz_nwords(b))
 		fs_kz_bits_grow(b, i + 1);
-	b->w[i / 64] |= 1ull << (i & 63);
+	fs_kz_words(b)[i / 64] |= 1ull << (i & 63);
 	if (i / 64 < b->hint)
 		b->hint = i / 64;
 }
 
 static inline void fs_kz_bits_clear(struct fs_kz_bits *b, uint32_t i)
 {
-	if (i / 64 < b->nw)
-		b->w[i / 64] &= ~(1ull << (i & 63));
+	if (i / 64 < fs_kz_nwords(b))
+		fs_kz_words(b)[i / 64] &= ~(1ull << (i & 63));
+}
+
+static inline bool fs_kz_bits_test(const struct fs_kz_bits *b, uint32_t i)
+{
+	return i / 64 < fs_kz_nwords(b) && (fs_kz_cwords(b)[i / 64] >> (i & 63) & 1);
 }
 
 static inline uint32_t fs_kz_bits_first(struct fs_kz_bits *b)
 {
-	for (uint32_t j = b->hint; j < b->nw; j++)
-		if (b->w[j]) {
+	const uint64_t *w = fs_kz_words(b);
+	uint32_t n = fs_kz_nwords(b);
+
+	for (uint32_t j = b->hint; j < n; j++)
+		if (w[j]) {
 			b->hint = j;
-			return j * 64 + (uint32_t)__builtin_ctzll(b->w[j]);
+			return j * 64 + (uint32_t)__builtin_ctzll(w[j]);
 		}
-	b->hint = b->nw;
+	b->hint = n;
 	return FS_KZ_NONE;
 }
 

@@ -12,7 +12,8 @@
  * per-zone counts ("as statistics could easilly be kept per zone on the
  * number of appropriately and inappropriately keyed pages ... scanning
  * (and hence finding suitable targets) would become considerably easier"),
- * so a pass costs O(its work), never a scan of memory:
+ * so a pass costs O(its work), never a scan of memory (a zone leaves a list lazily, when a pass finds it
+ * no longer a target):
  *
  *   1. zones holding inappropriately keyed MOVABLE pages: each such page
  *      moves into the first zone carrying its own key that has room (its
@@ -64,7 +65,7 @@ static bool move_alloc(struct fs_policy *p, struct fs_kz *st, struct fs_alloc *a
 		k = &t->keys[kidx];
 		for (uint32_t s = fs_kz_bits_next(&k->avail[o], 0); s != FS_KZ_NONE && tries < TRIES;
 		     s = fs_kz_bits_next(&k->avail[o], s + 1), tries++) {
-			uint32_t gz = t->first + k->slot_zone[s];
+			uint32_t gz = t->first + fs_kz_cslots(k)[s];
 			uint64_t to;
 
 			if (gz == gsrc || st->zones[gz].used < min_used)
@@ -133,7 +134,8 @@ static uint64_t drain_zone(struct fs_policy *p, struct fs_kz *st, uint32_t gz, e
 	return moved;
 }
 
-/* One list's share of a pass: each zone on it at most once. */
+/* One list's share of a pass: each zone on it at most once; zones that
+ * are no longer targets leave the list here. */
 static uint64_t drain_list(struct fs_policy *p, struct fs_kz *st, enum fs_kz_list_id id,
 			   enum drain_mode mode, uint64_t budget, uint32_t *scan, uint64_t now_ns)
 {
@@ -143,12 +145,14 @@ static uint64_t drain_list(struct fs_policy *p, struct fs_kz *st, enum fs_kz_lis
 	for (uint32_t v = 0; v < n && *scan && moved < budget && st->list[id].head != FS_KZ_NONE; v++) {
 		uint32_t gz = st->list[id].head;
 
+		fs_kz_list_del(st, id, gz);
+		if (!fs_kz_wants_list(st, &st->zones[gz], id))
+			continue;                       /* left lazily (lists_update) */
 		(*scan)--;
 		moved += drain_zone(p, st, gz, mode, budget - moved, now_ns);
-		if (st->zones[gz].on[id] && st->list[id].n > 1) {
-			fs_kz_list_del(st, id, gz);     /* not done: to the back */
+		/* not done: to the back (unless a free during the moves put it there) */
+		if (!st->zones[gz].on[id] && fs_kz_wants_list(st, &st->zones[gz], id))
 			fs_kz_list_add_tail(st, id, gz);
-		}
 	}
 	return moved;
 }

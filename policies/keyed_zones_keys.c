@@ -12,14 +12,18 @@
 
 void fs_kz_bits_grow(struct fs_kz_bits *b, uint32_t nbits)
 {
-	uint32_t nw = (nbits + 63) / 64, cap = b->nw ? b->nw : 1;
+	uint32_t need = (nbits + 63) / 64, have = fs_kz_nwords(b), cap = have;
+	uint64_t *w;
 
-	if (nw <= b->nw)
+	if (need <= have)
 		return;
-	while (cap < nw)
+	while (cap < need)
 		cap *= 2;
-	b->w = fs_xrealloc(b->w, cap * sizeof(*b->w));
-	memset(b->w + b->nw, 0, (cap - b->nw) * sizeof(*b->w));
+	w = fs_xcalloc(cap, sizeof(*w));
+	memcpy(w, fs_kz_words(b), have * sizeof(*w));
+	if (b->nw)
+		free(b->w);
+	b->w = w;
 	b->nw = cap;
 }
 
@@ -32,20 +36,21 @@ uint32_t fs_kz_bits_next(const struct fs_kz_bits *b, uint32_t i)
 		j = b->hint;
 		i = j * 64;
 	}
-	if (j >= b->nw)
+	if (j >= fs_kz_nwords(b))
 		return FS_KZ_NONE;
-	w = b->w[j] & (~0ull << (i & 63));
+	w = fs_kz_cwords(b)[j] & (~0ull << (i & 63));
 	while (!w) {
-		if (++j >= b->nw)
+		if (++j >= fs_kz_nwords(b))
 			return FS_KZ_NONE;
-		w = b->w[j];
+		w = fs_kz_cwords(b)[j];
 	}
 	return j * 64 + (uint32_t)__builtin_ctzll(w);
 }
 
 void fs_kz_bits_release(struct fs_kz_bits *b)
 {
-	free(b->w);
+	if (b->nw)
+		free(b->w);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -113,9 +118,9 @@ uint32_t fs_kz_key_find(const struct fs_kz_type *t, uint64_t val)
 {
 	if (!t->hash)
 		return FS_KZ_NONE;
-	for (uint32_t i = key_hash(val) & t->hmask; t->hash[i]; i = (i + 1) & t->hmask)
-		if (t->keys[t->hash[i] - 1].val == val)
-			return t->hash[i] - 1;
+	for (uint32_t i = key_hash(val) & t->hmask; t->hash[i].idx; i = (i + 1) & t->hmask)
+		if (t->hash[i].val == val)
+			return t->hash[i].idx - 1;
 	return FS_KZ_NONE;
 }
 
@@ -127,9 +132,10 @@ static void key_rehash(struct fs_kz_type *t)
 	for (uint32_t k = 0; k < t->nkeys; k++) {
 		uint32_t i = key_hash(t->keys[k].val) & t->hmask;
 
-		while (t->hash[i])
+		while (t->hash[i].idx)
 			i = (i + 1) & t->hmask;
-		t->hash[i] = k + 1;
+		t->hash[i].val = t->keys[k].val;
+		t->hash[i].idx = k + 1;
 	}
 }
 
@@ -151,9 +157,10 @@ uint32_t fs_kz_key_add(struct fs_kz_type *t, uint64_t val)
 	else {
 		uint32_t i = key_hash(val) & t->hmask;
 
-		while (t->hash[i])
+		while (t->hash[i].idx)
 			i = (i + 1) & t->hmask;
-		t->hash[i] = t->nkeys;
+		t->hash[i].val = val;
+		t->hash[i].idx = t->nkeys;
 	}
 	return t->nkeys - 1;
 }

@@ -200,7 +200,8 @@ void fs_kz_destroy(struct fs_policy *p)
 		struct fs_kz_type *t = &st->type[ti];
 
 		for (uint32_t k = 0; k < t->nkeys; k++) {
-			free(t->keys[k].slot_zone);
+			if (t->keys[k].cap)
+				free(t->keys[k].slot_heap);
 			fs_kz_bits_release(&t->keys[k].free_slots);
 			for (unsigned o = 0; o < FS_KZ_ORDERS; o++)
 				fs_kz_bits_release(&t->keys[k].avail[o]);
