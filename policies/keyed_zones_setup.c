@@ -131,6 +131,10 @@ static int parse_tunables(struct fs_policy *p, const struct fs_kv *kv, unsigned 
 	st->low_water_pct = (uint32_t)x;
 	if (fs_tunable_bool("defrag", fs_tunable_get(p->ops, kv, nkv, "defrag"), &st->defrag, err))
 		return -EINVAL;
+	/* with exact placement the trace says where every page is: pages the
+	 * defragmenter moved would only conflict with it */
+	if (m->exact_placement)
+		st->defrag = false;
 	v = fs_tunable_get(p->ops, kv, nkv, "defrag_period");
 	if (fs_parse_duration(v, &st->period_ns))
 		return fs_error(err, -EINVAL, "tunable \"defrag_period\" expects a duration (100ms, 1s), got \"%s\"", v);
