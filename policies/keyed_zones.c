@@ -40,7 +40,8 @@
  * reads. Each keyed zone instead tracks its free blocks in per-order
  * bitmaps (a bit per possible head: 2^(zone_order+1) bits, 168 bytes for a
  * 2 MiB zone - the 2.4 kernel's free_area bitmaps, one set per keyed zone)
- * with per-order counts and an order mask. Merging is capped at zone_order
+ * and an order mask, stored right after the zone's 64-byte header so an
+ * order-0 operation touches one pair of cache lines. Merging is capped at zone_order
  * (m->merge_order, which also caps the boot memory handed over) and done
  * here, on the bitmaps. Zone choice is O(1) amortised: per type and per
  * key, bitmaps with a search hint say which zones (slots) have a block of
@@ -70,7 +71,7 @@ static struct fs_kz *KZ(const struct fs_policy *p)
  * threshold would otherwise be linked and unlinked on every other event. */
 static void lists_update(struct fs_kz *st, uint32_t gz)
 {
-	const struct fs_kz_zone *kz = &st->zones[gz];
+	const struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 
 	if (!st->defrag)
 		return;
@@ -81,9 +82,22 @@ static void lists_update(struct fs_kz *st, uint32_t gz)
 
 /* ---- keyed zones: free areas ---------------------------------------------- */
 
-static inline uint64_t *fb(struct fs_kz *st, uint32_t gz, unsigned o)
+/* A block's bit in its keyed zone's order-o bitmap: keyed zones are
+ * aligned to 2^zone_order pfns, so the offset is the pfn's low bits. */
+static inline uint64_t fb_bit(const struct fs_kz *st, uint64_t pfn, unsigned o)
 {
-	return st->fb + (size_t)gz * st->fb_words + st->fb_off[o];
+	return (pfn & ((1ull << st->zone_order) - 1)) >> o;
+}
+
+/* no free block of order o left in keyed zone gz */
+static inline bool fb_empty(const struct fs_kz *st, uint32_t gz, unsigned o)
+{
+	const uint64_t *w = fs_kz_fb(st, gz, o);
+
+	for (unsigned j = 0; j < st->fb_off[o + 1] - st->fb_off[o]; j++)
+		if (w[j])
+			return false;
+	return true;
 }
 
 static inline int top_order(uint16_t mask)
@@ -95,7 +109,7 @@ static inline int top_order(uint16_t mask)
  * the type's and the key's "has a block of order >= o" bitmaps. */
 static void avail_update(struct fs_kz *st, uint32_t gz, uint16_t old_mask)
 {
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	int a = top_order(old_mask), b = top_order(kz->fmask);
 	struct fs_kz_type *t;
 	struct fs_kz_key *k;
@@ -121,31 +135,30 @@ static void avail_update(struct fs_kz *st, uint32_t gz, uint16_t old_mask)
 /* Put a free block on the machine's list and the zone's bitmap. */
 static void fb_add(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn, unsigned o)
 {
-	struct fs_kz_zone *kz = &st->zones[gz];
-	uint64_t i = (pfn - kz->start_pfn) >> o;
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
+	uint64_t i = fb_bit(st, pfn, o);
 
-	fb(st, gz, o)[i / 64] |= 1ull << (i & 63);
-	kz->nr_free[o]++;
+	fs_kz_fb(st, gz, o)[i / 64] |= 1ull << (i & 63);
 	kz->fmask |= (uint16_t)(1u << o);
 	fs_buddy_count_add(m, st->type[kz->type].z, pfn, o, 0);
 }
 
 static void fb_del(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn, unsigned o)
 {
-	struct fs_kz_zone *kz = &st->zones[gz];
-	uint64_t i = (pfn - kz->start_pfn) >> o;
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
+	uint64_t i = fb_bit(st, pfn, o);
 
-	fb(st, gz, o)[i / 64] &= ~(1ull << (i & 63));
-	if (!--kz->nr_free[o])
+	fs_kz_fb(st, gz, o)[i / 64] &= ~(1ull << (i & 63));
+	if (fb_empty(st, gz, o))
 		kz->fmask &= (uint16_t)~(1u << o);
 	fs_buddy_count_del(m, st->type[kz->type].z, pfn, o, 0);
 }
 
-static inline bool fb_test(struct fs_kz *st, uint32_t gz, uint64_t pfn, unsigned o)
+static inline bool fb_test(const struct fs_kz *st, uint32_t gz, uint64_t pfn, unsigned o)
 {
-	uint64_t i = (pfn - st->zones[gz].start_pfn) >> o;
+	uint64_t i = fb_bit(st, pfn, o);
 
-	return fb(st, gz, o)[i / 64] >> (i & 63) & 1;
+	return fs_kz_fb(st, gz, o)[i / 64] >> (i & 63) & 1;
 }
 
 uint32_t fs_kz_zone_of(struct fs_kz *st, struct fs_machine *m, uint64_t pfn)
@@ -159,10 +172,10 @@ uint32_t fs_kz_zone_of(struct fs_kz *st, struct fs_machine *m, uint64_t pfn)
  * among those), split as expand() splits: upper halves stay free. */
 static uint64_t take_block(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsigned o)
 {
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	uint16_t old = kz->fmask;
 	unsigned h = o + (unsigned)__builtin_ctz(kz->fmask >> o);
-	const uint64_t *w = fb(st, gz, h);
+	const uint64_t *w = fs_kz_fb(st, gz, h);
 	uint64_t i = 0, pfn;
 
 	while (!*w) {
@@ -170,7 +183,7 @@ static uint64_t take_block(struct fs_kz *st, struct fs_machine *m, uint32_t gz, 
 		i += 64;
 	}
 	i += (uint64_t)__builtin_ctzll(*w);
-	pfn = kz->start_pfn + (i << h);
+	pfn = fs_kz_start(st, gz) + (i << h);
 	fb_del(st, m, gz, pfn, h);
 	while (h > o) {
 		h--;
@@ -185,7 +198,7 @@ static uint64_t take_block(struct fs_kz *st, struct fs_machine *m, uint32_t gz, 
  * (so never across keyed zones: they are aligned to it). */
 static void put_block(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn, unsigned o)
 {
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	const struct fs_zone *z = st->type[kz->type].z;
 	uint16_t old = kz->fmask;
 
@@ -209,7 +222,7 @@ static void put_block(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint6
  * the order they were labelled, refilling the places of unkeyed ones. */
 static void label(struct fs_kz *st, uint32_t gz, uint32_t kidx)
 {
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	struct fs_kz_type *t = &st->type[kz->type];
 	struct fs_kz_key *k = &t->keys[kidx];
 	uint32_t slot = fs_kz_bits_first(&k->free_slots);
@@ -252,7 +265,7 @@ static void label(struct fs_kz *st, uint32_t gz, uint32_t kidx)
 /* "A zone whose last page is freed becomes unkeyed and free for rekeying." */
 static void unlabel(struct fs_kz *st, uint32_t gz)
 {
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	struct fs_kz_type *t = &st->type[kz->type];
 	struct fs_kz_key *k = &t->keys[kz->key];
 
@@ -314,7 +327,7 @@ bool fs_kz_is_misplaced(const struct fs_kz *st, const struct fs_machine *m, uint
 static void account(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn,
 		    unsigned order, unsigned mt, bool misplaced)
 {
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	struct fs_kz_type *t = &st->type[kz->type];
 	uint32_t pages = 1u << order;
 
@@ -366,12 +379,11 @@ void fs_kz_build(struct fs_policy *p)
 				fs_buddy_del(m, t->z, pfn);
 				fs_buddy_count_add(m, t->z, pfn, o, 0);
 				uint32_t gz = t->first + (uint32_t)((pfn - t->base_pfn) >> st->zone_order);
-				uint64_t i = (pfn - st->zones[gz].start_pfn) >> o;
+				uint64_t i = fb_bit(st, pfn, o);
 
-				fb(st, gz, o)[i / 64] |= 1ull << (i & 63);
-				st->zones[gz].nr_free[o]++;
-				st->zones[gz].fmask |= (uint16_t)(1u << o);
-				st->zones[gz].present += 1u << o;
+				fs_kz_fb(st, gz, o)[i / 64] |= 1ull << (i & 63);
+				fs_kz_zone_at(st, gz)->fmask |= (uint16_t)(1u << o);
+				fs_kz_zone_at(st, gz)->present += 1u << o;
 				idx += 1ull << o;
 			} else {
 				idx++;                  /* a hole */
@@ -380,7 +392,7 @@ void fs_kz_build(struct fs_policy *p)
 		for (uint32_t l = 0; l < t->nr; l++) {
 			uint32_t gz = t->first + l;
 
-			if (!st->zones[gz].present)
+			if (!fs_kz_zone_at(st, gz)->present)
 				continue;
 			t->nr_present++;
 			t->nr_unkeyed++;
@@ -402,7 +414,7 @@ static uint32_t find_unkeyed(struct fs_kz *st, struct fs_kz_type *t, unsigned o)
 {
 	for (uint32_t l = fs_kz_bits_first(&t->unkeyed); l != FS_KZ_NONE;
 	     l = fs_kz_bits_next(&t->unkeyed, l + 1))
-		if (st->zones[t->first + l].fmask >> o)
+		if (fs_kz_zone_at(st, t->first + l)->fmask >> o)
 			return t->first + l;
 	return FS_KZ_NONE;
 }
@@ -450,7 +462,7 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 
 		/* never an unkeyed zone: the first loop takes any with a block */
 		if (l != FS_KZ_NONE) {
-			const struct fs_kz_zone *kz = &st->zones[t->first + l];
+			const struct fs_kz_zone *kz = fs_kz_zone_at(st, t->first + l);
 
 			*pfn = fs_kz_place(st, p->m, t->first + l, o, req->mt,
 					   t->keys[kz->key].val != val);
@@ -479,7 +491,7 @@ static int kz_alloc_at(struct fs_policy *p, const struct fs_alloc_req *req, uint
 	if (o > st->zone_order || (pfn & ((1ull << o) - 1)))
 		return -EBUSY;
 	gz = fs_kz_zone_of(st, m, pfn);
-	kz = &st->zones[gz];
+	kz = fs_kz_zone_at(st, gz);
 	t = &st->type[kz->type];
 	if (pfn + (1ull << o) > t->z->end_pfn)
 		return -EBUSY;
@@ -519,7 +531,7 @@ static void kz_free(struct fs_policy *p, const struct fs_free_req *req)
 	struct fs_kz *st = KZ(p);
 	struct fs_machine *m = p->m;
 	uint32_t gz = fs_kz_zone_of(st, m, req->pfn), pages = 1u << req->order;
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	struct fs_kz_type *t = &st->type[kz->type];
 	/* most zones hold no misplaced page: skip the marks' cache line */
 	uint32_t mis = kz->misplaced ? (uint32_t)mis_mark(st, m, req->pfn, req->order, false) : 0;

@@ -96,21 +96,24 @@ struct fs_kz_list {
 	uint32_t head, tail, n;
 };
 
+/* One keyed zone: this header, then its free-head bitmaps in the same
+ * record (st->zrec, fs_kz_zone_at), so the header and the order-0 bitmap
+ * share a pair of cache lines. Counts are pages (zone_order <= 12). */
 struct fs_kz_zone {
-	uint64_t start_pfn;           /* aligned to 2^zone_order (may precede the zone type's start) */
 	uint32_t key;                 /* index in the type's keys, FS_KZ_NONE = unkeyed */
 	uint32_t slot;                /* position in the key's zone list */
-	uint32_t present;             /* pages that are RAM of its zone type */
-	uint32_t used;                /* allocated pages */
-	uint32_t misplaced;           /* allocated pages of another key ("inappropriately keyed") */
-	uint32_t mis_movable;         /* of those, MOVABLE ones: what the defragmenter moves first */
-	uint32_t pinned;              /* allocated pages that are not MOVABLE */
+	uint16_t present;             /* pages that are RAM of its zone type */
+	uint16_t used;                /* allocated pages */
+	uint16_t misplaced;           /* allocated pages of another key ("inappropriately keyed") */
+	uint16_t mis_movable;         /* of those, MOVABLE ones: what the defragmenter moves first */
+	uint16_t pinned;              /* allocated pages that are not MOVABLE */
 	uint16_t fmask;               /* bit o set: a free block of order o */
-	uint16_t nr_free[FS_KZ_ORDERS];  /* free blocks per order */
 	uint8_t type;                 /* zone type index */
 	uint8_t on[FS_KZ_NR_LISTS];
 	struct fs_kz_link link[FS_KZ_NR_LISTS];
 };
+#define FS_KZ_HDR 64                  /* bytes of a zone record before its bitmaps */
+_Static_assert(sizeof(struct fs_kz_zone) <= FS_KZ_HDR, "keyed zone header larger than FS_KZ_HDR");
 
 /* A hash slot carries the key's value, so a lookup touches one slot. */
 struct fs_kz_hslot {
@@ -163,11 +166,11 @@ struct fs_kz {
 	uint64_t oversize;            /* requests above zone_order (always fail) */
 	/* keyed zones */
 	struct fs_kz_type type[FS_MAX_ZONES];
-	struct fs_kz_zone *zones;
+	unsigned char *zrec;          /* nzones records of zstride bytes: header, bitmaps */
+	size_t zstride;
 	uint32_t nzones;
-	uint64_t *fb;                 /* free-head bitmaps: fb_words per keyed zone */
-	unsigned fb_words;
-	unsigned fb_off[FS_KZ_ORDERS];  /* word offset of order o's bitmap */
+	unsigned fb_words;            /* free-head bitmap words per keyed zone */
+	unsigned fb_off[FS_KZ_ORDERS + 1];  /* word offset of order o's bitmap (fb_off[zone_order + 1] = fb_words) */
 	uint64_t *mis_bits;           /* per page: part of an inappropriately keyed allocation */
 	struct fs_kz_list list[FS_KZ_NR_LISTS];
 	struct fs_kz_keyset keyset;
@@ -220,6 +223,26 @@ void fs_kz_list_del(struct fs_kz *st, unsigned id, uint32_t gz);
 void fs_kz_list_add_tail(struct fs_kz *st, unsigned id, uint32_t gz);
 uint32_t fs_kz_key_add(struct fs_kz_type *t, uint64_t val);
 void fs_kz_keyset_ref(struct fs_kz_keyset *ks, uint64_t val, int delta);
+
+static inline struct fs_kz_zone *fs_kz_zone_at(const struct fs_kz *st, uint32_t gz)
+{
+	return (struct fs_kz_zone *)(st->zrec + (size_t)gz * st->zstride);
+}
+
+/* keyed zone gz's free-head bitmap of order o: bit i = a free block at
+ * fs_kz_start + (i << o) */
+static inline uint64_t *fs_kz_fb(const struct fs_kz *st, uint32_t gz, unsigned o)
+{
+	return (uint64_t *)(st->zrec + (size_t)gz * st->zstride + FS_KZ_HDR) + st->fb_off[o];
+}
+
+/* first pfn of keyed zone gz (aligned; may precede its zone type's start) */
+static inline uint64_t fs_kz_start(const struct fs_kz *st, uint32_t gz)
+{
+	const struct fs_kz_type *t = &st->type[fs_kz_zone_at(st, gz)->type];
+
+	return t->base_pfn + ((uint64_t)(gz - t->first) << st->zone_order);
+}
 
 /* keyed_zones.c, for the defragmenter and the checker */
 uint64_t fs_kz_key_of(const struct fs_kz *st, unsigned mt, unsigned order, uint32_t key);

@@ -2,7 +2,7 @@
  * (O(pages + keys); never on the normal path). Everything the policy keeps
  * incrementally is recounted from the machine's page slots and the
  * allocation table:
- *   - the free-head bitmaps, per-order counts and order masks hold exactly
+ *   - the free-head bitmaps and order masks hold exactly
  *     the machine's free blocks, none above zone_order;
  *   - used, misplaced, misplaced-movable and pinned pages per keyed zone,
  *     and each allocation marked misplaced as a whole or not at all;
@@ -48,10 +48,11 @@ static int recount_zone(const struct fs_policy *p, const struct fs_kz *st, uint3
 			struct recount *c, struct fs_err *err)
 {
 	const struct fs_machine *m = p->m;
-	const struct fs_kz_zone *kz = &st->zones[gz];
+	const struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	const struct fs_kz_type *t = &st->type[kz->type];
-	uint64_t lo = kz->start_pfn > t->z->start_pfn ? kz->start_pfn : t->z->start_pfn;
-	uint64_t hi = kz->start_pfn + (1ull << st->zone_order);
+	uint64_t start = fs_kz_start(st, gz);
+	uint64_t lo = start > t->z->start_pfn ? start : t->z->start_pfn;
+	uint64_t hi = start + (1ull << st->zone_order);
 	uint64_t zval = kz->key != FS_KZ_NONE ? t->keys[kz->key].val : 0;
 	const uint64_t order_bits = 0xffull << 8;
 	int rc = 0;
@@ -69,9 +70,9 @@ static int recount_zone(const struct fs_policy *p, const struct fs_kz *st, uint3
 			o = fs_buddy_order(m, idx);
 			if (o > st->zone_order)
 				FAIL("keyed zone at pfn 0x%llx: free block of order %u above zone_order",
-				     (unsigned long long)kz->start_pfn, o);
-			fb = st->fb + (size_t)gz * st->fb_words + st->fb_off[o];
-			if (!(fb[((pfn - kz->start_pfn) >> o) / 64] >> (((pfn - kz->start_pfn) >> o) & 63) & 1))
+				     (unsigned long long)start, o);
+			fb = fs_kz_fb(st, gz, o);
+			if (!(fb[((pfn - start) >> o) / 64] >> (((pfn - start) >> o) & 63) & 1))
 				FAIL("free block at pfn 0x%llx (order %u) is not in its keyed zone's bitmap",
 				     (unsigned long long)pfn, o);
 			c->nr_free[o]++;
@@ -121,11 +122,11 @@ out:
 static int check_zone(const struct fs_policy *p, const struct fs_kz *st, uint32_t gz,
 		      uint32_t *key_zones, struct fs_err *err)
 {
-	const struct fs_kz_zone *kz = &st->zones[gz];
+	const struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	const struct fs_kz_type *t = &st->type[kz->type];
 	uint32_t l = gz - t->first;
 	struct recount c;
-	unsigned long long at = (unsigned long long)kz->start_pfn;
+	unsigned long long at = (unsigned long long)fs_kz_start(st, gz);
 	uint16_t mask = 0;
 	int rc, top;
 
@@ -133,14 +134,14 @@ static int check_zone(const struct fs_policy *p, const struct fs_kz *st, uint32_
 	if ((rc = recount_zone(p, st, gz, &c, err)))
 		return rc;
 	for (unsigned o = 0; o <= st->zone_order; o++) {
-		const uint64_t *fb = st->fb + (size_t)gz * st->fb_words + st->fb_off[o];
+		const uint64_t *fb = fs_kz_fb(st, gz, o);
 		uint64_t nbits = 1ull << (st->zone_order - o), n = 0;
 
 		for (uint64_t i = 0; i < nbits; i++)
 			n += fb[i / 64] >> (i & 63) & 1;
-		if (n != c.nr_free[o] || n != kz->nr_free[o])
-			FAIL("keyed zone at 0x%llx order %u: %llu bits, %u counted, %u free blocks", at, o,
-			     (unsigned long long)n, kz->nr_free[o], c.nr_free[o]);
+		if (n != c.nr_free[o])
+			FAIL("keyed zone at 0x%llx order %u: %llu bits, %u free blocks", at, o,
+			     (unsigned long long)n, c.nr_free[o]);
 		if (n)
 			mask |= (uint16_t)(1u << o);
 	}
@@ -197,7 +198,7 @@ static int check_type(const struct fs_policy *p, const struct fs_kz *st, const s
 		if (!hint_ok(&t->any[o]))
 			FAIL("zone %s: any[%u] has bits below its hint", t->z->name, o);
 	for (uint32_t l = 0; l < t->nr; l++) {
-		const struct fs_kz_zone *kz = &st->zones[t->first + l];
+		const struct fs_kz_zone *kz = fs_kz_zone_at(st, t->first + l);
 
 		if ((rc = check_zone(p, st, t->first + l, key_zones, err)))
 			goto out;
@@ -251,13 +252,13 @@ static int check_lists(const struct fs_kz *st, struct fs_err *err)
 	for (unsigned id = 0; id < FS_KZ_NR_LISTS; id++) {
 		uint32_t n = 0, prev = FS_KZ_NONE, on = 0;
 
-		for (uint32_t gz = st->list[id].head; gz != FS_KZ_NONE; gz = st->zones[gz].link[id].next) {
-			if (++n > st->nzones || !st->zones[gz].on[id] || st->zones[gz].link[id].prev != prev)
+		for (uint32_t gz = st->list[id].head; gz != FS_KZ_NONE; gz = fs_kz_zone_at(st, gz)->link[id].next) {
+			if (++n > st->nzones || !fs_kz_zone_at(st, gz)->on[id] || fs_kz_zone_at(st, gz)->link[id].prev != prev)
 				FAIL("work list %u is badly linked at keyed zone %u", id, gz);
 			prev = gz;
 		}
 		for (uint32_t gz = 0; gz < st->nzones; gz++)
-			on += st->zones[gz].on[id];
+			on += fs_kz_zone_at(st, gz)->on[id];
 		if (prev != st->list[id].tail || n != st->list[id].n || n != on)
 			FAIL("work list %u: %u linked, count %u, %u zones marked", id, n, st->list[id].n, on);
 	}

@@ -48,7 +48,7 @@ enum drain_mode {
 static bool move_alloc(struct fs_policy *p, struct fs_kz *st, struct fs_alloc *a, uint64_t val,
 		       uint32_t gsrc, uint32_t min_used, uint64_t now_ns)
 {
-	unsigned o = a->order, src_type = st->zones[gsrc].type;
+	unsigned o = a->order, src_type = fs_kz_zone_at(st, gsrc)->type;
 
 	for (int i = -1; i < (int)p->m->nr_zones; i++) {
 		/* the source's zone type first, then the others from the highest */
@@ -68,7 +68,7 @@ static bool move_alloc(struct fs_policy *p, struct fs_kz *st, struct fs_alloc *a
 			uint32_t gz = t->first + fs_kz_cslots(k)[s];
 			uint64_t to;
 
-			if (gz == gsrc || st->zones[gz].used < min_used)
+			if (gz == gsrc || fs_kz_zone_at(st, gz)->used < min_used)
 				continue;
 			to = fs_kz_place(st, p->m, gz, o, a->mt, false);
 			fs_sim_migrate(p->sim, a, to, 0, now_ns);
@@ -85,10 +85,11 @@ static uint64_t drain_zone(struct fs_policy *p, struct fs_kz *st, uint32_t gz, e
 			   uint64_t budget, uint64_t now_ns)
 {
 	struct fs_machine *m = p->m;
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	const struct fs_kz_type *t = &st->type[kz->type];
-	uint64_t lo = kz->start_pfn > t->z->start_pfn ? kz->start_pfn : t->z->start_pfn;
-	uint64_t hi = kz->start_pfn + (1ull << st->zone_order), moved = 0, zval;
+	uint64_t start = fs_kz_start(st, gz);
+	uint64_t lo = start > t->z->start_pfn ? start : t->z->start_pfn;
+	uint64_t hi = start + (1ull << st->zone_order), moved = 0, zval;
 	uint32_t src_used = kz->used;
 	bool keyed = kz->key != FS_KZ_NONE;
 
@@ -146,12 +147,12 @@ static uint64_t drain_list(struct fs_policy *p, struct fs_kz *st, enum fs_kz_lis
 		uint32_t gz = st->list[id].head;
 
 		fs_kz_list_del(st, id, gz);
-		if (!fs_kz_wants_list(st, &st->zones[gz], id))
+		if (!fs_kz_wants_list(st, fs_kz_zone_at(st, gz), id))
 			continue;                       /* left lazily (lists_update) */
 		(*scan)--;
 		moved += drain_zone(p, st, gz, mode, budget - moved, now_ns);
 		/* not done: to the back (unless a free during the moves put it there) */
-		if (!st->zones[gz].on[id] && fs_kz_wants_list(st, &st->zones[gz], id))
+		if (!fs_kz_zone_at(st, gz)->on[id] && fs_kz_wants_list(st, fs_kz_zone_at(st, gz), id))
 			fs_kz_list_add_tail(st, id, gz);
 	}
 	return moved;

@@ -59,12 +59,12 @@ void fs_kz_bits_release(struct fs_kz_bits *b)
 void fs_kz_list_add_tail(struct fs_kz *st, unsigned id, uint32_t gz)
 {
 	struct fs_kz_list *l = &st->list[id];
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 
 	kz->link[id].prev = l->tail;
 	kz->link[id].next = FS_KZ_NONE;
 	if (l->tail != FS_KZ_NONE)
-		st->zones[l->tail].link[id].next = gz;
+		fs_kz_zone_at(st, l->tail)->link[id].next = gz;
 	else
 		l->head = gz;
 	l->tail = gz;
@@ -75,15 +75,15 @@ void fs_kz_list_add_tail(struct fs_kz *st, unsigned id, uint32_t gz)
 void fs_kz_list_del(struct fs_kz *st, unsigned id, uint32_t gz)
 {
 	struct fs_kz_list *l = &st->list[id];
-	struct fs_kz_zone *kz = &st->zones[gz];
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	uint32_t prev = kz->link[id].prev, next = kz->link[id].next;
 
 	if (prev != FS_KZ_NONE)
-		st->zones[prev].link[id].next = next;
+		fs_kz_zone_at(st, prev)->link[id].next = next;
 	else
 		l->head = next;
 	if (next != FS_KZ_NONE)
-		st->zones[next].link[id].prev = prev;
+		fs_kz_zone_at(st, next)->link[id].prev = prev;
 	else
 		l->tail = prev;
 	l->n--;

@@ -176,20 +176,25 @@ int fs_kz_init(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv, struct
 			fs_kz_bits_grow(&t->any[o], t->nr);
 	}
 	st->nzones = n;
-	st->zones = fs_xcalloc(n, sizeof(*st->zones));
-	for (unsigned ti = 0; ti < m->nr_zones; ti++)
-		for (uint32_t l = 0; l < st->type[ti].nr; l++) {
-			struct fs_kz_zone *kz = &st->zones[st->type[ti].first + l];
-
-			kz->start_pfn = st->type[ti].base_pfn + ((uint64_t)l << st->zone_order);
-			kz->key = FS_KZ_NONE;
-			kz->type = (uint8_t)ti;
-		}
 	for (unsigned o = 0; o <= st->zone_order; o++) {
 		st->fb_off[o] = st->fb_words;
 		st->fb_words += (unsigned)(((1ull << (st->zone_order - o)) + 63) / 64);
 	}
-	st->fb = fs_xcalloc((size_t)n * st->fb_words, sizeof(*st->fb));
+	st->fb_off[st->zone_order + 1] = st->fb_words;
+	/* header and bitmaps in one record, whole cache lines */
+	st->zstride = (FS_KZ_HDR + st->fb_words * sizeof(uint64_t) + 63) & ~(size_t)63;
+	st->zrec = fs_big_alloc((size_t)n * st->zstride);
+	if (!st->zrec) {
+		fs_kz_destroy(p);
+		return fs_error(err, -ENOMEM, "cannot allocate %u keyed zones", n);
+	}
+	for (unsigned ti = 0; ti < m->nr_zones; ti++)
+		for (uint32_t l = 0; l < st->type[ti].nr; l++) {
+			struct fs_kz_zone *kz = fs_kz_zone_at(st, st->type[ti].first + l);
+
+			kz->key = FS_KZ_NONE;
+			kz->type = (uint8_t)ti;
+		}
 	st->mis_bits = fs_xcalloc(m->nr_pages / 64 + 2, sizeof(*st->mis_bits));
 	for (unsigned i = 0; i < FS_KZ_NR_LISTS; i++)
 		st->list[i].head = st->list[i].tail = FS_KZ_NONE;
@@ -216,8 +221,8 @@ void fs_kz_destroy(struct fs_policy *p)
 		for (unsigned o = 0; o < FS_KZ_ORDERS; o++)
 			fs_kz_bits_release(&t->any[o]);
 	}
-	free(st->zones);
-	free(st->fb);
+	if (st->zrec)
+		fs_big_free(st->zrec, (size_t)st->nzones * st->zstride);
 	free(st->mis_bits);
 	free(st->keyset.val);
 	free(st->keyset.ref);
