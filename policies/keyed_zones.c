@@ -76,8 +76,10 @@ static void lists_update(struct fs_kz *st, uint32_t gz)
 	if (!st->defrag)
 		return;
 	for (unsigned id = 0; id < FS_KZ_NR_LISTS; id++)
-		if (!kz->on[id] && fs_kz_wants_list(st, kz, id))
+		if (!kz->on[id] && fs_kz_wants_list(st, kz, id)) {
 			fs_kz_list_add_tail(st, id, gz);
+			st->deferred = false;           /* new work: wake-ups may run passes again */
+		}
 }
 
 /* ---- keyed zones: free areas ---------------------------------------------- */
@@ -469,6 +471,11 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 			return 0;
 		}
 	}
+	/* "Non atomic high order allocations which are failing should allow
+	 * the defragmenter to run": the next tick runs a pass (the trace's
+	 * request is not retried; gfp flags would tell which are atomic) */
+	if (o)
+		st->wake = true;
 	return -ENOMEM;
 }
 
@@ -568,7 +575,8 @@ static void kz_tick(struct fs_policy *p, uint64_t now_ns)
 	st->next_pass_ns = now_ns + st->period_ns;
 	st->passes++;
 	/* a pass that could move nothing is not repeated on every labelling
-	 * under the target: wake-ups wait for the next periodic pass */
+	 * under the target or failed request: wake-ups wait for new work on
+	 * the lists or the next periodic pass (as compaction defers) */
 	st->deferred = fs_kz_defrag_pass(p, now_ns) == 0;
 }
 

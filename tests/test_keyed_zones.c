@@ -359,8 +359,8 @@ Test(keyed_zones, defragmenter_empties_sparse_zones)
 Test(keyed_zones, low_water_wakes_the_defragmenter)
 {
 	/* low_water=50: 2 of 4 zones must stay unkeyed; a long period so only
-	 * wake-ups run passes */
-	struct fs_sim *s = ksim("keyed-zones:key=comm,low_water=50,defrag_period=1000s", 64);
+	 * wake-ups run passes; sparse=0 so one-page zones are no work */
+	struct fs_sim *s = ksim("keyed-zones:key=comm,low_water=50,defrag_period=1000s,sparse=0", 64);
 
 	tick(s, now);                            /* the first pass, nothing to do */
 	cr_assert_eq(stat(s, "defrag_passes", -1), 1);
@@ -370,17 +370,49 @@ Test(keyed_zones, low_water_wakes_the_defragmenter)
 	cr_assert_eq(stat(s, "defrag_passes", -1), 1, "2 unkeyed zones: not under the target");
 	al(s, ID(3), 0, MOV, 3);
 	cr_assert_eq(stat(s, "low_water_hits", -1), 1);
-	/* under the target, but the last pass moved nothing: deferred */
+	/* under the target, but the last pass moved nothing and there is no
+	 * new work: deferred */
 	tick(s, now);
 	cr_assert_eq(stat(s, "defrag_passes", -1), 1);
 	fs_sim_free(s);
-	/* not deferred when the first pass comes after the wake-up */
+	/* with sparse zones as work (sparse=25), the wake-up runs a pass */
 	s = ksim("keyed-zones:key=comm,low_water=50,defrag_period=1000s", 64);
+	tick(s, now);
 	al(s, ID(1), 0, MOV, 1);
 	al(s, ID(2), 0, MOV, 2);
+	tick(s, now);
+	cr_assert_eq(stat(s, "defrag_passes", -1), 1, "new work alone does not wake it");
 	al(s, ID(3), 0, MOV, 3);
 	tick(s, now);
-	cr_assert_eq(stat(s, "defrag_passes", -1), 1);
+	cr_assert_eq(stat(s, "defrag_passes", -1), 2);
+	fs_sim_free(s);
+}
+
+Test(keyed_zones, failing_high_order_requests_wake_the_defragmenter)
+{
+	struct fs_sim *s = ksim("keyed-zones:key=comm,defrag_period=1000s,low_water=0,sparse=0", 32);
+
+	tick(s, now);                                   /* the first pass */
+	for (unsigned i = 0; i < 16; i++)
+		al(s, ID(0x100) + i, 0, MOV, 1);
+	s->placement = FS_PLACE_TRACE;                  /* key 2 on every other page of zone 16 */
+	for (unsigned pfn = 16; pfn < 32; pfn += 2)
+		apply(s, FS_EV_ALLOC, pfn, 0, MOV, 2);
+	s->placement = FS_PLACE_POLICY;
+	/* order 0 fits, misplaced: unmovable, so no work for the defragmenter */
+	cr_assert_eq(al(s, ID(0x400), 0, UNM, 3), 17);
+	tick(s, now);
+	cr_assert_eq(stat(s, "defrag_passes", -1), 1, "order-0 requests do not wake it");
+	apply(s, FS_EV_ALLOC, ID(0x401), 1, UNM, 3);    /* no free order-1 block anywhere */
+	cr_assert_eq(s->c.alloc_failures, 1);
+	tick(s, now);
+	cr_assert_eq(stat(s, "defrag_passes", -1), 1, "the last pass found nothing to do: deferred");
+	/* a movable misplaced page is new work: the next failure wakes a pass */
+	cr_assert_eq(al(s, ID(0x402), 0, MOV, 3), 19);
+	apply(s, FS_EV_ALLOC, ID(0x403), 1, UNM, 3);
+	cr_assert_eq(s->c.alloc_failures, 2);
+	tick(s, now);
+	cr_assert_eq(stat(s, "defrag_passes", -1), 2, "a failed order-1 request wakes it");
 	fs_sim_free(s);
 }
 
