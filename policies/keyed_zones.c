@@ -41,11 +41,12 @@
  * bitmaps (a bit per possible head: 2^(zone_order+1) bits, 168 bytes for a
  * 2 MiB zone - the 2.4 kernel's free_area bitmaps, one set per keyed zone)
  * and an order mask, stored right after the zone's 64-byte header so an
- * order-0 operation touches one pair of cache lines. Merging is capped at zone_order
- * (m->merge_order, which also caps the boot memory handed over) and done
- * here, on the bitmaps. Zone choice is O(1) amortised: per type and per
- * key, bitmaps with a search hint say which zones (slots) have a block of
- * order >= o; they change only when a zone's largest free order does.
+ * order-0 operation touches one pair of cache lines. Merging is capped at
+ * zone_order (m->merge_order, which also caps the boot memory handed over)
+ * and done here, on the bitmaps. Zone choice is O(1) amortised: per type
+ * and per key, bitmaps with a search hint say which zones (slots) have a
+ * block of order >= o; they change only when a zone's largest free order
+ * does.
  *
  * Choices where the proposal is vague (README, tunables): the key's parts
  * (key=mt+order+comm; gfp flags are not in events yet, the migrate type

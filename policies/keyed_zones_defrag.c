@@ -5,15 +5,17 @@
  * for rekeying later."
  *
  * A pass runs from the policy's tick every defrag_period of simulated time,
- * and early when a labelling leaves a zone type's unkeyed zones under the
- * low-water target ("below which memory pressure must somehow be caused";
- * the simulation has no reclaim, so the defragmenter is what responds). It
+ * and early when a request of order >= 1 fails ("Non atomic high order
+ * allocations which are failing should allow the defragmenter to run") or
+ * a labelling leaves a zone type's unkeyed zones under the low-water
+ * target ("below which memory pressure must somehow be caused"; the
+ * simulation has no reclaim, so the defragmenter is what responds). It
  * works from two lists the allocation path keeps up to date from the
  * per-zone counts ("as statistics could easilly be kept per zone on the
  * number of appropriately and inappropriately keyed pages ... scanning
  * (and hence finding suitable targets) would become considerably easier"),
- * so a pass costs O(its work), never a scan of memory (a zone leaves a list lazily, when a pass finds it
- * no longer a target):
+ * so a pass costs O(its work), never a scan of memory (a zone leaves a
+ * list lazily, when a pass finds it no longer a target):
  *
  *   1. zones holding inappropriately keyed MOVABLE pages: each such page
  *      moves into the first zone carrying its own key that has room (its
