@@ -308,6 +308,63 @@ Test(keyed_zones, defragmenter_moves_misplaced_pages_home)
 	fs_sim_free(s);
 }
 
+Test(keyed_zones, defragmenter_moves_across_zone_types)
+{
+	/* key 1 fills Normal's zone 64; keys 2-4 take Normal's other zones,
+	 * keys 5-8 DMA32's; key 1's next page goes to "the first page in ANY
+	 * zone", Normal's 81 (key 2's zone). Then a key-1 page of zone 64 is
+	 * freed: the defragmenter moves the misplaced page home. */
+	struct fs_sim *s = ksim2("keyed-zones:key=comm,sparse=0");
+
+	for (unsigned i = 0; i < 16; i++)
+		cr_assert_eq(al(s, ID(0x100) + i, 0, MOV, 1), 64 + i);
+	for (uint32_t k = 2; k <= 4; k++)
+		cr_assert_eq(al(s, ID(k), 0, UNM, k), 64 + 16 * (k - 1));
+	for (uint32_t k = 5; k <= 8; k++)
+		cr_assert_eq(al(s, ID(k), 0, UNM, k), 16 * (k - 5));
+	cr_assert_eq(al(s, ID(9), 0, MOV, 1), 81);
+	cr_assert_eq(stat(s, "misplaced_pages", 1), 1);
+	fr(s, ID(0x100) + 3, 0);
+	tick(s, now);
+	cr_assert_eq(where(s, ID(9)), 67);
+	cr_assert_eq(stat(s, "misplaced_pages", -1), 0);
+	cr_assert_eq(stat(s, "defrag_moves", 1), 1);
+	fs_sim_free(s);
+	/* the same with key 1's only zone in DMA32: the page moves from
+	 * Normal to DMA32, the other zone type */
+	s = ksim2("keyed-zones:key=comm,sparse=0");
+	for (uint32_t k = 2; k <= 5; k++)
+		cr_assert_eq(al(s, ID(k), 0, UNM, k), 64 + 16 * (k - 2));
+	for (unsigned i = 0; i < 16; i++)
+		cr_assert_eq(al(s, ID(0x100) + i, 0, MOV, 1), i);
+	for (uint32_t k = 6; k <= 8; k++)
+		al(s, ID(k), 0, UNM, k);
+	cr_assert_eq(al(s, ID(9), 0, MOV, 1), 65, "misplaced in Normal, first zone first");
+	fr(s, ID(0x100) + 7, 0);
+	tick(s, now);
+	cr_assert_eq(where(s, ID(9)), 7);
+	cr_assert_eq(s->zc[1].migrated_pages, 0);
+	cr_assert_eq(s->zc[0].migrated_pages, 1, "counted in the zone it moved to");
+	cr_assert_eq(stat(s, "defrag_moves", 1), 1, "counted in the zone type it left");
+	fs_sim_free(s);
+}
+
+Test(keyed_zones, one_key_for_all)
+{
+	struct fs_sim *s = ksim("keyed-zones:key=none,defrag=off", 64);
+
+	/* every allocation has the same key: zones fill in order, nothing is
+	 * ever misplaced */
+	for (unsigned i = 0; i < 40; i++)
+		al(s, ID(0x100) + i, 0, (i & 1) ? MOV : UNM, i);
+	cr_assert_eq(where(s, ID(0x100) + 39), 39);
+	cr_assert_eq(stat(s, "keyed_zones", -1), 3);
+	cr_assert_eq(stat(s, "distinct_keys", -1), 1);
+	cr_assert_eq(stat(s, "largest_key_zones", -1), 3);
+	cr_assert_eq(stat(s, "misplaced_pages", -1), 0);
+	fs_sim_free(s);
+}
+
 Test(keyed_zones, defragmenter_leaves_unmovable_misplaced_pages)
 {
 	struct fs_sim *s = ksim("keyed-zones:key=comm,sparse=0", 32);
