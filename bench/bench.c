@@ -229,36 +229,46 @@ static void bench_generations(void)
 }
 
 /* issue #7: keyed zones with thousands of keys (1000 tasks x migrate type
- * x order) and 32768 keyed zones of 2 MiB, against plain buddy */
+ * x order) and 32768 keyed zones of 2 MiB, against plain buddy. Each
+ * policy runs twice, interleaved, and keeps its better figure: on a shared
+ * machine one run can lose a quarter to its neighbours. */
 static void bench_keyed(void)
 {
 	static const char *const pols[] = {
 		"buddy", "keyed-zones", "keyed-zones:defrag=off", "keyed-zones:key=comm",
 	};
-	double base = 0;
+	enum { NP = sizeof(pols) / sizeof(pols[0]) };
+	uint64_t v[NP][FS_MAX_POLICY_STATS] = { { 0 } }, fails[NP] = { 0 };
+	double best[NP] = { 0 };
 
 	mix_keys = 1000;
 	mix_tick = true;
 	mix_cpu_clock = true;
-	printf("64 GiB, kernel-like mix, 1000 task keys, policy ticks before every event (thread CPU time):\n");
-	for (unsigned i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
-		struct fs_sim *s = new_sim(64ull << 30, pols[i]);
-		uint64_t v[FS_MAX_POLICY_STATS] = { 0 };
-		double evs;
+	for (unsigned r = 0; r < 2; r++)
+		for (unsigned i = 0; i < NP; i++) {
+			struct fs_sim *s = new_sim(64ull << 30, pols[i]);
+			double evs;
 
-		rng_state = 0x9e3779b97f4a7c15ull;
-		evs = run_mix(s, 2000000, 4 << 20, 8 << 20, 90);
-		if (!i)
-			base = evs;
-		printf("  %-23s %5.1f M events/s (%.2fx the time of buddy)  [target <= 3x], %llu failures\n",
-		       pols[i], evs / 1e6, base / evs, (unsigned long long)s->c.alloc_failures);
-		if (s->pol->ops->get_stats) {
-			s->pol->ops->get_stats(s->pol, -1, v);
-			printf("    %llu keyed zones, %llu unkeyed, %llu distinct keys, %llu misplaced pages, %llu defragmenter moves\n",
-			       (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2],
-			       (unsigned long long)v[5], (unsigned long long)v[9]);
+			rng_state = 0x9e3779b97f4a7c15ull;
+			evs = run_mix(s, 2000000, 4 << 20, 8 << 20, 90);
+			if (evs > best[i])
+				best[i] = evs;
+			fails[i] = s->c.alloc_failures;
+			memset(v[i], 0, sizeof(v[i]));
+			if (s->pol->ops->get_stats)
+				s->pol->ops->get_stats(s->pol, -1, v[i]);
+			fs_sim_free(s);
 		}
-		fs_sim_free(s);
+	printf("64 GiB, kernel-like mix, 1000 task keys, policy ticks before every event\n"
+	       "  (thread CPU time, better of two runs):\n");
+	for (unsigned i = 0; i < NP; i++) {
+		printf("  %-23s %5.1f M events/s (%.2fx the time of buddy)  [target <= 3x], %llu failures\n",
+		       pols[i], best[i] / 1e6, best[0] / best[i], (unsigned long long)fails[i]);
+		if (i)
+			printf("    %llu keyed zones, %llu unkeyed, %llu distinct keys, %llu misplaced pages, %llu defragmenter moves\n",
+			       (unsigned long long)v[i][0], (unsigned long long)v[i][1],
+			       (unsigned long long)v[i][2], (unsigned long long)v[i][5],
+			       (unsigned long long)v[i][9]);
 	}
 }
 

@@ -451,7 +451,7 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 		gz = find_unkeyed(st, t, o);
 		if (gz != FS_KZ_NONE) {
 			if (kidx == FS_KZ_NONE)
-				kidx = fs_kz_key_add(t, val);
+				kidx = fs_kz_key_add(st, t, val);
 			label(st, gz, kidx);
 			*pfn = fs_kz_place(st, p->m, gz, o, req->mt, false);
 			return 0;
@@ -527,7 +527,7 @@ static int kz_alloc_at(struct fs_policy *p, const struct fs_alloc_req *req, uint
 	if (kz->key == FS_KZ_NONE) {
 		uint32_t kidx = fs_kz_key_find(t, val);
 
-		label(st, gz, kidx != FS_KZ_NONE ? kidx : fs_kz_key_add(t, val));
+		label(st, gz, kidx != FS_KZ_NONE ? kidx : fs_kz_key_add(st, t, val));
 	}
 	mis = t->keys[kz->key].val != val;
 	account(st, m, gz, pfn, o, req->mt, mis);

@@ -63,6 +63,7 @@ struct fs_kz_key {
 	uint64_t val;                 /* composite key (fs_kz_key_of) */
 	uint32_t nzones;              /* keyed zones carrying it */
 	uint32_t nslots, cap;         /* slots in use (high-water); heap slots, 0 = the inline ones */
+	uint32_t in_use;              /* this hash-table entry holds a key */
 	union {                       /* keyed zone (index in the type) per slot, FS_KZ_NONE if free */
 		uint32_t slot_inl[FS_KZ_INLINE_SLOTS];
 		uint32_t *slot_heap;
@@ -115,12 +116,6 @@ struct fs_kz_zone {
 #define FS_KZ_HDR 64                  /* bytes of a zone record before its bitmaps */
 _Static_assert(sizeof(struct fs_kz_zone) <= FS_KZ_HDR, "keyed zone header larger than FS_KZ_HDR");
 
-/* A hash slot carries the key's value, so a lookup touches one slot. */
-struct fs_kz_hslot {
-	uint64_t val;
-	uint32_t idx;                 /* key index + 1, 0 = empty */
-};
-
 struct fs_kz_type {
 	struct fs_zone *z;
 	uint64_t base_pfn;            /* start of keyed zone 0 */
@@ -136,10 +131,9 @@ struct fs_kz_type {
 	uint64_t moves, emptied;      /* cumulative: defragmenter moves out of, zones emptied in this type */
 	struct fs_kz_bits unkeyed;    /* keyed zones (index in the type) without a key */
 	struct fs_kz_bits any[FS_KZ_ORDERS];  /* keyed zone has a free block of order >= o */
-	struct fs_kz_key *keys;       /* nkeys records, never removed */
-	uint32_t nkeys, keycap;
-	struct fs_kz_hslot *hash;     /* open addressing, linear probing */
-	uint32_t hmask;
+	struct fs_kz_key *keys;       /* the key hash table itself: kmask + 1 records, open
+				       * addressing, linear probing; keys are never removed */
+	uint32_t kmask, nkeys;
 };
 
 /* Keys machine-wide, for distinct_keys: value -> zone types carrying it. */
@@ -218,10 +212,29 @@ static inline uint32_t fs_kz_bits_first(struct fs_kz_bits *b)
 uint32_t fs_kz_bits_next(const struct fs_kz_bits *b, uint32_t i);
 
 /* keyed_zones_keys.c: key hash tables, work lists */
-uint32_t fs_kz_key_find(const struct fs_kz_type *t, uint64_t val);
+static inline uint32_t fs_kz_key_hash(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdull;
+	v ^= v >> 33;
+	return (uint32_t)v;
+}
+
+/* The key's index in the type's table (its place in the hash table), or
+ * FS_KZ_NONE. */
+static inline uint32_t fs_kz_key_find(const struct fs_kz_type *t, uint64_t val)
+{
+	if (!t->keys)
+		return FS_KZ_NONE;
+	for (uint32_t i = fs_kz_key_hash(val) & t->kmask; t->keys[i].in_use; i = (i + 1) & t->kmask)
+		if (t->keys[i].val == val)
+			return i;
+	return FS_KZ_NONE;
+}
+
 void fs_kz_list_del(struct fs_kz *st, unsigned id, uint32_t gz);
 void fs_kz_list_add_tail(struct fs_kz *st, unsigned id, uint32_t gz);
-uint32_t fs_kz_key_add(struct fs_kz_type *t, uint64_t val);
+uint32_t fs_kz_key_add(struct fs_kz *st, struct fs_kz_type *t, uint64_t val);
 void fs_kz_keyset_ref(struct fs_kz_keyset *ks, uint64_t val, int delta);
 
 static inline struct fs_kz_zone *fs_kz_zone_at(const struct fs_kz *st, uint32_t gz)

@@ -187,8 +187,8 @@ out:
 static int check_type(const struct fs_policy *p, const struct fs_kz *st, const struct fs_kz_type *t,
 		      struct fs_err *err)
 {
-	uint32_t *key_zones = calloc(t->nkeys + 1, sizeof(*key_zones));
-	uint32_t keyed = 0, unkeyed = 0, live = 0;
+	uint32_t nk = t->keys ? t->kmask + 1 : 0, *key_zones = calloc(nk + 1, sizeof(*key_zones));
+	uint32_t keyed = 0, unkeyed = 0, live = 0, in_use = 0;
 	uint64_t keyed_pages = 0, mis = 0;
 	int rc = 0;
 
@@ -212,10 +212,15 @@ static int check_type(const struct fs_policy *p, const struct fs_kz *st, const s
 			unkeyed++;
 		}
 	}
-	for (uint32_t i = 0; i < t->nkeys; i++) {
+	for (uint32_t i = 0; i < nk; i++) {
 		const struct fs_kz_key *k = &t->keys[i];
 		uint32_t used_slots = 0;
 
+		if (!k->in_use) {
+			if (key_zones[i])
+				FAIL("zone %s: %u zones carry an empty key entry %u", t->z->name, key_zones[i], i);
+			continue;
+		}
 		if (fs_kz_key_find(t, k->val) != i)
 			FAIL("zone %s: key %u is not found by its value", t->z->name, i);
 		if (k->nzones != key_zones[i])
@@ -233,7 +238,10 @@ static int check_type(const struct fs_policy *p, const struct fs_kz *st, const s
 			if (fs_kz_bits_next(&k->avail[o], k->nslots) != FS_KZ_NONE || !hint_ok(&k->avail[o]))
 				FAIL("zone %s: key %u avail[%u] beyond its slots or below its hint", t->z->name, i, o);
 		live += k->nzones > 0;
+		in_use++;
 	}
+	if (in_use != t->nkeys)
+		FAIL("zone %s: %u keys in the table, %u counted", t->z->name, in_use, t->nkeys);
 	if (keyed != t->nr_keyed || unkeyed != t->nr_unkeyed || live != t->live_keys ||
 	    keyed_pages != t->keyed_pages || mis != t->misplaced)
 		FAIL("zone %s: keyed/unkeyed/keys/keyed pages/misplaced %u/%u/%u/%llu/%llu, recounted %u/%u/%u/%llu/%llu",
@@ -281,9 +289,9 @@ int fs_kz_check(const struct fs_policy *p, struct fs_err *err)
 		return rc;
 	/* distinct keys machine-wide: a key live in several types counts once */
 	for (unsigned ti = 0; ti < p->m->nr_zones; ti++)
-		for (uint32_t i = 0; i < st->type[ti].nkeys; i++) {
+		for (uint32_t i = 0; st->type[ti].keys && i <= st->type[ti].kmask; i++) {
 			const struct fs_kz_key *k = &st->type[ti].keys[i];
-			bool first = k->nzones > 0;
+			bool first = k->in_use && k->nzones > 0;
 
 			for (unsigned tj = 0; first && tj < ti; tj++) {
 				uint32_t j = fs_kz_key_find(&st->type[tj], k->val);

@@ -2,6 +2,7 @@
  * bitmaps with a search hint, the defragmenter's work lists, the per-zone
  * type key hash tables ("Each zone type would have an associated hash
  * table") and the machine-wide set of live keys. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,63 +107,54 @@ uint64_t fs_kz_key_of(const struct fs_kz *st, unsigned mt, unsigned order, uint3
 	return v;
 }
 
-static inline uint32_t key_hash(uint64_t v)
+/* Grow the type's key table (the hash table holds the key records
+ * themselves, so a lookup and the zone search share a cache line) and
+ * re-point the zones carrying each moved key at its new place. */
+static void key_rehash(struct fs_kz *st, struct fs_kz_type *t)
 {
-	v ^= v >> 33;
-	v *= 0xff51afd7ed558ccdull;
-	v ^= v >> 33;
-	return (uint32_t)v;
-}
+	struct fs_kz_key *old = t->keys;
+	uint32_t omask = t->kmask;
+	size_t n = old ? 2 * ((size_t)omask + 1) : 64;
 
-uint32_t fs_kz_key_find(const struct fs_kz_type *t, uint64_t val)
-{
-	if (!t->hash)
-		return FS_KZ_NONE;
-	for (uint32_t i = key_hash(val) & t->hmask; t->hash[i].idx; i = (i + 1) & t->hmask)
-		if (t->hash[i].val == val)
-			return t->hash[i].idx - 1;
-	return FS_KZ_NONE;
-}
-
-static void key_rehash(struct fs_kz_type *t)
-{
-	free(t->hash);
-	t->hmask = t->hmask ? t->hmask * 2 + 1 : 63;
-	t->hash = fs_xcalloc(t->hmask + 1, sizeof(*t->hash));
-	for (uint32_t k = 0; k < t->nkeys; k++) {
-		uint32_t i = key_hash(t->keys[k].val) & t->hmask;
-
-		while (t->hash[i].idx)
-			i = (i + 1) & t->hmask;
-		t->hash[i].val = t->keys[k].val;
-		t->hash[i].idx = k + 1;
+	t->keys = aligned_alloc(64, n * sizeof(*t->keys));
+	if (!t->keys) {
+		fprintf(stderr, "fragsim: out of memory (%zu key records)\n", n);
+		abort();
 	}
+	memset(t->keys, 0, n * sizeof(*t->keys));
+	t->kmask = (uint32_t)(n - 1);
+	for (uint32_t j = 0; old && j <= omask; j++) {
+		struct fs_kz_key *k;
+		uint32_t i;
+
+		if (!old[j].in_use)
+			continue;
+		for (i = fs_kz_key_hash(old[j].val) & t->kmask; t->keys[i].in_use; i = (i + 1) & t->kmask)
+			;
+		k = &t->keys[i];
+		*k = old[j];
+		for (uint32_t s = 0; s < k->nslots; s++)
+			if (fs_kz_cslots(k)[s] != FS_KZ_NONE)
+				fs_kz_zone_at(st, t->first + fs_kz_cslots(k)[s])->key = i;
+	}
+	free(old);
 }
 
 /* A new key record (never removed: a key whose zones all emptied keeps
- * its record for when it comes back). Invalidates pointers into keys. */
-uint32_t fs_kz_key_add(struct fs_kz_type *t, uint64_t val)
+ * its record for when it comes back). Invalidates pointers into keys and
+ * key indexes held across the call (zones are re-pointed). */
+uint32_t fs_kz_key_add(struct fs_kz *st, struct fs_kz_type *t, uint64_t val)
 {
-	struct fs_kz_key *k;
+	uint32_t i;
 
-	if (t->nkeys == t->keycap) {
-		t->keycap = t->keycap ? 2 * t->keycap : 16;
-		t->keys = fs_xrealloc(t->keys, t->keycap * sizeof(*t->keys));
-	}
-	k = &t->keys[t->nkeys++];
-	memset(k, 0, sizeof(*k));
-	k->val = val;
-	if ((t->nkeys + 1) * 2 > t->hmask + 1)
-		key_rehash(t);
-	else {
-		uint32_t i = key_hash(val) & t->hmask;
-
-		while (t->hash[i].idx)
-			i = (i + 1) & t->hmask;
-		t->hash[i].val = val;
-		t->hash[i].idx = t->nkeys;
-	}
-	return t->nkeys - 1;
+	if (!t->keys || (t->nkeys + 1) * 2 > t->kmask + 1)
+		key_rehash(st, t);
+	for (i = fs_kz_key_hash(val) & t->kmask; t->keys[i].in_use; i = (i + 1) & t->kmask)
+		;
+	t->keys[i].val = val;
+	t->keys[i].in_use = 1;
+	t->nkeys++;
+	return i;
 }
 
 /* distinct_keys machine-wide: a key live in two zone types counts once */
@@ -179,7 +171,7 @@ void fs_kz_keyset_ref(struct fs_kz_keyset *ks, uint64_t val, int delta)
 		for (uint32_t j = 0; old.val && j <= old.mask; j++) {
 			if (!old.val[j])
 				continue;
-			for (i = key_hash(old.val[j]) & ks->mask; ks->val[i]; i = (i + 1) & ks->mask)
+			for (i = fs_kz_key_hash(old.val[j]) & ks->mask; ks->val[i]; i = (i + 1) & ks->mask)
 				;
 			ks->val[i] = old.val[j];
 			ks->ref[i] = old.ref[j];
@@ -188,7 +180,7 @@ void fs_kz_keyset_ref(struct fs_kz_keyset *ks, uint64_t val, int delta)
 		free(old.ref);
 	}
 	/* values are stored + 1 so that 0 marks an empty slot */
-	for (i = key_hash(val + 1) & ks->mask; ks->val[i] && ks->val[i] != val + 1; i = (i + 1) & ks->mask)
+	for (i = fs_kz_key_hash(val + 1) & ks->mask; ks->val[i] && ks->val[i] != val + 1; i = (i + 1) & ks->mask)
 		;
 	if (!ks->val[i]) {
 		ks->val[i] = val + 1;

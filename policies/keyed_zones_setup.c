@@ -50,7 +50,7 @@ void fs_kz_get_stats(const struct fs_policy *p, int zone, uint64_t *v)
 		v[S_LOW_WATER_HITS] += t->low_hits;
 		v[S_MOVES] += t->moves;
 		v[S_EMPTIED] += t->emptied;
-		for (uint32_t k = 0; k < t->nkeys; k++)
+		for (uint32_t k = 0; t->keys && k <= t->kmask; k++)
 			if (t->keys[k].nzones > v[S_LARGEST_KEY])
 				v[S_LARGEST_KEY] = t->keys[k].nzones;
 		if (zone >= 0)
@@ -208,7 +208,9 @@ void fs_kz_destroy(struct fs_policy *p)
 	for (unsigned ti = 0; ti < FS_MAX_ZONES; ti++) {
 		struct fs_kz_type *t = &st->type[ti];
 
-		for (uint32_t k = 0; k < t->nkeys; k++) {
+		for (uint32_t k = 0; t->keys && k <= t->kmask; k++) {
+			if (!t->keys[k].in_use)
+				continue;
 			if (t->keys[k].cap)
 				free(t->keys[k].slot_heap);
 			fs_kz_bits_release(&t->keys[k].free_slots);
@@ -216,7 +218,6 @@ void fs_kz_destroy(struct fs_policy *p)
 				fs_kz_bits_release(&t->keys[k].avail[o]);
 		}
 		free(t->keys);
-		free(t->hash);
 		fs_kz_bits_release(&t->unkeyed);
 		for (unsigned o = 0; o < FS_KZ_ORDERS; o++)
 			fs_kz_bits_release(&t->any[o]);
