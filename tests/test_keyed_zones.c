@@ -538,8 +538,14 @@ static void random_run(const char *spec, const struct fs_layout *l, unsigned zon
 		if (n && (failed || tu_chance(&g, 45))) {
 			unsigned j = (unsigned)tu_below(&g, n);
 
-			fr(s, live[j].id, live[j].order);
-			live[j] = live[--n];
+			if (live[j].order && tu_chance(&g, 20)) {
+				/* a partial free: the upper half (split_page + free) */
+				live[j].order--;
+				fr(s, live[j].id + (1ull << live[j].order), live[j].order);
+			} else {
+				fr(s, live[j].id, live[j].order);
+				live[j] = live[--n];
+			}
 		} else {
 			unsigned o = tu_skewed_order(&g, zone_order);
 			uint64_t id = (next++) << 12;
@@ -561,6 +567,7 @@ static void random_run(const char *spec, const struct fs_layout *l, unsigned zon
 		n--;
 	}
 	recount(s, zone_order, present_zones);
+	cr_assert_gt(s->c.partial_frees, 0, "the sequence had no partial free");
 	cr_assert_eq(stat(s, "keyed_zones", -1), 0);
 	cr_assert_eq(stat(s, "distinct_keys", -1), 0);
 	for (unsigned z = 0; z < s->m->nr_zones; z++)
