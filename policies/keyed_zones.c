@@ -253,6 +253,8 @@ static void label(struct fs_kz *st, uint32_t gz, uint32_t kidx)
 		t->live_keys++;
 		fs_kz_keyset_ref(&st->keyset, k->val, 1);
 	}
+	if (k->nzones > t->largest_key)
+		t->largest_key = k->nzones;
 	fs_kz_bits_clear(&t->unkeyed, gz - t->first);
 	t->nr_unkeyed--;
 	t->nr_keyed++;
@@ -282,7 +284,9 @@ static void unlabel(struct fs_kz *st, uint32_t gz)
 	/* trailing free slots are dropped, so free_slots stays below nslots */
 	while (k->nslots && fs_kz_slots(k)[k->nslots - 1] == FS_KZ_NONE)
 		fs_kz_bits_clear(&k->free_slots, --k->nslots);
-	if (--k->nzones == 0) {
+	if (k->nzones-- == t->largest_key)
+		t->largest_stale = true;
+	if (k->nzones == 0) {
 		t->live_keys--;
 		fs_kz_keyset_ref(&st->keyset, k->val, -1);
 	}

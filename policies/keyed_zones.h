@@ -124,6 +124,8 @@ struct fs_kz_type {
 	uint32_t nr_keyed, nr_unkeyed;
 	uint32_t low_water;           /* target of unkeyed zones (low_water tunable) */
 	uint32_t live_keys;           /* keys carried by a zone */
+	uint32_t largest_key;         /* zones of the most widespread key, when !largest_stale */
+	bool largest_stale;           /* a key at the maximum lost a zone: recount on demand */
 	uint64_t keyed_pages;         /* allocated pages in a zone of their own key */
 	uint64_t misplaced;           /* allocated pages in a zone of another key */
 	uint64_t rekeys;              /* cumulative: unkeyed zones labelled */

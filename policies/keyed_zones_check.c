@@ -188,7 +188,7 @@ static int check_type(const struct fs_policy *p, const struct fs_kz *st, const s
 		      struct fs_err *err)
 {
 	uint32_t nk = t->keys ? t->kmask + 1 : 0, *key_zones = calloc(nk + 1, sizeof(*key_zones));
-	uint32_t keyed = 0, unkeyed = 0, live = 0, in_use = 0;
+	uint32_t keyed = 0, unkeyed = 0, live = 0, in_use = 0, largest = 0;
 	uint64_t keyed_pages = 0, mis = 0;
 	int rc = 0;
 
@@ -239,7 +239,12 @@ static int check_type(const struct fs_policy *p, const struct fs_kz *st, const s
 				FAIL("zone %s: key %u avail[%u] beyond its slots or below its hint", t->z->name, i, o);
 		live += k->nzones > 0;
 		in_use++;
+		if (k->nzones > largest)
+			largest = k->nzones;
 	}
+	if (!t->largest_stale && largest != t->largest_key)
+		FAIL("zone %s: the most widespread key has %u zones, kept as %u", t->z->name, largest,
+		     t->largest_key);
 	if (in_use != t->nkeys)
 		FAIL("zone %s: %u keys in the table, %u counted", t->z->name, in_use, t->nkeys);
 	if (keyed != t->nr_keyed || unkeyed != t->nr_unkeyed || live != t->live_keys ||

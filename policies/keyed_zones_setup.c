@@ -38,7 +38,7 @@ void fs_kz_get_stats(const struct fs_policy *p, int zone, uint64_t *v)
 
 	fs_kz_ensure_built((struct fs_policy *)p);
 	for (unsigned ti = 0; ti < p->m->nr_zones; ti++) {
-		const struct fs_kz_type *t = &st->type[ti];
+		struct fs_kz_type *t = &st->type[ti];
 
 		if (zone >= 0 && (unsigned)zone != ti)
 			continue;
@@ -50,9 +50,15 @@ void fs_kz_get_stats(const struct fs_policy *p, int zone, uint64_t *v)
 		v[S_LOW_WATER_HITS] += t->low_hits;
 		v[S_MOVES] += t->moves;
 		v[S_EMPTIED] += t->emptied;
-		for (uint32_t k = 0; t->keys && k <= t->kmask; k++)
-			if (t->keys[k].nzones > v[S_LARGEST_KEY])
-				v[S_LARGEST_KEY] = t->keys[k].nzones;
+		if (t->largest_stale) {           /* O(keys), only after the maximum shrank */
+			t->largest_key = 0;
+			for (uint32_t k = 0; t->keys && k <= t->kmask; k++)
+				if (t->keys[k].nzones > t->largest_key)
+					t->largest_key = t->keys[k].nzones;
+			t->largest_stale = false;
+		}
+		if (t->largest_key > v[S_LARGEST_KEY])
+			v[S_LARGEST_KEY] = t->largest_key;
 		if (zone >= 0)
 			v[S_DISTINCT_KEYS] = t->live_keys;
 	}
