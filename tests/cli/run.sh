@@ -460,6 +460,12 @@ tr -d ' \n' <"$TMP/bligh.json" | grep -q '"policy_stats":{"keyed_zones":18,"unke
 # the defragmenter's moves are migrated pages, and every page is accounted for
 [ "$(grep ',all,keyed-zones,' "$TMP/bligh.csv" | tail -1 | awk -F, '{ print ($57 > 0) }')" = 1 ] && ok ||
 	bad "bligh: keyed-zones migrated no page"
+# Gorman's stress (above): the migrate type in the key separates the long-lived
+# unmovable pages as grouping does (their 2 pageblocks count as mixed: keyed
+# zones leave pageblock types alone)
+"$FRAGSIM" replay -q --memory 64M --policy keyed-zones --every 1000000 -o "$TMP/stress-kz.csv" "$TMP/stress.trace" 2>/dev/null
+[ "$(grep ',all,' "$TMP/stress-kz.csv" | tail -1 | cut -d, -f26,40,45)" = "0.005,30,2" ] && ok ||
+	bad "stress: keyed-zones ends with $(grep ',all,' "$TMP/stress-kz.csv" | tail -1 | cut -d, -f26,40,45)"
 # with trace placement the defragmenter is off: no conflicts with the trace
 "$FRAGSIM" replay -q --machine traces/vm-24g.yaml --placement trace --policy keyed-zones -o /dev/null \
 	-s "$TMP/kzt.json" traces/build-2s.trace 2>/dev/null
