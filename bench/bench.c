@@ -228,6 +228,17 @@ static void bench_generations(void)
 	}
 }
 
+/* index of a keyed-zones statistic by name */
+static unsigned stat_idx(const char *name)
+{
+	const struct fs_policy_ops *ops = fs_policy_find("keyed-zones", strlen("keyed-zones"));
+	unsigned i = 0;
+
+	while (ops->stats[i].name && strcmp(ops->stats[i].name, name))
+		i++;
+	return i;
+}
+
 /* issue #7: keyed zones with thousands of keys (1000 tasks x migrate type
  * x order) and 32768 keyed zones of 2 MiB, against plain buddy. Each
  * policy runs twice, interleaved, and keeps its better figure: on a shared
@@ -266,9 +277,11 @@ static void bench_keyed(void)
 		       pols[i], best[i] / 1e6, best[0] / best[i], (unsigned long long)fails[i]);
 		if (i)
 			printf("    %llu keyed zones, %llu unkeyed, %llu distinct keys, %llu misplaced pages, %llu defragmenter moves\n",
-			       (unsigned long long)v[i][0], (unsigned long long)v[i][1],
-			       (unsigned long long)v[i][2], (unsigned long long)v[i][5],
-			       (unsigned long long)v[i][9]);
+			       (unsigned long long)v[i][stat_idx("keyed_zones")],
+			       (unsigned long long)v[i][stat_idx("unkeyed_zones")],
+			       (unsigned long long)v[i][stat_idx("distinct_keys")],
+			       (unsigned long long)v[i][stat_idx("misplaced_pages")],
+			       (unsigned long long)v[i][stat_idx("defrag_moves")]);
 	}
 }
 

@@ -1,6 +1,9 @@
-/* keyed_zones.h - Bligh's keyed zones, private to policies/keyed_zones.c
- * (placement, keys, statistics) and policies/keyed_zones_defrag.c (the
- * defragmenter). See the essay at the top of keyed_zones.c.
+/* keyed_zones.h - Bligh's keyed zones, private to policies/keyed_zones*.c:
+ * keyed_zones.c (placement, labelling, the ops), keyed_zones_keys.c
+ * (bitmaps, key tables, work lists), keyed_zones_setup.c (tunables,
+ * set-up, statistics), keyed_zones_defrag.c (the defragmenter) and
+ * keyed_zones_check.c (the invariant walker, used by the tests). See the
+ * essay at the top of keyed_zones.c.
  *
  * Vocabulary: a *zone type* is one of the machine's zones (DMA, DMA32,
  * Normal; struct fs_zone); a *keyed zone* (struct fs_kz_zone) is one
@@ -151,8 +154,10 @@ struct fs_kz {
 	bool built;                   /* free areas read from the machine (first call) */
 	/* defragmenter */
 	bool defrag;
-	bool wake;                    /* unkeyed zones fell under the target: run a pass now */
-	bool deferred;                /* the last pass moved nothing: no wake-up passes until the period */
+	bool wake;                    /* unkeyed zones fell under the target or a request of order
+				       * >= 1 failed: run a pass at the next tick */
+	bool deferred;                /* the last pass moved nothing: no wake-up passes until new
+				       * work reaches the lists or the period ends */
 	uint64_t period_ns, next_pass_ns;
 	uint32_t batch;               /* pages moved per pass at most */
 	uint32_t scan;                /* keyed zones examined per pass at most */

@@ -12,7 +12,8 @@
 
 enum {
 	S_KEYED_ZONES, S_UNKEYED_ZONES, S_DISTINCT_KEYS, S_LARGEST_KEY, S_KEYED_PAGES,
-	S_MISPLACED, S_REKEYED, S_LOW_WATER_HITS, S_PASSES, S_MOVES, S_EMPTIED, S_OVERSIZE,
+	S_MISPLACED, S_REKEYED, S_LOW_WATER_HITS, S_PASSES, S_WAKE_PASSES, S_MOVES, S_EMPTIED,
+	S_OVERSIZE,
 	S_NR
 };
 
@@ -26,6 +27,7 @@ const struct fs_policy_stat fs_kz_stats[S_NR + 1] = {
 	[S_REKEYED] = { "rekeyed_zones", "cumulative: unkeyed zones labelled with a key" },
 	[S_LOW_WATER_HITS] = { "low_water_hits", "cumulative: labellings that left unkeyed zones under the low-water target" },
 	[S_PASSES] = { "defrag_passes", "cumulative: defragmenter passes, machine-wide (in every row)" },
+	[S_WAKE_PASSES] = { "defrag_wakeups", "cumulative: of those, passes run early (low water, failed high-order request), machine-wide" },
 	[S_MOVES] = { "defrag_moves", "cumulative: allocations the defragmenter moved out of this zone type" },
 	[S_EMPTIED] = { "defrag_emptied", "cumulative: keyed zones the defragmenter emptied (unkeyed)" },
 	[S_OVERSIZE] = { "oversize_failures", "cumulative: requests above zone_order (they always fail), machine-wide" },
@@ -65,6 +67,7 @@ void fs_kz_get_stats(const struct fs_policy *p, int zone, uint64_t *v)
 	if (zone < 0)
 		v[S_DISTINCT_KEYS] = st->keyset.live;
 	v[S_PASSES] = st->passes;
+	v[S_WAKE_PASSES] = st->wake_passes;
 	v[S_OVERSIZE] = st->oversize;
 }
 
