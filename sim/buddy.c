@@ -141,6 +141,32 @@ void fs_buddy_del(struct fs_machine *m, struct fs_zone *z, uint64_t pfn)
 	del_idx(m, z, (uint32_t)(pfn - m->base_pfn));
 }
 
+/* Counted-only free blocks (m->unlinked_lists, see fragsim.h): the head's
+ * slot says FREE with its order and class and no links, and the counters
+ * count it; no other page is touched. */
+void fs_buddy_count_add(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
+			unsigned order, unsigned cls)
+{
+	uint64_t idx = pfn - m->base_pfn;
+
+	m->pages[idx] = FS_PG_FREE | ((uint64_t)cls << F_CLS_SHIFT) | (order ? F_BIG : 0) |
+			((uint64_t)FS_NIL << F_PREV_SHIFT) | ((uint64_t)FS_NIL << F_NEXT_SHIFT);
+	if (order)
+		m->pages[idx + 1] = (uint64_t)order << 2;
+	z->lists[order][cls].count++;
+	z->nr_free[order]++;
+	z->free_pages += 1ull << order;
+}
+
+void fs_buddy_count_del(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
+			unsigned order, unsigned cls)
+{
+	z->lists[order][cls].count--;
+	z->nr_free[order]--;
+	z->free_pages -= 1ull << order;
+	m->pages[pfn - m->base_pfn] = FS_PG_NONE;
+}
+
 /* expand() (6.12): the caller has removed a block of order `high` at idx;
  * halve it until it is of order `low`, each upper half going to the head
  * of its list. The lowest-addressed piece is what the caller gets. */
@@ -233,7 +259,7 @@ void fs_buddy_free(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
 	uint64_t buddy = idx;
 	bool tail;
 
-	while (order < m->max_order) {
+	while (order < m->merge_order) {      /* max_order unless a policy caps it */
 		buddy = idx ^ (1ull << order);
 		if (!in_zone(z, buddy) || !is_free_head(m->pages, buddy, order))
 			break;

@@ -22,6 +22,13 @@ static int check_lists(const struct fs_machine *m, const struct fs_zone *z,
 			uint32_t prev = FS_NIL, idx = l->head;
 			uint64_t n = 0;
 
+			if (m->unlinked_lists) {
+				/* counted, not linked: check_pages recounts them */
+				if (l->head != FS_NIL || l->tail != FS_NIL)
+					FAIL("zone %s order %u class %u: unlinked lists have a head", z->name, o, c);
+				blocks += l->count;
+				continue;
+			}
 			while (idx != FS_NIL) {
 				uint64_t s = m->pages[idx];
 
@@ -75,6 +82,8 @@ static int check_pages(const struct fs_machine *m, const struct fs_zone *z,
 		       uint64_t *free_heads, uint64_t *alloc_heads, uint64_t *pcp_pages,
 		       bool require_cover, struct fs_err *err)
 {
+	uint64_t by[FS_NR_ORDERS][FS_NR_CLASSES] = { { 0 } };   /* unlinked lists: counts recounted */
+
 	for (uint64_t idx = z->start_idx; idx < z->end_idx;) {
 		uint64_t s = m->pages[idx];
 		uint64_t pfn = m->base_pfn + idx;
@@ -91,7 +100,7 @@ static int check_pages(const struct fs_machine *m, const struct fs_zone *z,
 				if (fs_machine_is_hole(m, m->base_pfn + t))
 					FAIL("free block at 0x%llx covers a hole", (unsigned long long)pfn);
 			}
-			if (o < m->pageblock_order && o < m->max_order) {
+			if (o < m->pageblock_order && o < m->merge_order) {
 				uint64_t b = idx ^ (1ull << o);
 
 				if (b >= z->start_idx && b < z->end_idx &&
@@ -100,6 +109,7 @@ static int check_pages(const struct fs_machine *m, const struct fs_zone *z,
 					     (unsigned long long)pfn, (unsigned long long)(m->base_pfn + b), o);
 			}
 			(*free_heads)++;
+			by[o][fs_buddy_class(m, idx)]++;
 			idx += 1ull << o;
 		} else if (kind == FS_PG_ALLOC) {
 			o = (unsigned)((s >> 2) & 15);
@@ -115,6 +125,11 @@ static int check_pages(const struct fs_machine *m, const struct fs_zone *z,
 			idx++;
 		}
 	}
+	for (unsigned o = 0; m->unlinked_lists && o <= m->max_order; o++)
+		for (unsigned c = 0; c < FS_NR_CLASSES; c++)
+			if (by[o][c] != z->lists[o][c].count)
+				FAIL("zone %s order %u class %u: %llu free blocks in the pages, counted %u", z->name, o,
+				     c, (unsigned long long)by[o][c], z->lists[o][c].count);
 	return 0;
 }
 

@@ -366,8 +366,6 @@ int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev)
 		report(s, ev, "identity above 2^58");
 		return 0;
 	}
-	if (s->pol->ops->tick || s->pol->compact)
-		fs_sim_tick(s, ev->time_ns);
 	if (ev->kind == FS_EV_ALLOC)
 		do_alloc(s, ev);
 	else if (ev->kind == FS_EV_FREE)
@@ -399,8 +397,9 @@ void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev)
 	fs_alloctab_prefetch(&s->at, ev->ident);
 }
 
-/* Daemons run before the event at their time: the policy's tick (every
- * event), then kcompactd when it was woken or its proactive timer is due. */
+/* Daemons, which the replay loop runs before each event at its time: the
+ * policy's tick, then kcompactd when it was woken or its proactive timer
+ * is due. */
 void fs_sim_tick(struct fs_sim *s, uint64_t now_ns)
 {
 	if (s->pol->ops->tick)

@@ -141,6 +141,17 @@ struct fs_layout {
 
 struct fs_machine {
 	unsigned max_order, pageblock_order;
+	/* Largest order __free_one_page merges to and boot memory is handed
+	 * over in: max_order, unless a policy caps it in its init (keyed-zones:
+	 * its zone_order, so no free block spans two keyed zones). */
+	unsigned merge_order;
+	/* Free blocks are counted on their lists but not linked into them
+	 * (fs_buddy_count_add/del): for a policy that keeps its own free areas
+	 * (keyed-zones), linking would cost two random cache misses per list
+	 * operation for a list order nobody reads. lists[][].count, nr_free and
+	 * free_pages stay exact (metrics, pagetypeinfo, fs_check); heads stay
+	 * FS_NIL, so fs_buddy_rmqueue_smallest and fs_buddy_take find nothing. */
+	bool unlinked_lists;
 	uint64_t base_pfn;            /* pfn of pages[0] */
 	uint64_t nr_pages;            /* span of pages[] */
 	uint64_t *pages;              /* one slot per page */
@@ -250,6 +261,13 @@ bool fs_buddy_is_free_head(const struct fs_machine *m, uint64_t pfn, unsigned or
 void fs_buddy_add(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
 		  unsigned order, unsigned cls, bool tail);
 void fs_buddy_del(struct fs_machine *m, struct fs_zone *z, uint64_t pfn);
+/* A free block counted but not linked (m->unlinked_lists): its slots and
+ * the zone's counters only, O(1). The caller of _del knows the block's
+ * order and class (so the head's slot is only written, never read). */
+void fs_buddy_count_add(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
+			unsigned order, unsigned cls);
+void fs_buddy_count_del(struct fs_machine *m, struct fs_zone *z, uint64_t pfn,
+			unsigned order, unsigned cls);
 /* __rmqueue_smallest + expand: returns the pfn, or UINT64_MAX if no block. */
 uint64_t fs_buddy_rmqueue_smallest(struct fs_machine *m, struct fs_zone *z,
 				   unsigned order, unsigned cls);

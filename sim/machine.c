@@ -151,6 +151,7 @@ struct fs_machine *fs_machine_new(const struct fs_layout *lin, struct fs_err *er
 	m = fs_xcalloc(1, sizeof(*m));
 	m->max_order = l.max_order;
 	m->pageblock_order = l.pageblock_order;
+	m->merge_order = l.max_order;
 	m->merge_likely = true;
 	m->base_pfn = l.zones[0].start_pfn & ~((1ull << l.max_order) - 1);
 	hi = l.zones[l.nr_zones - 1].start_pfn + l.zones[l.nr_zones - 1].nr_pages;
@@ -191,7 +192,8 @@ struct fs_machine *fs_machine_new(const struct fs_layout *lin, struct fs_err *er
 }
 
 /* __free_pages_memory() (mm/memblock.c, 6.12): the largest naturally
- * aligned block that fits, capped at MAX_PAGE_ORDER, each handed to the
+ * aligned block that fits, capped at MAX_PAGE_ORDER (m->merge_order when a
+ * policy caps merging lower), each handed to the
  * buddy allocator with FPI_TO_TAIL (__free_pages_core). */
 static void free_range(struct fs_machine *m, struct fs_zone *z, uint64_t start,
 		       uint64_t end, unsigned cls)
@@ -199,8 +201,8 @@ static void free_range(struct fs_machine *m, struct fs_zone *z, uint64_t start,
 	while (start < end) {
 		unsigned order = start ? (unsigned)__builtin_ctzll(start) : m->max_order;
 
-		if (order > m->max_order)
-			order = m->max_order;
+		if (order > m->merge_order)
+			order = m->merge_order;
 		while (start + (1ull << order) > end)
 			order--;
 		fs_buddy_free(m, z, start, order, cls, FS_FPI_TO_TAIL);

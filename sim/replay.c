@@ -269,6 +269,8 @@ static int run_loop(struct fs_run *r, struct fs_err *err)
 				r->xf[i].time_ns = ev.time_ns;
 				r->xf[i].cpu = ev.cpu;
 			}
+			/* daemons (a policy's tick) run before the event, at its time */
+			fs_sim_tick(r->sims[i], ev.time_ns);
 			if (fs_sim_apply(r->sims[i], &ev))
 				return fs_error(err, 1, "%s:%" PRIu64 ": invariant check failed (see above)",
 						ev.src == FS_SRC_SYNTHETIC ? "--compact-at" : cfg->inputs[ev.src],

@@ -175,8 +175,8 @@ Test(compaction, atomic_requests_do_not_compact)
 	cr_assert_eq(s->c.alloc_failures, 1);
 	cr_assert_eq(s->c.compact_stall + s->c.compact_runs_direct, 0);
 	cr_assert(s->pol->compact->kc_woken, "the failure wakes kcompactd");
-	ev(s, FS_EV_ALLOC, 1001, 0, FS_MT_MOVABLE);
-	cr_assert_eq(s->c.compact_daemon_wake, 1, "which runs at the next event");
+	fs_sim_tick(s, now + 1000);
+	cr_assert_eq(s->c.compact_daemon_wake, 1, "which runs at the next tick");
 	cr_assert_eq(s->c.compact_runs_kcompactd, 1);
 	fs_sim_free(s);
 }
