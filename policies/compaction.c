@@ -221,6 +221,10 @@ static uint64_t isolate_free_page(struct cc *cc, uint64_t pfn, unsigned order)
 
 	if (!fs_cc_watermark_ok(c, z, 0, c->wz[z->idx].wm.min + (1ull << order), 0))
 		return 0;
+	if (c->p->ops->isolate_free) {
+		c->p->ops->isolate_free(c->p, pfn, order);
+		return 1ull << order;
+	}
 	fs_buddy_del(m, z, pfn);
 	if (c->p->typed_pageblocks && order + 1 >= m->pageblock_order) {
 		uint64_t end = pfn + (1ull << order);
@@ -396,7 +400,10 @@ static uint64_t release_free_list(struct cc *cc)
 		for (unsigned i = 0; i < l->n; i++) {
 			uint64_t pfn = l->pfn[i];
 
-			fs_buddy_free(c->m, cc->z, pfn, o, fs_cc_class_of(c, pfn), FS_FPI_NONE);
+			if (c->p->ops->release_free)
+				c->p->ops->release_free(c->p, pfn, o);
+			else
+				fs_buddy_free(c->m, cc->z, pfn, o, fs_cc_class_of(c, pfn), FS_FPI_NONE);
 			if (pfn > high)
 				high = pfn;
 		}
@@ -564,6 +571,20 @@ static int migrate_pages(struct cc *cc, uint64_t *last_migrated)
 		if (target == NONE) {
 			rc = -ENOMEM;
 			break;
+		}
+		if (c->p->ops->release_free && c->p->ops->alloc_at) {
+			/* a policy with free areas of its own places the copy
+			 * itself, so its accounting (keys, zones) follows */
+			struct fs_alloc_req req = {
+				.order = a->order, .mt = (enum fs_migratetype)a->mt, .key = a->key,
+				.highest_zone = cc->z->idx, .time_ns = c->now_ns,
+			};
+
+			c->p->ops->release_free(c->p, target, a->order);
+			if (c->p->ops->alloc_at(c->p, &req, target)) {
+				COUNT(cc, compact_migrate_failed, 1ull << a->order);
+				continue;
+			}
 		}
 		fs_sim_migrate(c->s, a, target, 0, c->now_ns);
 		*last_migrated = c->src[i];

@@ -562,6 +562,31 @@ static void kz_free(struct fs_policy *p, const struct fs_free_req *req)
 	lists_update(st, gz);
 }
 
+/* Compaction's free scanner takes a free block of a keyed zone, and gives
+ * back what it did not use (policy.h isolate_free / release_free). */
+static void kz_isolate_free(struct fs_policy *p, uint64_t pfn, unsigned order)
+{
+	struct fs_kz *st = KZ(p);
+	uint32_t gz;
+	struct fs_kz_zone *kz;
+	uint16_t old;
+
+	fs_kz_ensure_built(p);
+	gz = fs_kz_zone_of(st, p->m, pfn);
+	kz = fs_kz_zone_at(st, gz);
+	old = kz->fmask;
+	fb_del(st, p->m, gz, pfn, order);
+	avail_update(st, gz, old);
+}
+
+static void kz_release_free(struct fs_policy *p, uint64_t pfn, unsigned order)
+{
+	struct fs_kz *st = KZ(p);
+
+	fs_kz_ensure_built(p);
+	put_block(st, p->m, fs_kz_zone_of(st, p->m, pfn), pfn, order);
+}
+
 static void kz_tick(struct fs_policy *p, uint64_t now_ns)
 {
 	struct fs_kz *st = KZ(p);
@@ -594,6 +619,8 @@ const struct fs_policy_ops fs_keyed_zones_policy = {
 	.alloc = kz_alloc,
 	.alloc_at = kz_alloc_at,
 	.free = kz_free,
+	.isolate_free = kz_isolate_free,
+	.release_free = kz_release_free,
 	.tick = kz_tick,
 	.stats = fs_kz_stats,
 	.get_stats = fs_kz_get_stats,

@@ -85,6 +85,12 @@ struct fs_policy {
  *          NULL: the engine takes the range with fs_buddy_take.
  * free     Return [pfn, pfn + 2^order) to the free lists. Never fails.
  * tick     Periodic work at simulated time now_ns (daemons). May be NULL.
+ * isolate_free / release_free  For a policy that keeps free areas of its own
+ *          (m->unlinked_lists): take the free block headed at pfn off them
+ *          (compaction's __isolate_free_page), and give a free block back
+ *          (release_free_list). NULL: the buddy core's lists are the free
+ *          areas (fs_buddy_del, fs_buddy_free). Compaction then places a
+ *          moved page with alloc_at, so the policy accounts it.
  * drain    Return the per-CPU lists of zone index zone (cpu < 0: of every
  *          CPU) to the buddy (drain_local_pages / drain_all_pages). May be NULL.
  * stats    Values of ops->stats for zone index zone, or every zone when
@@ -104,6 +110,8 @@ struct fs_policy_ops {
 	void (*free)(struct fs_policy *p, const struct fs_free_req *req);
 	void (*tick)(struct fs_policy *p, uint64_t now_ns);
 	void (*drain)(struct fs_policy *p, int zone, int cpu);
+	void (*isolate_free)(struct fs_policy *p, uint64_t pfn, unsigned order);
+	void (*release_free)(struct fs_policy *p, uint64_t pfn, unsigned order);
 	const struct fs_policy_stat *stats;     /* NULL-name terminated, at most FS_MAX_POLICY_STATS */
 	void (*get_stats)(const struct fs_policy *p, int zone, uint64_t *vals);
 	void (*destroy)(struct fs_policy *p);

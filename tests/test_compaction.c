@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../policies/compact_int.h"
+#include "../policies/keyed_zones.h"
 #include "gfp.h"
 #include "test_util.h"
 
@@ -306,9 +307,10 @@ Test(compaction, scores_and_marks)
 Test(compaction, random_sequences_keep_invariants)
 {
 	const char *specs[] = { "buddy+compaction:" NOPRO, "linux-6.15+compaction:min_free_kbytes=4",
-				"linux-4.19+compaction:" NOPRO ",pinned=300" };
+				"linux-4.19+compaction:" NOPRO ",pinned=300",
+				"keyed-zones+compaction:" NOPRO ",zone_order=6" };
 
-	for (unsigned k = 0; k < 3; k++) {
+	for (unsigned k = 0; k < 4; k++) {
 		struct fs_layout l;
 		struct fs_sim *s = NULL;
 		struct fs_err err = { { 0 } };
@@ -324,11 +326,21 @@ Test(compaction, random_sequences_keep_invariants)
 		for (unsigned step = 0; step < 6000; step++) {
 			if (step % 1000 == 999) {
 				ev(s, FS_EV_COMPACT, 0, 0, 0);
+				if (k == 3) {
+					struct fs_err kerr = { { 0 } };
+
+					cr_assert_eq(fs_kz_check(s->pol, &kerr), 0, "after compaction: %s", kerr.msg);
+				}
 			} else if (nlive < 512 && (nlive == 0 || tu_chance(&g, 55))) {
 				uint64_t id = (uint64_t)(step + 1) << 10;
 				unsigned o = tu_skewed_order(&g, 5);
 
 				ev(s, FS_EV_ALLOC, id, o, tu_chance(&g, 70) ? FS_MT_MOVABLE : FS_MT_UNMOVABLE);
+				if (k == 3) {
+					struct fs_err kerr = { { 0 } };
+
+					cr_assert_eq(fs_kz_check(s->pol, &kerr), 0, "%s", kerr.msg);
+				}
 				if (fs_alloctab_lookup(&s->at, id))
 					live[nlive++] = id;
 			} else {
