@@ -86,6 +86,12 @@ void fs_native_write(FILE *fp, const struct fs_event *ev, const struct fs_keytab
 		ev->time_ns % 1000000000u, ev->kind == FS_EV_ALLOC ? 'A' : 'F', ev->ident, ev->order);
 	if (ev->kind == FS_EV_ALLOC && (ev->flags & FS_EVF_HAS_MT))
 		fprintf(fp, " %s", fs_mt_name(ev->mt));
+	if (ev->kind == FS_EV_ALLOC && (ev->flags & FS_EVF_HAS_GFP)) {
+		char g[256];
+
+		fs_gfp_format(ev->gfp, g, sizeof(g));
+		fprintf(fp, " gfp=%s", g);
+	}
 	if (ev->key && keys)
 		fprintf(fp, " key=%s", fs_keytab_name(keys, ev->key));
 	if (ev->cpu)
@@ -145,8 +151,8 @@ int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 		return bad(err, what, n < 4 ? NULL : &tok[3]);
 	ev->order = (uint8_t)v;
 	ev->mt = FS_MT_UNMOVABLE;
-	if (n > 8)
-		return bad(err, "end of line (at most 8 fields)", &tok[8]);
+	if (n > 9)
+		return bad(err, "end of line (at most 9 fields)", &tok[9]);
 	i = 4;
 	if (ev->kind == FS_EV_ALLOC && i < n && !memchr(tok[i].s, '=', tok[i].len)) {
 		int mt = fs_mt_parse(tok[i].s, tok[i].len);

@@ -343,7 +343,7 @@ static int emit_alloc(struct fs_wl_gen *g, unsigned c, unsigned probe, uint64_t 
 {
 	unsigned order, cls_field;
 	uint64_t id, life;
-	uint32_t key;
+	uint32_t key, gfp;
 	uint8_t mt, flags;
 
 	if (c == CLASS_PROBE) {
@@ -352,6 +352,7 @@ static int emit_alloc(struct fs_wl_gen *g, unsigned c, unsigned probe, uint64_t 
 		order = ps->p->order;
 		mt = ps->p->mt;
 		flags = ps->p->flags;
+		gfp = ps->p->gfp;
 		key = intern(g, &ps->key, ps->p->key);
 		life = ps->p->hold_ns;
 		cls_field = CLASS_PROBE;
@@ -364,6 +365,7 @@ static int emit_alloc(struct fs_wl_gen *g, unsigned c, unsigned probe, uint64_t 
 			return 0;
 		mt = cl->mt;
 		flags = cl->flags;
+		gfp = cl->gfp;
 		key = intern(g, &cs->key, cl->key);
 		life = fs_wl_lifetime_sample(&cl->life, &g->rng);
 		cs->live_pages += 1ull << order;
@@ -380,6 +382,7 @@ static int emit_alloc(struct fs_wl_gen *g, unsigned c, unsigned probe, uint64_t 
 	ev->order = (uint8_t)order;
 	ev->mt = mt;
 	ev->flags = (uint8_t)(flags | FS_EVF_HAS_MT);
+	ev->gfp = gfp;
 	ev->key = key;
 	ev->cpu = (uint16_t)pick_cpu(g);
 	ev->line = ++g->events;

@@ -70,7 +70,8 @@ struct fs_wl_class {
 	unsigned max_order;           /* highest order with weight */
 	struct fs_wl_mark order_mark;
 	uint8_t mt;                   /* enum fs_migratetype */
-	uint8_t flags;                /* FS_EVF_LRU, FS_EVF_ATOMIC */
+	uint8_t flags;                /* FS_EVF_LRU, FS_EVF_ATOMIC, FS_EVF_HAS_GFP */
+	uint32_t gfp;                 /* FS_GFP_* (sim/gfp.h) when FS_EVF_HAS_GFP */
 	char *key;                    /* NULL = none */
 	struct fs_wl_lifetime life;
 	uint64_t footprint_pages;     /* cap on live pages, 0 = none (or see footprint_frac) */
@@ -92,6 +93,7 @@ struct fs_wl_probe {
 	uint64_t count;
 	uint64_t hold_ns;             /* UINT64_MAX = never freed */
 	uint8_t mt, flags;
+	uint32_t gfp;                 /* as in a class */
 	char *key;
 };
 

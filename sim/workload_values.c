@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfp.h"
 #include "workload_yaml.h"
 
 int fs_wl_yerr(struct fs_wl_yctx *c, const yaml_node_t *n, const char *fmt, ...)
@@ -124,38 +125,22 @@ int fs_wl_get_footprint(struct fs_wl_yctx *c, const yaml_node_t *n, const char *
 	return 0;
 }
 
-/* gfp-flag-ish names: the migrate type gfp_migratetype() gives and whether
- * the caller may enter direct reclaim (include/linux/gfp_types.h). */
-static const struct {
-	const char *name;
-	uint8_t mt, flags;
-} gfp_table[] = {
-	{ "GFP_KERNEL", FS_MT_UNMOVABLE, 0 },
-	{ "GFP_KERNEL_ACCOUNT", FS_MT_UNMOVABLE, 0 },
-	{ "GFP_NOFS", FS_MT_UNMOVABLE, 0 },
-	{ "GFP_NOIO", FS_MT_UNMOVABLE, 0 },
-	{ "GFP_USER", FS_MT_UNMOVABLE, 0 },
-	{ "GFP_ATOMIC", FS_MT_UNMOVABLE, FS_EVF_ATOMIC },
-	{ "GFP_NOWAIT", FS_MT_UNMOVABLE, FS_EVF_ATOMIC },
-	{ "GFP_HIGHUSER", FS_MT_UNMOVABLE, 0 },
-	{ "GFP_HIGHUSER_MOVABLE", FS_MT_MOVABLE, 0 },
-	{ "GFP_TRANSHUGE", FS_MT_MOVABLE, 0 },
-	{ "GFP_TRANSHUGE_LIGHT", FS_MT_MOVABLE, FS_EVF_ATOMIC },
-};
-
-int fs_wl_get_gfp(struct fs_wl_yctx *c, const yaml_node_t *n, uint8_t *mt, uint8_t *flags)
+/* gfp flags as the kernel spells them (sim/gfp.c: "GFP_ATOMIC|__GFP_COMP"):
+ * the bits, the migrate type gfp_migratetype() gives, and FS_EVF_ATOMIC
+ * for a caller that may not enter direct reclaim. */
+int fs_wl_get_gfp(struct fs_wl_yctx *c, const yaml_node_t *n, uint8_t *mt, uint8_t *flags,
+		  uint32_t *gfp)
 {
 	const char *s = fs_wl_scalar(n);
 
-	for (unsigned i = 0; s && i < FS_ARRAY_SIZE(gfp_table); i++)
-		if (!strcmp(s, gfp_table[i].name)) {
-			*mt = gfp_table[i].mt;
-			*flags = (uint8_t)((*flags & ~FS_EVF_ATOMIC) | gfp_table[i].flags);
-			return 0;
-		}
-	return fs_wl_yerr(c, n, "\"gfp\" expects GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOFS, GFP_NOIO, GFP_USER, "
-		    "GFP_ATOMIC, GFP_NOWAIT, GFP_HIGHUSER, GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE or "
-		    "GFP_TRANSHUGE_LIGHT, got \"%s\"", s ? s : "(not a scalar)");
+	if (!s || !*s || fs_gfp_parse(s, strlen(s), gfp))
+		return fs_wl_yerr(c, n, "\"gfp\" expects kernel gfp flags such as GFP_KERNEL, GFP_ATOMIC, "
+			    "GFP_HIGHUSER_MOVABLE or GFP_TRANSHUGE_LIGHT|__GFP_COMP, got \"%s\"",
+			    s ? s : "(not a scalar)");
+	*mt = (uint8_t)fs_gfp_migratetype(*gfp);
+	*flags = (uint8_t)((*flags & ~FS_EVF_ATOMIC) | FS_EVF_HAS_GFP |
+			   (*gfp & FS_GFP_DIRECT_RECLAIM ? 0 : FS_EVF_ATOMIC));
+	return 0;
 }
 
 int fs_wl_get_mt(struct fs_wl_yctx *c, const yaml_node_t *n, uint8_t *mt)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfp.h"
 #include "workload_yaml.h"
 
 static int load_class(struct fs_wl_yctx *c, yaml_node_t *n, struct fs_wl_class *cl)
@@ -39,7 +40,7 @@ static int load_class(struct fs_wl_yctx *c, yaml_node_t *n, struct fs_wl_class *
 		} else if (!strcmp(ks, "order")) {
 			order = v;
 		} else if (!strcmp(ks, "gfp")) {
-			if ((rc = fs_wl_get_gfp(c, v, &cl->mt, &cl->flags)))
+			if ((rc = fs_wl_get_gfp(c, v, &cl->mt, &cl->flags, &cl->gfp)))
 				return rc;
 		} else if (!strcmp(ks, "migratetype")) {
 			mtn = v;
@@ -93,7 +94,9 @@ static int load_probe(struct fs_wl_yctx *c, yaml_node_t *n, struct fs_wl_probe *
 	pr->hold_ns = UINT64_MAX;
 	pr->count = 1;
 	pr->mt = FS_MT_MOVABLE;
-	pr->flags = FS_EVF_PROBE | FS_EVF_ATOMIC;   /* GFP_TRANSHUGE_LIGHT: a THP fault, no reclaim */
+	/* GFP_TRANSHUGE_LIGHT: a THP fault, no reclaim */
+	pr->flags = FS_EVF_PROBE | FS_EVF_ATOMIC | FS_EVF_HAS_GFP;
+	fs_gfp_parse("GFP_TRANSHUGE_LIGHT", 19, &pr->gfp);
 	FS_WL_FOR_PAIRS(c, n, k, v, ks) {
 		if (!ks)
 			return fs_wl_yerr(c, k, "%s", "expected a key");
@@ -111,7 +114,7 @@ static int load_probe(struct fs_wl_yctx *c, yaml_node_t *n, struct fs_wl_probe *
 			else
 				rc = fs_wl_get_duration(c, v, ks, &pr->hold_ns);
 		} else if (!strcmp(ks, "gfp")) {
-			rc = fs_wl_get_gfp(c, v, &pr->mt, &pr->flags);
+			rc = fs_wl_get_gfp(c, v, &pr->mt, &pr->flags, &pr->gfp);
 		} else if (!strcmp(ks, "migratetype")) {
 			rc = fs_wl_get_mt(c, v, &pr->mt);
 		} else if (!strcmp(ks, "key")) {

@@ -41,8 +41,9 @@ char *fs_wl_get_str(struct fs_wl_yctx *c, const yaml_node_t *n, const char *key,
 /* "40%" (-> frac) or a size (-> pages) */
 int fs_wl_get_footprint(struct fs_wl_yctx *c, const yaml_node_t *n, const char *key, uint64_t *pages,
 			double *frac);
-/* a gfp-like name: migrate type and FS_EVF_ATOMIC */
-int fs_wl_get_gfp(struct fs_wl_yctx *c, const yaml_node_t *n, uint8_t *mt, uint8_t *flags);
+/* kernel gfp flags: the bits, migrate type, FS_EVF_HAS_GFP and FS_EVF_ATOMIC */
+int fs_wl_get_gfp(struct fs_wl_yctx *c, const yaml_node_t *n, uint8_t *mt, uint8_t *flags,
+		  uint32_t *gfp);
 int fs_wl_get_mt(struct fs_wl_yctx *c, const yaml_node_t *n, uint8_t *mt);
 /* order: N or {order: weight, ...} into cl's cumulative distribution */
 int fs_wl_get_order(struct fs_wl_yctx *c, yaml_node_t *n, struct fs_wl_class *cl);

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "watermark.h"
+#include "gfp.h"
 #include "workload.h"
 
 static struct fs_wl_spec *parse(const char *yaml)
@@ -95,12 +96,13 @@ Test(workload, parses_every_part)
 	cr_assert_float_eq(sp->classes[0].order_cdf[2], 1.0, 1e-12);
 	cr_assert_eq(sp->classes[0].max_order, 2);
 	cr_assert_eq(sp->classes[0].mt, FS_MT_MOVABLE);
-	cr_assert_eq(sp->classes[0].flags, FS_EVF_LRU, "until_reclaimed implies reclaimable");
+	cr_assert_eq(sp->classes[0].flags, FS_EVF_LRU | FS_EVF_HAS_GFP, "until_reclaimed implies reclaimable");
 	cr_assert_str_eq(sp->classes[0].key, "pagecache");
 	cr_assert_float_eq(sp->classes[0].footprint_frac, 0.4, 1e-12);
 	cr_assert_eq(sp->classes[1].arrive.process, FS_WL_BURST);
 	cr_assert_eq(sp->classes[1].arrive.every_ns, 10000000ull);
-	cr_assert_eq(sp->classes[1].flags, FS_EVF_ATOMIC);
+	cr_assert_eq(sp->classes[1].flags, FS_EVF_ATOMIC | FS_EVF_HAS_GFP);
+	cr_assert_eq(sp->classes[1].gfp & FS_GFP_DIRECT_RECLAIM, 0);
 	cr_assert_eq(sp->classes[1].mt, FS_MT_UNMOVABLE);
 	cr_assert_eq(sp->classes[1].life.dist, FS_WL_LIFE_LOGNORMAL);
 	cr_assert_float_eq(sp->classes[1].life.a, 2e6, 1e-6);
@@ -116,7 +118,7 @@ Test(workload, parses_every_part)
 	cr_assert_eq(sp->phases[1].nr_probes, 1);
 	cr_assert_eq(sp->phases[1].probes[0].order, 9);
 	cr_assert_eq(sp->phases[1].probes[0].hold_ns, 1000000000ull);
-	cr_assert_eq(sp->phases[1].probes[0].flags, FS_EVF_PROBE | FS_EVF_ATOMIC);
+	cr_assert_eq(sp->phases[1].probes[0].flags, FS_EVF_PROBE | FS_EVF_ATOMIC | FS_EVF_HAS_GFP);
 	fs_wl_free(sp);
 }
 
@@ -143,7 +145,7 @@ Test(workload, errors_name_file_line_col_and_key)
 	assert_msg("classes: [{name: a}]\nduration: 1s\n", "class \"a\" needs \"rate\"");
 	assert_msg("classes: [{name: a, rate: 1}]\n", "\"duration\" is needed");
 	assert_msg("duration: 1s\nclasses: [{name: a, rate: 1, gfp: GFP_MAGIC}]\n",
-		   "w.yaml:2:35: \"gfp\" expects GFP_KERNEL");
+		   "w.yaml:2:35: \"gfp\" expects kernel gfp flags");
 	assert_msg("duration: 1s\nclasses: [{name: a, rate: 1, footprint: 120%}]\n",
 		   "\"footprint\" expects a percentage in (0, 100]");
 	assert_msg("duration: 1s\nprobes: [{at: 1s, order: 12}]\n",
