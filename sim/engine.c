@@ -115,11 +115,23 @@ void fs_sim_migrate(struct fs_sim *s, struct fs_alloc *a, uint64_t new_pfn, unsi
 		.time_ns = now_ns,
 	};
 	struct fs_zone *z = fs_machine_zone_of(m, new_pfn);
+	uint32_t old_idx = a->pfn_idx;
+	unsigned old_zone = a->zone;
 
 	/* The new copy exists before the old one is freed, so the free's
 	 * merging never sees the target range as a buddy. */
 	a->pfn_idx = (uint32_t)(new_pfn - m->base_pfn);
 	a->zone = (uint8_t)z->idx;
+	if (a->lru) {
+		/* the LRU is linked by page index: the copy takes the
+		 * original's place (its age), or the tail of another zone's */
+		uint32_t prev = fs_reclaim_lru_del(s, old_idx, old_zone, order);
+
+		if (old_zone == z->idx)
+			fs_reclaim_lru_insert_after(s, prev, a->pfn_idx, z->idx, order);
+		else
+			fs_reclaim_lru_add(s, a->pfn_idx, z->idx, order);
+	}
 	m->pages[a->pfn_idx] = FS_PG_ALLOC | (uint64_t)order << A_ORDER_SHIFT |
 			       a->ident << A_IDENT_SHIFT;
 	fs_pb_account(m, new_pfn, order, mt, 1);
