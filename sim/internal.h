@@ -144,6 +144,14 @@ struct fs_trace_stats {
 	uint64_t gfp_unknown;                 /* gfp flag names fragsim does not know */
 };
 
+/* trace_ftrace.c: parsed gfp strings, remembered */
+#define FS_GFP_MEMO 256
+struct fs_gfp_memo {
+	uint32_t gfp;
+	uint8_t len, unknown;
+	char text[160];
+};
+
 struct fs_trace {
 	struct fs_input in;
 	const char *path;                     /* in.path */
@@ -164,6 +172,7 @@ struct fs_trace {
 	uint64_t mt_assumed;                  /* mt 1/2 lines read before it was known (taken as 4.4+) */
 	bool eof_reported;
 	struct fs_tracedat *dat;              /* trace.dat: the reader thread (trace_dat.c) */
+	struct fs_gfp_memo *gfp_memo;         /* FS_GFP_MEMO entries, allocated on first use */
 	FILE *warn;                           /* warnings (stderr), NULL = quiet */
 	struct fs_trace_stats st;
 	/* format's line parser: 1 = event, 0 = no event (a comment or header

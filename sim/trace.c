@@ -105,6 +105,7 @@ void fs_trace_close(struct fs_trace *t)
 		fs_input_close(&t->in); /* first: a reader thread still writing stops */
 		fs_tracedat_close(t->dat);
 	}
+	free(t->gfp_memo);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -529,6 +529,30 @@ static int buddy_event(struct fs_trace *t, const struct fs_ftrace_rec *r, enum f
 	return 1;
 }
 
+/* A trace repeats a few dozen gfp strings: remember them (direct mapped
+ * by an FNV-1a hash of the text) rather than parse every one. The unknown
+ * names of a string are counted each time it occurs, as if parsed. */
+static unsigned gfp_cached(struct fs_trace *t, const char *v, size_t n, uint32_t *gfp)
+{
+	struct fs_gfp_memo *e;
+	uint32_t h = 2166136261u;
+
+	if (n > sizeof(e->text))
+		return fs_gfp_parse(v, n, gfp);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)v[i]) * 16777619u;
+	if (!t->gfp_memo)
+		t->gfp_memo = fs_xcalloc(FS_GFP_MEMO, sizeof(*t->gfp_memo));
+	e = &t->gfp_memo[h % FS_GFP_MEMO];
+	if (e->len != n || memcmp(e->text, v, n)) {
+		e->len = (uint8_t)n;
+		memcpy(e->text, v, n);
+		e->unknown = (uint8_t)fs_gfp_parse(v, n, &e->gfp);
+	}
+	*gfp = e->gfp;
+	return e->unknown;
+}
+
 int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event *ev,
 		    struct fs_err *err)
 {
@@ -610,7 +634,7 @@ int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 
 				while (ve < fe && !is_blank(*ve))
 					ve++;
-				t->st.gfp_unknown += fs_gfp_parse(v, (size_t)(ve - v), &ev->gfp);
+				t->st.gfp_unknown += gfp_cached(t, v, (size_t)(ve - v), &ev->gfp);
 				ev->flags |= FS_EVF_HAS_GFP;
 			}
 		}
