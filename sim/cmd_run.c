@@ -84,6 +84,15 @@ int fs_cmd_run(int argc, char **argv)
 	o->cfg.inputs = (const char **)(argv + optind);
 	o->cfg.nr_inputs = 1;
 	o->cfg.workload = sp;
+	/* the workload's compact: times join --compact-at */
+	for (unsigned i = 0; i < sp->nr_compact; i++) {
+		if (o->cfg.nr_compact_at == FS_ARRAY_SIZE(o->cfg.compact_at)) {
+			fs_cli_run_release(o);
+			fs_wl_free(sp);
+			return fs_cli_usage_error("run", "%s", "at most 16 compaction times (compact: and --compact-at)");
+		}
+		o->cfg.compact_at[o->cfg.nr_compact_at++] = sp->compact_ns[i];
+	}
 	fs_out_install_signal_cleanup();
 	rc = fs_replay_run(&o->cfg, &err);
 	if (rc)
@@ -114,8 +123,22 @@ static int write_trace(const struct fs_wl_spec *sp, const struct fs_layout *l, c
 		"# TIME OP IDENT ORDER [MIGRATETYPE] [key=NAME] [cpu=N] [flags=F,F]\n",
 		FS_VERSION, sp->path, sp->seed, sp->duration_ns / 1000000000u,
 		sp->duration_ns % 1000000000u, fs_wl_layout_present(l));
-	while ((rc = fs_trace_next(&t, &ev, err)) > 0)
-		fs_native_write(out.fp, &ev, &keys);
+	/* the workload's manual compactions as native "compact" lines, before
+	 * the first event at or after their time (as the replay loop orders
+	 * them: a --compact-at event comes before the events of its time) */
+	{
+		unsigned ci = 0;
+
+		while ((rc = fs_trace_next(&t, &ev, err)) > 0) {
+			for (; ci < sp->nr_compact && sp->compact_ns[ci] <= ev.time_ns; ci++)
+				fprintf(out.fp, "%" PRIu64 ".%09" PRIu64 " compact\n", sp->compact_ns[ci] / 1000000000u,
+					sp->compact_ns[ci] % 1000000000u);
+			fs_native_write(out.fp, &ev, &keys);
+		}
+		for (; rc == 0 && ci < sp->nr_compact; ci++)
+			fprintf(out.fp, "%" PRIu64 ".%09" PRIu64 " compact\n", sp->compact_ns[ci] / 1000000000u,
+				sp->compact_ns[ci] % 1000000000u);
+	}
 	if (rc < 0 || ferror(out.fp)) {
 		if (!rc)
 			rc = fs_error(err, -EIO, "cannot write \"%s\"", path);

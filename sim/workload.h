@@ -118,6 +118,8 @@ struct fs_wl_spec {
 	unsigned nr_phases;
 	struct fs_wl_probe *probes;   /* top level, absolute times */
 	unsigned nr_probes;
+	uint64_t compact_ns[16];      /* compact: manual compactions (compact_memory), sorted */
+	unsigned nr_compact;
 };
 
 /* Parse a workload. 0, or -errno with err naming file:line:col and the key. */

@@ -352,9 +352,27 @@ static int load_root(struct fs_wl_yctx *c)
 			phases = v;
 		} else if (!strcmp(ks, "probes")) {
 			probes = v;
+		} else if (!strcmp(ks, "compact")) {
+			/* echo 1 > /proc/sys/vm/compact_memory at these times */
+			if (v->type != YAML_SEQUENCE_NODE)
+				return fs_wl_yerr(c, v, "%s", "\"compact\" expects a list of times such as [10s, 20s]");
+			for (yaml_node_item_t *it = v->data.sequence.items.start;
+			     it < v->data.sequence.items.top; it++) {
+				yaml_node_t *e = yaml_document_get_node(&c->doc, *it);
+				unsigned i;
+
+				if (sp->nr_compact == FS_ARRAY_SIZE(sp->compact_ns))
+					return fs_wl_yerr(c, e, "%s", "at most 16 compaction times");
+				if ((rc = fs_wl_get_duration(c, e, ks, &u)))
+					return rc;
+				for (i = sp->nr_compact; i > 0 && sp->compact_ns[i - 1] > u; i--)
+					sp->compact_ns[i] = sp->compact_ns[i - 1];
+				sp->compact_ns[i] = u;
+				sp->nr_compact++;
+			}
 		} else {
 			return fs_wl_yerr(c, k, "unknown key \"%s\" (expected description, seed, duration, cpus, machine, "
-				    "classes, phases or probes)", ks);
+				    "classes, phases, probes or compact)", ks);
 		}
 	}
 	if (machine && (rc = load_machine(c, machine)))

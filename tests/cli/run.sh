@@ -530,6 +530,28 @@ expect_fail compact-at-bad 2 '--compact-at expects' replay --compact-at soon tra
 [ "$(col "$TMP/kc.csv" buddy kernel_compaction_runs),$(col "$TMP/kc.csv" buddy kernel_compact_migrate_scanned),$(col "$TMP/kc.csv" buddy kernel_compact_free_scanned),$(col "$TMP/kc.csv" buddy kernel_compact_isolated),$(col "$TMP/kc.csv" buddy kernel_compact_migrated),$(col "$TMP/kc.csv" buddy kernel_migrate_pages)" = "1,511,48,16,2,14" ] && ok ||
 	bad "kernel compaction events not counted as recorded"
 
+# a workload's compact: times are manual compactions in run and compact
+# lines in gen, so run and gen + replay still agree
+cat >"$TMP/wc.yaml" <<'YAML'
+seed: 5
+machine: 64M
+compact: [3s, 1500ms]
+classes:
+  - {name: keep, rate: 4000, gfp: GFP_HIGHUSER_MOVABLE, lifetime: forever, footprint: 24%}
+  - {name: drop, rate: 12000, gfp: GFP_HIGHUSER_MOVABLE, lifetime: 1s, footprint: 70%}
+phases:
+  - {name: fill, duration: 1s}
+  - {name: settle, duration: 3s, classes: []}
+YAML
+"$FRAGSIM" run -q "$TMP/wc.yaml" -p buddy+compaction:compaction_proactiveness=0,buddy -i 500ms \
+	-o "$TMP/wc-run.csv" 2>/dev/null &&
+	"$FRAGSIM" gen "$TMP/wc.yaml" -o "$TMP/wc.trace" 2>/dev/null &&
+	"$FRAGSIM" replay -q --memory 64M -p buddy+compaction:compaction_proactiveness=0,buddy -i 500ms \
+		-o "$TMP/wc-rep.csv" "$TMP/wc.trace" 2>/dev/null &&
+	[ "$(grep -c ' compact$' "$TMP/wc.trace")" = 2 ] && cmp -s "$TMP/wc-run.csv" "$TMP/wc-rep.csv" &&
+	[ "$(col "$TMP/wc-run.csv" buddy+compaction:compaction_proactiveness=0 compact_runs_manual)" = 2 ] && ok ||
+	bad "workload compact: times not run alike by run and gen + replay"
+
 # --- batch runs and plots (issue #9)
 . "$DIR/batch.sh"
 . "$DIR/plot.sh"
