@@ -109,7 +109,7 @@ bool fs_cc_watermark_ok(const struct fs_compact *c, const struct fs_zone *z, uns
 	uint64_t highatomic = 0, cma = 0;
 	struct fs_wmark_check chk;
 
-	for (unsigned o = 0; o <= c->m->max_order; o++) {
+	for (unsigned o = 0; o <= c->m->max_order && o < FS_NR_ORDERS; o++) {
 		for (unsigned t = 0; t < FS_WMARK_NR_TYPES; t++)
 			nr_free[o][t] = z->lists[o][t].count;
 		highatomic += (uint64_t)z->lists[o][FS_MT_HIGHATOMIC].count << o;

@@ -23,6 +23,8 @@ struct fs_cli_run {
 	unsigned nspecs;
 	unsigned max_order, pb_order;
 	bool have_mem, have_machine, have_max, have_pb, quiet, help;
+	bool have_seed;               /* run: --seed replaces the workload's seed */
+	uint64_t seed;
 };
 extern const char fs_cli_run_usage_policy[];  /* --policy */
 extern const char fs_cli_run_usage[];         /* machine */

@@ -152,6 +152,7 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 		{ "final", required_argument, NULL, 'F' },
 		{ "checkpoints", required_argument, NULL, 'c' },
 		{ "checkpoints-out", required_argument, NULL, 'W' },
+		{ "seed", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -186,6 +187,13 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 				cfg->placement = FS_PLACE_KERNEL;
 			else
 				return usage_error("--placement expects policy, trace or kernel, got \"%s\"", optarg);
+			break;
+		case 'E':
+			if (!workload)
+				return usage_error("%s", "--seed applies to workloads (fragsim run), not to traces");
+			if (fs_parse_u64(optarg, strlen(optarg), &o->seed))
+				return usage_error("--seed expects a whole number, got \"%s\"", optarg);
+			o->have_seed = true;
 			break;
 		case 'I':
 			if (strncmp(optarg, "kpageflags:", 11) || !optarg[11])

@@ -22,7 +22,8 @@ static const char run_usage_head[] =
 	"\n";
 
 static const char run_usage_tail[] =
-	"  --memory and --machine replace the workload's machine.\n";
+	"  --memory and --machine replace the workload's machine.\n"
+	"      --seed N            the random generator's seed instead of the workload's\n";
 
 static const char gen_usage[] =
 	"usage: fragsim gen [options] WORKLOAD.yaml\n"
@@ -83,6 +84,8 @@ int fs_cmd_run(int argc, char **argv)
 	}
 	o->cfg.inputs = (const char **)(argv + optind);
 	o->cfg.nr_inputs = 1;
+	if (o->have_seed)
+		sp->seed = o->seed;     /* --seed: the same workload, another draw (batch seeds) */
 	o->cfg.workload = sp;
 	/* the workload's compact: times join --compact-at */
 	for (unsigned i = 0; i < sp->nr_compact; i++) {

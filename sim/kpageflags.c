@@ -197,7 +197,7 @@ void fs_kpf_settle(struct fs_kpf_state *st, const struct fs_machine *m,
 				pz = &bi->zones[i];
 		if (!pz)
 			continue;
-		for (unsigned o = 0; o < pz->nr_orders; o++)
+		for (unsigned o = 0; o < pz->nr_orders && o < FS_ARRAY_SIZE(pz->nr_free); o++)
 			pages += pz->nr_free[o] << o;
 		st->unsettled_pages[zi] = (int64_t)st->free_pages[zi] - (int64_t)pages;
 		if (pages != st->free_pages[zi])

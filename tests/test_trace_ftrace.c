@@ -68,6 +68,7 @@ static void rd_init(struct rd *rd)
 
 static void rd_fini(struct rd *rd)
 {
+	free(rd->t.gfp_memo);
 	fs_keytab_release(&rd->keys);
 }
 

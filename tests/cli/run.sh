@@ -552,6 +552,14 @@ YAML
 	[ "$(col "$TMP/wc-run.csv" buddy+compaction:compaction_proactiveness=0 compact_runs_manual)" = 2 ] && ok ||
 	bad "workload compact: times not run alike by run and gen + replay"
 
+# run --seed replaces the workload's seed (batch seeds use it); replay refuses it
+"$FRAGSIM" run -q workloads/smoke.yaml --seed 7 -o "$TMP/s7a.csv" 2>/dev/null &&
+	"$FRAGSIM" run -q workloads/smoke.yaml --seed 7 -o "$TMP/s7b.csv" 2>/dev/null &&
+	"$FRAGSIM" run -q workloads/smoke.yaml --seed 8 -o "$TMP/s8.csv" 2>/dev/null &&
+	cmp -s "$TMP/s7a.csv" "$TMP/s7b.csv" && ! cmp -s "$TMP/s7a.csv" "$TMP/s8.csv" && ok ||
+	bad "run --seed does not replace the workload's seed"
+expect_fail replay-seed 2 '--seed applies to workloads' replay --seed 3 traces/tiny.trace
+
 # --- batch runs and plots (issue #9)
 . "$DIR/batch.sh"
 . "$DIR/plot.sh"
