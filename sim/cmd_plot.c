@@ -28,6 +28,8 @@ static const char plot_usage[] =
 	"  -z, --zone ZONE       timeseries, heatmap: the zone's rows (default all)\n"
 	"  -p, --policy SPEC     heatmap, map: the policy to draw (needed when the file has\n"
 	"                        several; map: default the first)\n"
+	"      --by type|key     map: colour pageblocks by migrate type (default) or by the\n"
+	"                        allocator key holding most of their pages\n"
 	"  -t, --title TEXT      the title (default: the metric, input and policy)\n"
 	"      --size WxH        pixels (default 1000x600; map: 4 pixels a pageblock)\n"
 	"      --script-only     write the script and data only, do not run gnuplot\n"
@@ -72,6 +74,7 @@ int fs_cmd_plot(int argc, char **argv)
 		{ "size", required_argument, NULL, 'S' },
 		{ "script-only", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "by", required_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fs_plot p = { 0 };
@@ -109,6 +112,11 @@ int fs_cmd_plot(int argc, char **argv)
 			break;
 		case 'O':
 			script_only = true;
+			break;
+		case 'Y':
+			if (strcmp(optarg, "type") && strcmp(optarg, "key"))
+				return usage_error("--by expects type or key, got \"%s\"", optarg);
+			p.by_key = !strcmp(optarg, "key");
 			break;
 		case 'h':
 			fputs(plot_usage, stdout);

@@ -341,6 +341,7 @@ int fs_replay_run(const struct fs_run_cfg *cfg, struct fs_err *err);
 
 /* "map.c": one CSV row per pageblock (type, free and used pages) of sim s
  * at time_ns, for `replay --dump-map` and `fragsim plot map` */
-void fs_map_write(FILE *fp, const struct fs_sim *s, uint64_t time_ns, bool header);
+void fs_map_write(FILE *fp, const struct fs_sim *s, uint64_t time_ns, bool header,
+		  const struct fs_keytab *keys);
 
 #endif

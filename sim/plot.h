@@ -40,6 +40,7 @@ struct fs_plot {
 	const char *out;              /* OUT.png or OUT.svg */
 	const char *title;            /* NULL: made from the inputs */
 	unsigned width, height;       /* pixels; 0: 1000 x 600 */
+	bool by_key;                  /* map: colour pageblocks by allocator key, not migrate type */
 };
 /* OUT without its extension + ext, into buf */
 void fs_plot_sibling(const char *out, const char *ext, char *buf, size_t len);

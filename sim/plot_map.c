@@ -29,6 +29,24 @@ static const struct {
 #define OTHER_RGB 0x7f7f7f
 #define HOLE_RGB 0xe8e8e8
 
+/* --by key: the most common keys get these (tab10 without its grey), the
+ * rest OTHER_RGB; pageblocks with no keyed allocation NOKEY_RGB */
+static const unsigned key_palette[] = { 0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
+					0x8c564b, 0xe377c2, 0xbcbd22, 0x17becf };
+#define NOKEY_RGB 0xb0b0b0
+
+struct keycount {
+	const char *key;
+	size_t n;
+};
+
+static int by_count(const void *a, const void *b)
+{
+	const struct keycount *x = a, *y = b;
+
+	return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->key, y->key);
+}
+
 /* base colour mixed with white: share s of the colour, 0.25 for an almost
  * empty block to 1 for a full one, so that even one page shows */
 static unsigned shade(unsigned rgb, double fullness)
@@ -53,7 +71,7 @@ unsigned fs_plot_map_colour(const char *type, double fullness)
 }
 
 struct mapcols {
-	int time, policy, pb, pfn, zone, type, pages, free, used[3];
+	int time, policy, pb, pfn, zone, type, pages, free, used[3], key;
 };
 
 static int columns(const struct fs_csv *t, struct mapcols *c, struct fs_err *err)
@@ -68,6 +86,7 @@ static int columns(const struct fs_csv *t, struct mapcols *c, struct fs_err *err
 		if ((*slot[i] = fs_csv_col(t, names[i])) < 0)
 			return fs_error(err, -EINVAL, "\"%s\" has no column \"%s\": not a map from fragsim replay --dump-map",
 					t->path, names[i]);
+	c->key = fs_csv_col(t, "key");          /* maps of session 1 have none */
 	return 0;
 }
 
@@ -84,6 +103,8 @@ int fs_plot_map(const struct fs_plot *p, const char *mapfile, const char *policy
 	char (*zone_at)[48];
 	char *mixed_buf = NULL;
 	FILE *mixed;
+	struct keycount *keys = NULL;
+	size_t nkeys = 0;
 	int rc;
 
 	if ((rc = fs_csv_load(&t, mapfile, err)))
@@ -115,6 +136,29 @@ int fs_plot_map(const struct fs_plot *p, const char *mapfile, const char *policy
 	if (!n) {
 		rc = fs_error(err, -EINVAL, "\"%s\" has no pageblocks of policy \"%s\"", mapfile, policy);
 		goto out_csv;
+	}
+	if (p->by_key && c.key < 0) {
+		rc = fs_error(err, -EINVAL, "\"%s\" has no key column (written by an older fragsim): --by key needs one",
+			      mapfile);
+		goto out_csv;
+	}
+	if (p->by_key) {
+		/* pageblocks per key, most first: the top ones get colours */
+		for (size_t r = 0; r < t.nrows; r++) {
+			const char *k = fs_csv_get(&t, r, (unsigned)c.key);
+			size_t j;
+
+			if (strcmp(fs_csv_get(&t, r, (unsigned)c.policy), policy) || !strcmp(k, "-"))
+				continue;
+			for (j = 0; j < nkeys && strcmp(keys[j].key, k); j++)
+				;
+			if (j == nkeys) {
+				keys = fs_xrealloc(keys, (nkeys + 1) * sizeof(*keys));
+				keys[nkeys++] = (struct keycount){ k, 0 };
+			}
+			keys[j].n++;
+		}
+		qsort(keys, nkeys, sizeof(*keys), by_count);
 	}
 	/* a grid about twice as wide as high, rows a power of two of pageblocks
 	 * so that row starts are round pfns */
@@ -166,6 +210,19 @@ int fs_plot_map(const struct fs_plot *p, const char *mapfile, const char *policy
 		} else if (nfp >= pages) {
 			nfree++;                       /* blank */
 			continue;
+		} else if (p->by_key) {
+			const char *k = fs_csv_get(&t, r, (unsigned)c.key);
+			unsigned base = NOKEY_RGB;
+
+			if (strcmp(k, "-")) {
+				size_t j;
+
+				for (j = 0; j < nkeys && j < FS_ARRAY_SIZE(key_palette) && strcmp(keys[j].key, k); j++)
+					;
+				base = j < nkeys && j < FS_ARRAY_SIZE(key_palette) ? key_palette[j] : OTHER_RGB;
+			}
+			rgb = shade(base, used / pages);
+			foreign = 0;                   /* the dots are about migrate types */
 		} else {
 			rgb = fs_plot_map_colour(type, used / pages);
 		}
@@ -233,16 +290,26 @@ int fs_plot_map(const struct fs_plot *p, const char *mapfile, const char *policy
 		       "set ylabel 'first pfn of the row'\n"
 		       "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\n"
 		       "set grid noxtics noytics\nset tics out nomirror\n"
-		       "set key outside right top title 'migrate type (pale: few pages used)'\n"
+		       "set key outside right top title '%s (pale: few pages used)'\n"
 		       "set style fill solid 1.0 noborder\n"
 		       "plot data index 0 using 1:2:(0.5):(0.5):3 with boxxyerror lc rgb variable notitle, \\\n"
 		       "  data index 1 using 1:2:3 with points pt 7 ps %.2f lc rgb variable notitle",
-		cols / 8 ? cols / 8 : 1, cols, pages_per_pb * 4, cols - 1, rows - 1, cell / 12.0);
-	for (unsigned i = 0; i < FS_ARRAY_SIZE(colours); i++)
-		fprintf(gp.fp, ", \\\n  NaN with boxes lc rgb '#%06x' title '%s'", colours[i].rgb, colours[i].type);
-	fprintf(gp.fp, ", \\\n  NaN with boxes lc rgb '#%06x' title 'hole / outside zones'"
-		       ", \\\n  NaN with points pt 7 lc rgb '#000000' title 'dot: holds pages of another type'\n",
-		HOLE_RGB);
+		cols / 8 ? cols / 8 : 1, cols, pages_per_pb * 4, cols - 1, rows - 1,
+		p->by_key ? "allocator key" : "migrate type", cell / 12.0);
+	if (p->by_key) {
+		for (size_t i = 0; i < nkeys && i < FS_ARRAY_SIZE(key_palette); i++) {
+			fprintf(gp.fp, ", \\\n  NaN with boxes lc rgb '#%06x' title ", key_palette[i]);
+			fs_plot_quote(gp.fp, keys[i].key);
+		}
+		if (nkeys > FS_ARRAY_SIZE(key_palette))
+			fprintf(gp.fp, ", \\\n  NaN with boxes lc rgb '#%06x' title 'other keys'", OTHER_RGB);
+		fprintf(gp.fp, ", \\\n  NaN with boxes lc rgb '#%06x' title 'no keyed allocation'", NOKEY_RGB);
+	} else {
+		for (unsigned i = 0; i < FS_ARRAY_SIZE(colours); i++)
+			fprintf(gp.fp, ", \\\n  NaN with boxes lc rgb '#%06x' title '%s'", colours[i].rgb, colours[i].type);
+	}
+	fprintf(gp.fp, ", \\\n  NaN with boxes lc rgb '#%06x' title 'hole / outside zones'%s\n", HOLE_RGB,
+		p->by_key ? "" : ", \\\n  NaN with points pt 7 lc rgb '#000000' title 'dot: holds pages of another type'");
 	free(row_pfn);
 	free(zone_at);
 	if ((rc = fs_out_commit(&dat, err)))
@@ -250,6 +317,7 @@ int fs_plot_map(const struct fs_plot *p, const char *mapfile, const char *policy
 	else
 		rc = fs_out_commit(&gp, err);
 out_csv:
+	free(keys);
 	fs_csv_release(&t);
 	return rc;
 }

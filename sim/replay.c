@@ -45,7 +45,7 @@ static void on_report(void *ctx, const struct fs_event *ev, const char *what)
 static void dump_map(struct fs_run *r, uint64_t time_ns)
 {
 	for (unsigned i = 0; i < r->nr_sims; i++)
-		fs_map_write(r->map.fp, r->sims[i], time_ns, i == 0);
+		fs_map_write(r->map.fp, r->sims[i], time_ns, i == 0, &r->keys);
 	r->map_done = true;
 }
 

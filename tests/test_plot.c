@@ -232,18 +232,25 @@ Test(map, dump_rows_and_plot, .init = setup_dir, .fini = teardown_dir)
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
 
+	struct fs_keytab keys;
+
+	fs_keytab_init(&keys);
+	e.key = fs_keytab_intern(&keys, "net", 3);
 	cr_assert_eq(fs_sim_apply(s, &e), 0);
 	e.ident = 2;
 	e.order = 2;
 	e.mt = FS_MT_RECLAIMABLE;
+	e.key = fs_keytab_intern(&keys, "cache,x", 7);
 	cr_assert_eq(fs_sim_apply(s, &e), 0);
-	fs_map_write(fp, s, 1500000000ull, true);
+	fs_map_write(fp, s, 1500000000ull, true, &keys);
 	fclose(fp);
 	cr_assert(strstr(buf, "time_s,policy,pageblock,start_pfn,zone,migratetype,pages,free_pages,"
-			      "used_unmovable,used_movable,used_reclaimable\n"), "%s", buf);
-	cr_assert(strstr(buf, "1.500000,buddy,0,0x0,Normal,movable,8,3,1,0,4\n"), "%s", buf);
-	cr_assert(strstr(buf, "1.500000,buddy,1,0x8,Normal,movable,8,8,0,0,0\n"), "%s", buf);
-	cr_assert(strstr(buf, "1.500000,buddy,3,0x18,Normal,movable,8,8,0,0,0\n"), "%s", buf);
+			      "used_unmovable,used_movable,used_reclaimable,key\n"), "%s", buf);
+	/* the key of most pages (4 of "cache,x" against 1 of "net"), quoted */
+	cr_assert(strstr(buf, "1.500000,buddy,0,0x0,Normal,movable,8,3,1,0,4,\"cache,x\"\n"), "%s", buf);
+	cr_assert(strstr(buf, "1.500000,buddy,1,0x8,Normal,movable,8,8,0,0,0,-\n"), "%s", buf);
+	cr_assert(strstr(buf, "1.500000,buddy,3,0x18,Normal,movable,8,8,0,0,0,-\n"), "%s", buf);
+	fs_keytab_release(&keys);
 	write_file("m.map", buf);
 	free(buf);
 	fs_sim_free(s);

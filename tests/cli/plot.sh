@@ -25,6 +25,20 @@ expect_fail dump-map-time 2 '--dump-map expects a time' replay --dump-map soon "
 "$FRAGSIM" replay -q --memory 64M -o /dev/null --dump-map end "$P/fail.map" "$DIR/nosuch.trace" 2>/dev/null
 [ ! -e "$P/fail.map" ] && ok || bad "dump-map: a failed run left a map"
 
+# the key column: under keyed zones the cache pages of Bligh's scenario
+# (tests/cli/bligh.awk, key=cache) hold whole pageblocks of their own, and
+# --by key colours them with a legend naming the key
+awk -f "$DIR/bligh.awk" >"$P/bligh.trace"
+"$FRAGSIM" replay -q --memory 128M --policy keyed-zones --every 1000000 -o /dev/null \
+	--dump-map end "$P/k.map" "$P/bligh.trace" 2>/dev/null
+[ "$(sed -n 2p "$P/k.map" | awk -F, '{ print $12 }')" = key ] &&
+	[ "$(awk -F, 'NR > 2 && $12 == "cache"' "$P/k.map" | wc -l)" -ge 10 ] && ok ||
+	bad "dump-map: key column $(sed -n 2p "$P/k.map")"
+"$FRAGSIM" plot map --by key --script-only -o "$P/k.png" "$P/k.map" 2>/dev/null &&
+	grep -q "allocator key" "$P/k.gp" && grep -q "title 'cache'" "$P/k.gp" && ok ||
+	bad "plot map --by key: $(grep title "$P/k.gp" | head -3)"
+expect_fail plot-by 2 '--by expects type or key' plot map --by colour "$P/k.map"
+
 # --- scripts and data without gnuplot (--script-only)
 "$FRAGSIM" plot timeseries --script-only -m free_pageblocks -o "$P/ts.png" "$P/s.csv" 2>/dev/null &&
 	grep -q "title 'linux-6.15:pcp=off'" "$P/ts.gp" && grep -q "set ylabel 'fully free pageblocks (pageblocks)'" "$P/ts.gp" &&
