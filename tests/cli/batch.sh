@@ -12,6 +12,20 @@ field() {
 		index($0, m) { print $c; exit }' "$2"
 }
 
+# --- an output directory on a full disk is refused before any run starts:
+# a 1 MiB tmpfs in a private mount namespace (root only; skipped otherwise)
+printf 'inputs: [%s/traces/tiny.trace]\npolicies: [buddy]\nmemory: 64M\n' "$REPO" >"$B/one.yaml"
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	mkdir -p "$B/full"
+	unshare -m sh -c "mount -t tmpfs -o size=1M tmpfs '$B/full' && '$FRAGSIM' batch -q '$B/one.yaml' -o '$B/full/out'" \
+		>"$B/full.out" 2>&1
+	rc=$?
+	[ $rc = 126 ] && grep -q 'is on a full disk' "$B/full.out" && [ ! -e "$B/full/out" ] && ok ||
+		bad "batch on a full disk: exit status $rc ($(cat "$B/full.out"))"
+else
+	echo "cli: skipped the full-disk batch check (needs root and unshare)"
+fi
+
 # --- a grid: 1 + 2 policy specs x 2 traces, relative paths, run with -j 2
 cat >"$B/grid.yaml" <<EOF
 # two traces, buddy and a linux-6.15 grid
