@@ -58,6 +58,8 @@ static const char replay_usage_input[] =
 	"      --kernel-version V  the traced kernel's version, for its migrate-type numbering\n"
 	"                          (before 4.4 RECLAIMABLE=1, MOVABLE=2); default: told by\n"
 	"                          the first allocation whose gfp flags say, else 4.4+\n"
+	"      --key-by PARTS      kernel traces: an allocation's key (keyed-zones, the map)\n"
+	"                          from comm, pid and gfp joined by '+' (default comm)\n"
 	"      --strict            malformed lines of a kernel trace are fatal (default:\n"
 	"                          counted, the first 5 shown; native traces always are)\n"
 	"      --keep-going        count events outside the machine instead of stopping\n";
@@ -153,6 +155,7 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 		{ "checkpoints", required_argument, NULL, 'c' },
 		{ "checkpoints-out", required_argument, NULL, 'W' },
 		{ "seed", required_argument, NULL, 'E' },
+		{ "key-by", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,12 +170,12 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 	fs_layout_default(&cfg->layout);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:m:M:f:o:s:i:e:qh", opts, NULL)) != -1) {
-		if (workload && c && strchr("PfSKIJFcW", c))
+		if (workload && c && strchr("PfSKIJFcWG", c))
 			return usage_error("--%s applies to traces, not to workloads",
 					   c == 'P' ? "placement" : c == 'f' ? "format" : c == 'S' ? "strict"
 					   : c == 'K' ? "kernel-version" : c == 'I' ? "initial"
 					   : c == 'J' ? "initial-buddyinfo" : c == 'F' ? "final"
-					   : c == 'c' ? "checkpoints" : "checkpoints-out");
+					   : c == 'c' ? "checkpoints" : c == 'G' ? "key-by" : "checkpoints-out");
 		switch (c) {
 		case 'p':
 			if (split_policies(optarg, o->specs, &o->nspecs))
@@ -187,6 +190,10 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 				cfg->placement = FS_PLACE_KERNEL;
 			else
 				return usage_error("--placement expects policy, trace or kernel, got \"%s\"", optarg);
+			break;
+		case 'G':
+			if (fs_key_by_parse(optarg, &cfg->key_by))
+				return usage_error("--key-by expects comm, pid and gfp joined by '+' (comm+pid), got \"%s\"", optarg);
 			break;
 		case 'E':
 			if (!workload)

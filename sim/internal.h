@@ -173,6 +173,7 @@ struct fs_trace {
 	bool eof_reported;
 	struct fs_tracedat *dat;              /* trace.dat: the reader thread (trace_dat.c) */
 	struct fs_gfp_memo *gfp_memo;         /* FS_GFP_MEMO entries, allocated on first use */
+	unsigned key_by;                      /* kernel traces: FS_KEY_BY_* parts of an event's key */
 	FILE *warn;                           /* warnings (stderr), NULL = quiet */
 	struct fs_trace_stats st;
 	/* format's line parser: 1 = event, 0 = no event (a comment or header
@@ -324,6 +325,7 @@ struct fs_run_cfg {
 	int mt_numbering;                     /* --kernel-version: 0 detect, 1 4.4+, 2 before 4.4 */
 	bool progress;                        /* progress on stderr */
 	int debug_check;
+	unsigned key_by;                      /* --key-by, FS_KEY_BY_*; 0 = comm */
 	uint64_t compact_at[16];              /* --compact-at: manual compaction times, ns */
 	unsigned nr_compact_at;
 	const struct fs_wl_spec *workload;    /* fragsim run: the one input, inputs[0] its path */
@@ -334,6 +336,13 @@ struct fs_run_cfg {
 	const char *checkpoints;              /* --checkpoints FILE (buddyinfo snapshots) */
 	const char *checkpoints_out;          /* --checkpoints-out FILE (CSV), NULL = none */
 };
+/* --key-by: what a kernel trace's allocation key is made of (joined with
+ * '/'); 0 means the task name alone */
+#define FS_KEY_BY_COMM 1u
+#define FS_KEY_BY_PID 2u
+#define FS_KEY_BY_GFP 4u
+int fs_key_by_parse(const char *s, unsigned *out);
+
 /* fs_event.src of events fragsim adds itself (--compact-at) */
 #define FS_SRC_SYNTHETIC 0xffff
 /* 0 ok, 1 input error, 2 usage error (message in err) */

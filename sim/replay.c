@@ -199,6 +199,7 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 		r->tr[i].keys = &r->keys;
 		r->tr[i].max_order = r->sims[0]->m->max_order;
 		r->tr[i].strict = cfg->strict_input;
+		r->tr[i].key_by = cfg->key_by;
 		if (cfg->mt_numbering) {
 			r->tr[i].mt_numbering = cfg->mt_numbering - 1;
 			r->tr[i].mt_numbering_forced = true;

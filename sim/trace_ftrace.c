@@ -369,6 +369,26 @@ static bool null_page(const char *v, size_t n)
 	return n > 0;
 }
 
+int fs_key_by_parse(const char *s, unsigned *out)
+{
+	*out = 0;
+	while (*s) {
+		const char *e = strchr(s, '+');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (n == 4 && !memcmp(s, "comm", 4))
+			*out |= FS_KEY_BY_COMM;
+		else if (n == 3 && !memcmp(s, "pid", 3))
+			*out |= FS_KEY_BY_PID;
+		else if (n == 3 && !memcmp(s, "gfp", 3))
+			*out |= FS_KEY_BY_GFP;
+		else
+			return -EINVAL;
+		s += n + (e != NULL);
+	}
+	return *out ? 0 : -EINVAL;
+}
+
 /* The value of "key=" among an event's fields, as a number. */
 static bool field_u64(const char *p, const char *e, const char *key, uint64_t *v)
 {
@@ -643,7 +663,28 @@ int fs_ftrace_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 			t->st.failed_allocs++;
 		}
 		ev->kind = FS_EV_ALLOC;
-		ev->key = t->keys ? fs_keytab_intern(t->keys, r.comm, r.comm_len) : 0;
+		if (t->keys && (!t->key_by || t->key_by == FS_KEY_BY_COMM)) {
+			ev->key = fs_keytab_intern(t->keys, r.comm, r.comm_len);
+		} else if (t->keys) {
+			/* --key-by: comm, pid and the gfp text joined by '/' */
+			char kb[256];
+			int n = 0;
+
+			if (t->key_by & FS_KEY_BY_COMM)
+				n += snprintf(kb + n, sizeof(kb) - (size_t)n, "%.*s", (int)(r.comm_len > 100 ? 100 : r.comm_len),
+					      r.comm);
+			if (t->key_by & FS_KEY_BY_PID)
+				n += snprintf(kb + n, sizeof(kb) - (size_t)n, "%s%u", n ? "/" : "", r.pid);
+			if (t->key_by & FS_KEY_BY_GFP) {
+				const char *g = memmem(f, (size_t)(fe - f), "gfp_flags=", 10), *ge;
+
+				for (ge = g ? g + 10 : NULL; ge && ge < fe && !is_blank(*ge); ge++)
+					;
+				n += snprintf(kb + n, sizeof(kb) - (size_t)n, "%s%.*s", n ? "/" : "",
+					      g ? (int)(ge - g - 10 > 120 ? 120 : ge - g - 10) : 4, g ? g + 10 : "none");
+			}
+			ev->key = fs_keytab_intern(t->keys, kb, (size_t)n < sizeof(kb) ? (size_t)n : sizeof(kb) - 1);
+		}
 	} else {
 		ev->kind = FS_EV_FREE;
 	}

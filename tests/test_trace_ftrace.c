@@ -406,6 +406,37 @@ Test(ftrace_parse, failed_allocations)
 	rd_fini(&rd);
 }
 
+/* --key-by: an allocation's key from comm, pid and the gfp text */
+Test(ftrace_parse, key_by_parts)
+{
+	static const char *line = "      capture.sh-14093   [001] .....  1027.238562: mm_page_alloc: "
+				  "page=000000009d1f1855 pfn=0x199eb6 order=1 migratetype=0 "
+				  "gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP";
+	static const struct {
+		const char *by, *key;
+	} cases[] = {
+		{ "comm", "capture.sh" },
+		{ "pid", "14093" },
+		{ "comm+pid", "capture.sh/14093" },
+		{ "gfp", "GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP" },
+		{ "pid+gfp+comm", "capture.sh/14093/GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP" },
+	};
+	unsigned by;
+
+	cr_assert_lt(fs_key_by_parse("comm+tid", &by), 0);
+	cr_assert_lt(fs_key_by_parse("", &by), 0);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rd rd;
+		struct fs_event ev;
+
+		rd_init(&rd);
+		cr_assert_eq(fs_key_by_parse(cases[i].by, &rd.t.key_by), 0);
+		ev = parse_event(&rd, line);
+		cr_assert_str_eq(fs_keytab_name(&rd.keys, ev.key), cases[i].key, "--key-by %s", cases[i].by);
+		rd_fini(&rd);
+	}
+}
+
 /* The kernel's compaction and migration become FS_EV_KERNEL events with
  * the numbers fragsim counts per timestep. */
 Test(ftrace_parse, kernel_compaction_events)
