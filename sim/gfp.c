@@ -120,14 +120,14 @@ void fs_gfp_format(uint32_t gfp, char *buf, size_t size)
 
 	buf[0] = 0;
 	/* the composite that covers the most bits first, as show_gfp_flags does */
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && gfp; i++) {
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && gfp && used < size; i++) {
 		uint32_t b = names[i].bits;
 
 		if (!b || (gfp & b) != b)
 			continue;
 		gfp &= ~b;
-		used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%s",
-					 used ? "|" : "", names[i].name);
+		/* a buffer too small ends the text cut, never past its end */
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? "|" : "", names[i].name);
 	}
 	if (!used)
 		snprintf(buf, size, "none");

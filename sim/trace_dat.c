@@ -391,9 +391,8 @@ int fs_tracedat_open(struct fs_trace *t, struct fs_err *err)
 	t->dat = d;
 	return 0;
 fail:
-	if (d->started) {
-		/* the reader end is gone: the thread stops at its next write */
-	}
+	/* a started thread stops at its next write (the reader end is gone);
+	 * fs_tracedat_close joins it */
 	fs_tracedat_close(d);
 	free(path);
 	return rc;

@@ -61,4 +61,7 @@ Test(gfp, migratetype_and_format)
 	cr_assert_eq(parse(buf, 0), g, "format and parse round-trip");
 	fs_gfp_format(0, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "none");
+	/* a short buffer gets a cut, terminated text (ASan checks the bounds) */
+	fs_gfp_format(g, buf, 8);
+	cr_assert_str_eq(buf, "GFP_KER");
 }
