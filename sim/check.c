@@ -202,7 +202,7 @@ int fs_check(const struct fs_sim *s, struct fs_err *err)
 {
 	const struct fs_machine *m = s->m;
 	uint64_t alloc_heads = 0, live = 0;
-	int rc = check_all(m, &alloc_heads, true, err);
+	int rc = check_all(m, &alloc_heads, !s->untracked, err);
 	uint16_t (*used)[3];
 
 	if (rc || (rc = check_pageblocks(m, err)))

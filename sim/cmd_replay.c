@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "extfrag.h"
 #include "procfs.h"
+#include "initial.h"
 
 
 static const char replay_usage_head[] =
@@ -29,13 +30,21 @@ static const char replay_usage_placement[] =
 	"                          trace: allocate exactly at the recorded pfns\n"
 	"                          kernel: replay the kernel's own buddy-list events\n"
 	"                          (README: Kernel-exact replay)\n"
+	"      --initial FILE      start from a /proc/buddyinfo or /proc/pagetypeinfo\n"
+	"                          snapshot (first record; buddyinfo:FILE, pagetypeinfo:FILE\n"
+	"                          to choose): its free blocks per zone, order and type,\n"
+	"                          the rest allocated before the trace (README: Starting\n"
+	"                          from a snapshot); give its machine with -M zoneinfo:\n"
+	"      --initial-layout L  where the snapshot's small free blocks go: spread\n"
+	"                          (default) or packed\n"
 	"      --initial kpageflags:FILE  kernel placement: the free blocks at the start,\n"
 	"                          from a raw /proc/kpageflags (.zst/.gz too; needs\n"
 	"                          -M zoneinfo:)\n"
 	"      --final kpageflags:FILE  kernel placement: compare the final free pages\n"
 	"                          with a /proc/kpageflags taken at the trace's end\n"
 	"      --initial-buddyinfo FILE  the /proc/buddyinfo of the same moment: settles\n"
-	"                          ambiguous blocks (first buddyinfo record of FILE)\n"
+	"                          ambiguous kpageflags blocks, or pagetypeinfo's capped\n"
+	"                          (>100000) counts (first buddyinfo record of FILE)\n"
 	"      --checkpoints FILE  capture snapshots of /proc/buddyinfo: compared with the\n"
 	"                          simulation at the trace's capture_snap markers\n"
 	"      --checkpoints-out FILE  the comparison as CSV (per checkpoint and zone)\n";
@@ -151,6 +160,7 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 		{ "debug-check", no_argument, NULL, 'D' },
 		{ "initial", required_argument, NULL, 'I' },
 		{ "initial-buddyinfo", required_argument, NULL, 'J' },
+		{ "initial-layout", required_argument, NULL, 'L' },
 		{ "final", required_argument, NULL, 'F' },
 		{ "checkpoints", required_argument, NULL, 'c' },
 		{ "checkpoints-out", required_argument, NULL, 'W' },
@@ -170,11 +180,11 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 	fs_layout_default(&cfg->layout);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:m:M:f:o:s:i:e:qh", opts, NULL)) != -1) {
-		if (workload && c && strchr("PfSKIJFcWG", c))
+		if (workload && c && strchr("PfSKIJLFcWG", c))
 			return usage_error("--%s applies to traces, not to workloads",
 					   c == 'P' ? "placement" : c == 'f' ? "format" : c == 'S' ? "strict"
 					   : c == 'K' ? "kernel-version" : c == 'I' ? "initial"
-					   : c == 'J' ? "initial-buddyinfo" : c == 'F' ? "final"
+					   : c == 'J' ? "initial-buddyinfo" : c == 'L' ? "initial-layout" : c == 'F' ? "final"
 					   : c == 'c' ? "checkpoints" : c == 'G' ? "key-by" : "checkpoints-out");
 		switch (c) {
 		case 'p':
@@ -203,9 +213,28 @@ int fs_cli_run_options(struct fs_cli_run *o, const char *cmd, bool workload, int
 			o->have_seed = true;
 			break;
 		case 'I':
-			if (strncmp(optarg, "kpageflags:", 11) || !optarg[11])
-				return usage_error("--initial expects kpageflags:FILE, got \"%s\"", optarg);
-			cfg->initial_kpageflags = optarg + 11;
+			if (!strncmp(optarg, "kpageflags:", 11) && optarg[11]) {
+				cfg->initial_kpageflags = optarg + 11;
+			} else if (!strncmp(optarg, "buddyinfo:", 10) && optarg[10]) {
+				cfg->initial_snapshot = optarg + 10;
+				cfg->initial_kind = FS_PROCFS_BUDDYINFO;
+			} else if (!strncmp(optarg, "pagetypeinfo:", 13) && optarg[13]) {
+				cfg->initial_snapshot = optarg + 13;
+				cfg->initial_kind = FS_PROCFS_PAGETYPEINFO;
+			} else if (*optarg && !strchr(optarg, ':')) {
+				cfg->initial_snapshot = optarg;
+			} else {
+				return usage_error("--initial expects FILE, buddyinfo:FILE, pagetypeinfo:FILE or "
+						   "kpageflags:FILE, got \"%s\"", optarg);
+			}
+			break;
+		case 'L':
+			if (!strcmp(optarg, "spread"))
+				cfg->initial_layout = FS_INITIAL_SPREAD;
+			else if (!strcmp(optarg, "packed"))
+				cfg->initial_layout = FS_INITIAL_PACKED;
+			else
+				return usage_error("--initial-layout expects spread or packed, got \"%s\"", optarg);
 			break;
 		case 'F':
 			if (strncmp(optarg, "kpageflags:", 11) || !optarg[11])
@@ -356,14 +385,16 @@ static int kernel_placement_usage(const struct fs_cli_run *o, int nr_traces)
 {
 	const struct fs_run_cfg *cfg = &o->cfg;
 
-	if (cfg->placement != FS_PLACE_KERNEL && (cfg->initial_kpageflags || cfg->initial_buddyinfo ||
-						  cfg->final_kpageflags ||
+	if (cfg->initial_snapshot && cfg->placement != FS_PLACE_POLICY)
+		return usage_error("%s", "--initial from a buddyinfo or pagetypeinfo chooses the free blocks' "
+				   "positions, so it needs --placement policy (kernel placement: --initial kpageflags:FILE)");
+	if (cfg->placement != FS_PLACE_KERNEL && (cfg->initial_kpageflags || cfg->final_kpageflags ||
 						  cfg->checkpoints || cfg->checkpoints_out))
-		return usage_error("%s", "--initial, --final, --initial-buddyinfo and --checkpoints need --placement kernel");
+		return usage_error("%s", "--initial kpageflags:, --final and --checkpoints need --placement kernel");
 	if ((cfg->initial_kpageflags || cfg->final_kpageflags) && !o->have_machine)
 		return usage_error("%s", "kpageflags files need the machine's layout: -M zoneinfo:FILE");
-	if (cfg->initial_buddyinfo && !cfg->initial_kpageflags)
-		return usage_error("%s", "--initial-buddyinfo settles --initial kpageflags:FILE; give that too");
+	if (cfg->initial_buddyinfo && !cfg->initial_kpageflags && !cfg->initial_snapshot)
+		return usage_error("%s", "--initial-buddyinfo settles --initial FILE; give that too");
 	if (cfg->checkpoints_out && !cfg->checkpoints)
 		return usage_error("%s", "--checkpoints-out needs --checkpoints FILE");
 	if (cfg->placement == FS_PLACE_KERNEL && cfg->nr_compact_at)

@@ -62,6 +62,7 @@ void fs_sim_free(struct fs_sim *s)
 	fs_policy_destroy(s->pol);
 	fs_reclaim_release(s);
 	fs_kx_free(s->kx);
+	free(s->offline);
 	fs_alloctab_release(&s->at);
 	fs_machine_free(s->m);
 	free(s);
@@ -186,6 +187,21 @@ static void free_part(struct fs_sim *s, struct fs_alloc *ap, uint64_t ident, uns
 	release(s, pfn, order, a.mt, a.zone, ev);
 }
 
+static void online_block(struct fs_sim *s, const struct fs_event *ev)
+{
+	uint64_t blk = (ev->ident - s->m->base_pfn) >> s->m->max_order;
+	struct fs_free_req fr = {
+		.pfn = ev->ident, .order = ev->order, .mt = FS_MT_MOVABLE,
+		.cpu = ev->cpu, .time_ns = ev->time_ns,
+	};
+
+	if (!s->offline || ev->ident < s->m->base_pfn || ev->ident - s->m->base_pfn >= s->m->nr_pages ||
+	    !s->offline[blk])
+		return;
+	s->offline[blk] = 0;
+	s->pol->ops->free(s->pol, &fr);
+}
+
 static void do_free(struct fs_sim *s, const struct fs_event *ev)
 {
 	struct fs_alloc *a = fs_alloctab_find_covering(&s->at, ev->ident, s->m->max_order);
@@ -205,8 +221,10 @@ static void do_free(struct fs_sim *s, const struct fs_event *ev)
 			/* memory coming online: a kernel that initialises memory
 			 * lazily (deferred_init) hands it to the allocator as
 			 * mm_page_free events of max-order blocks never
-			 * allocated; the simulated machine has it free already */
+			 * allocated; the simulated machine has it free already,
+			 * unless a snapshot start left it offline */
 			s->c.memory_online_blocks++;
+			online_block(s, ev);
 		} else {
 			s->c.unknown_frees++;
 			if (s->placement == FS_PLACE_TRACE) {

@@ -478,6 +478,11 @@ struct fs_sim {
 	uint8_t zone_dma, zone_dma32, zone_top;     /* gfp_zone(): highest usable zone by gfp */
 	struct fs_reclaim *reclaim;                 /* LRU and watermarks, NULL until an LRU allocation */
 	struct fs_kx *kx;                           /* --placement kernel, else NULL */
+	/* per max-order block: memory not online yet at the start (--initial
+	 * from a snapshot, sim/initial.h), brought in by the trace's
+	 * memory-online frees; NULL = none */
+	uint8_t *offline;
+	bool untracked;                             /* pages allocated before the trace exist (--initial) */
 };
 
 /* A sim owns its machine and policy. spec is "name[:k=v,k=v]". */

@@ -332,6 +332,10 @@ struct fs_run_cfg {
 	/* --placement kernel (sim/kexact.h) */
 	const char *initial_kpageflags;       /* --initial kpageflags:FILE, NULL = all free */
 	const char *initial_buddyinfo;        /* --initial-buddyinfo FILE, NULL = none */
+	/* --initial [buddyinfo:|pagetypeinfo:]FILE (sim/initial.h): policy placement */
+	const char *initial_snapshot;
+	int initial_kind;                     /* enum fs_procfs_kind wanted; 0 = the first of either */
+	int initial_layout;                   /* enum fs_initial_layout */
 	const char *final_kpageflags;         /* --final kpageflags:FILE, NULL = none */
 	const char *checkpoints;              /* --checkpoints FILE (buddyinfo snapshots) */
 	const char *checkpoints_out;          /* --checkpoints-out FILE (CSV), NULL = none */

@@ -131,6 +131,7 @@ static int node_line(struct loader *L, char **tok, unsigned n, struct fs_err *er
 	size_t nl;
 	bool comma;
 	int node;
+	unsigned t;
 
 	if (n < 4 || parse_node(tok[1], &node) || strcmp(tok[2], "zone"))
 		return bad(L, err, "expected \"Node N, zone NAME ...\"");
@@ -176,6 +177,13 @@ static int node_line(struct loader *L, char **tok, unsigned n, struct fs_err *er
 			if (z->nr_orders && z->nr_orders != n - 6)
 				return bad(L, err, "a different number of orders than the rows before");
 			z->nr_orders = n - 6;
+			for (t = 0; t < r->nr_free_types && strcmp(r->free_types[t], tok[5]); t++)
+				;
+			if (t == r->nr_free_types) {
+				if (t == FS_PROCFS_MAX_TYPES || strlen(tok[5]) >= sizeof(r->free_types[0]))
+					return bad(L, err, "too many migrate types, or a type name too long");
+				snprintf(r->free_types[r->nr_free_types++], sizeof(r->free_types[0]), "%s", tok[5]);
+			}
 			for (unsigned i = 6; i < n; i++) {
 				const char *v = tok[i];
 				uint64_t x;
@@ -183,10 +191,12 @@ static int node_line(struct loader *L, char **tok, unsigned n, struct fs_err *er
 				if (*v == '>') {        /* 6.1+: "more than this many" */
 					v++;
 					z->capped = true;
+					z->type_capped[t] |= 1u << (i - 6);
 				}
 				if (parse_u64(v, &x))
 					return bad(L, err, "expected a free block count (or >100000)");
 				z->nr_free[i - 6] += x;
+				z->type_free[t][i - 6] = x;
 			}
 			return 0;
 		}

@@ -28,6 +28,10 @@ struct fs_procfs_zone {
 	unsigned nr_orders;            /* orders printed (max_order + 1) */
 	uint64_t nr_free[FS_NR_ORDERS];  /* free blocks per order, all types */
 	bool capped;                   /* a pagetypeinfo count was ">100000" */
+	/* pagetypeinfo's free rows by type: [index in rec->free_types][order],
+	 * and the orders whose count was ">100000" (bit per order) */
+	uint64_t type_free[FS_PROCFS_MAX_TYPES][FS_NR_ORDERS];
+	uint32_t type_capped[FS_PROCFS_MAX_TYPES];
 	uint64_t pageblocks[FS_PROCFS_MAX_TYPES];  /* pagetypeinfo: blocks per type */
 	bool has_pageblocks;
 	uint64_t start_pfn, spanned, present, managed;  /* zoneinfo */
@@ -44,8 +48,10 @@ struct fs_procfs_rec {
 	struct fs_procfs_zone *zones;
 	unsigned nr_zones;
 	int pageblock_order;           /* pagetypeinfo, -1 if not given */
-	char type_names[FS_PROCFS_MAX_TYPES][16];
+	char type_names[FS_PROCFS_MAX_TYPES][16];   /* "Number of blocks type" columns */
 	unsigned nr_types;
+	char free_types[FS_PROCFS_MAX_TYPES][16];   /* types of the free rows, as met */
+	unsigned nr_free_types;
 	bool foreign;                  /* a capture record of another file (meminfo...) */
 };
 

@@ -207,6 +207,8 @@ static int setup(struct fs_run *r, const struct fs_run_cfg *cfg, struct fs_err *
 	}
 	if (cfg->placement == FS_PLACE_KERNEL && (rc = fs_replay_kernel_setup(r, err)))
 		return rc;
+	if (cfg->initial_snapshot && fs_replay_initial_setup(r, err))
+		return 1;
 	if (fs_out_open(&r->csv, cfg->csv_path, err))
 		return 1;
 	if (cfg->extfrag_path && open_extfrag(r, err))

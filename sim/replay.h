@@ -62,6 +62,8 @@ struct fs_run {
  * UINT64_MAX); marker: an FS_EV_MARKER after it was applied; finish: the
  * reports at the end. */
 int fs_replay_kernel_setup(struct fs_run *r, struct fs_err *err);
+/* --initial FILE (a buddyinfo or pagetypeinfo snapshot) in every simulation */
+int fs_replay_initial_setup(struct fs_run *r, struct fs_err *err);
 void fs_replay_kernel_before(struct fs_run *r, uint64_t now_ns);
 int fs_replay_kernel_marker(struct fs_run *r, const struct fs_event *ev, struct fs_err *err);
 int fs_replay_kernel_finish(struct fs_run *r, struct fs_err *err);

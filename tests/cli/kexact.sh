@@ -64,7 +64,7 @@ expect_fail kpf-size 1 'needs exactly 52428800 bytes' replay -q --placement kern
 	--initial "kpageflags:$TMP/short.kpf" -o /dev/null "$KD/trace_pipe.txt.zst"
 expect_fail kpf-no-machine 2 'need the machine' replay --placement kernel --initial "kpageflags:$TMP/short.kpf" "$KD/trace_pipe.txt.zst"
 expect_fail kpf-not-kernel 2 'need --placement kernel' replay -M "$KZ" --initial "kpageflags:$TMP/short.kpf" "$KD/trace_pipe.txt.zst"
-expect_fail kpf-spec 2 '--initial expects kpageflags:FILE' replay --placement kernel -M "$KZ" --initial "$TMP/short.kpf" "$KD/trace_pipe.txt.zst"
+expect_fail kpf-spec 2 'needs --placement policy' replay --placement kernel -M "$KZ" --initial "$TMP/short.kpf" "$KD/trace_pipe.txt.zst"
 expect_fail kpf-missing 1 'cannot open' replay -q --placement kernel -M "$KZ" --initial "kpageflags:$TMP/nosuch" "$KD/trace_pipe.txt.zst"
 expect_fail kx-two-traces 2 'replays one trace' replay --placement kernel traces/tiny.trace traces/tiny.trace
 expect_fail placement-bad 2 'policy, trace or kernel' replay --placement exact traces/tiny.trace

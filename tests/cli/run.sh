@@ -565,6 +565,7 @@ expect_fail replay-seed 2 '--seed applies to workloads' replay --seed 3 traces/t
 . "$DIR/plot.sh"
 # --- kernel-exact replay (issue #6)
 . "$DIR/kexact.sh"
+. "$DIR/initial.sh"
 # --- keyed zones (issue #7): Bligh's 2001 proposal
 "$FRAGSIM" policies | grep -q "^keyed-zones " && ok || bad "policies does not list keyed-zones"
 "$FRAGSIM" policies | grep -q "^  defrag_period " && ok || bad "policies does not list keyed-zones tunables"
