@@ -103,7 +103,7 @@ golden: $(FRAGSIM)
 asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build/asan SANITIZE=address,undefined test
 
-bench: $(BUILD)/bench/bench
+bench: $(BUILD)/bench/bench $(FRAGSIM)
 	$(BUILD)/bench/bench
 
 # libFuzzer targets for the readers (fuzz/fuzz.c), built with clang under

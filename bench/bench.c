@@ -15,6 +15,7 @@
  * (issue #2): >= 10 M events/s, <= 8 bytes/page, 1 TiB within 3 GiB RSS.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +428,94 @@ static void bench_replay(void)
 	       floor_s, text_s, 0.8227 / text_s, text_s / floor_s, dat_s, 0.826 / dat_s);
 }
 
+/* `fragsim extfrag` against a lean Perl parser (bench/extfrag_ref.pl: one
+ * regex for the line prefix, one for the extfrag fields) on the same logs:
+ * a plain extfrag log as the classic recipe captures it (1 M lines,
+ * generated here: comm names with dashes and slashes, 6.x flag columns, hex
+ * pfns) and the build capture's full trace_pipe (1.3 M lines, one extfrag
+ * event), both uncompressed. Best of three wall-clock runs each; the CPU
+ * time (both threads of fragsim's reader) beside it. */
+#define FRAGSIM_BIN "build/fragsim"   /* make bench builds it */
+
+static void child_times(const char *cmd, double *wall, double *cpu)
+{
+	*wall = *cpu = 1e9;
+	for (int i = 0; i < 3; i++) {
+		struct rusage r0, r1;
+		uint64_t t0 = fs_now_ns();
+		double w, c;
+
+		getrusage(RUSAGE_CHILDREN, &r0);
+		if (system(cmd))
+			return;
+		w = (double)(fs_now_ns() - t0) / 1e9;
+		getrusage(RUSAGE_CHILDREN, &r1);
+		c = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+		    (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
+		*wall = w < *wall ? w : *wall;
+		*cpu = c < *cpu ? c : *cpu;
+	}
+}
+
+static void extfrag_vs_perl(const char *what, const char *log)
+{
+	char cmd[1024];
+	double fw, fc, pw, pc;
+
+	snprintf(cmd, sizeof(cmd), "%s extfrag -q %s -o /dev/null 2>/dev/null", FRAGSIM_BIN, log);
+	child_times(cmd, &fw, &fc);
+	snprintf(cmd, sizeof(cmd), "perl bench/extfrag_ref.pl %s >/dev/null", log);
+	child_times(cmd, &pw, &pc);
+	printf("  %-34s fragsim %.3f s (CPU %.3f), Perl %.2f s (CPU %.2f): %.1fx (CPU %.1fx)  [target >= 20x]\n",
+	       what, fw, fc, pw, pc, pw / fw, pc / fc);
+}
+
+static void bench_extfrag(void)
+{
+	static const char *const comms[] = { "kworker/u8:1", "bash", "kswapd0", "java", "systemd-journal",
+					     "khugepaged", "kcompactd0", "postgres" };
+	static const char *const text = "../shared/traces/build/trace_pipe.txt.zst";
+	char log[128], full[128], cmd[512];
+	uint64_t x = 88172645463325252ull, t = 1000000000ull;
+	FILE *fp;
+
+	if (system("perl -e 1 2>/dev/null") || access(FRAGSIM_BIN, X_OK)) {
+		printf("extfrag vs Perl: skipped (needs perl and " FRAGSIM_BIN ")\n");
+		return;
+	}
+	snprintf(log, sizeof(log), "/tmp/fragsim-bench-extfrag-%d.log", (int)getpid());
+	fp = fopen(log, "w");
+	if (!fp)
+		return;
+	for (int i = 0; i < 1000000; i++) {
+		unsigned ao, fo, am, fm;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		t += x % 500000;
+		ao = (x >> 8) % 10 == 0 ? 9 : (unsigned)(x >> 12) % 4;
+		fo = ao + (unsigned)(x >> 16) % (11 - ao);
+		am = (unsigned)(x >> 20) % 3;
+		fm = (am + 1 + (unsigned)(x >> 24) % 2) % 3;
+		fprintf(fp, "%16s-%-7u [%03u] d..1. %6" PRIu64 ".%06" PRIu64 ": mm_page_alloc_extfrag: "
+			"page=%016" PRIx64 " pfn=0x%" PRIx64 " alloc_order=%u fallback_order=%u pageblock_order=9 "
+			"alloc_migratetype=%u fallback_migratetype=%u fragmenting=%d change_ownership=%d\n",
+			comms[(x >> 28) % 8], 100 + (unsigned)(x >> 32) % 30000, (unsigned)(x >> 40) % 4,
+			t / 1000000000u, t % 1000000000u / 1000u, x >> 16, (x >> 20) % 0x600000, ao, fo, am, fm,
+			fo < 9, fo >= 4);
+	}
+	fclose(fp);
+	printf("fragsim extfrag vs a Perl line parser (bench/extfrag_ref.pl), best of 3:\n");
+	extfrag_vs_perl("plain extfrag log (1 M lines)", log);
+	unlink(log);
+	if (access(text, R_OK))
+		return;
+	snprintf(full, sizeof(full), "/tmp/fragsim-bench-build-%d.txt", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "zstd -dcq %s > %s", text, full);
+	if (!system(cmd))
+		extfrag_vs_perl("build trace_pipe (1.3 M lines)", full);
+	unlink(full);
+}
+
 /* A fill phase takes memory to ~10^7 live order-0..2 allocations (lifetimes
  * exponential, mean 2 s, their frees queued), then churn keeps it there
  * (Little's law: 5 M/s x 2 s). Only the churn phase is timed: every event
@@ -522,7 +611,7 @@ int main(int argc, char **argv)
 		{ "events", bench_events }, { "generations", bench_generations },
 		{ "keyed", bench_keyed }, { "sample", bench_sample }, { "tib", bench_tib },
 		{ "compaction", bench_compaction }, { "replay", bench_replay },
-		{ "workload", bench_workload_gen },
+		{ "workload", bench_workload_gen }, { "extfrag", bench_extfrag },
 	};
 	const char *only = getenv("BENCH");     /* make bench BENCH=compaction,sample */
 

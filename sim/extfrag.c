@@ -106,69 +106,176 @@ static int parse_int(const char *s, size_t len, int *out)
 	return 0;
 }
 
+/* The common case of parse_int: one or two digits (orders, types, flags). */
+static inline int parse_small(const char *s, size_t len, int *out)
+{
+	if (len == 1 && s[0] >= '0' && s[0] <= '9') {
+		*out = s[0] - '0';
+		return 0;
+	}
+	if (len == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9') {
+		*out = (s[0] - '0') * 10 + s[1] - '0';
+		return 0;
+	}
+	return parse_int(s, len, out);
+}
+
+/* "KEY=" at *p, then a small decimal and a blank or the end. */
+static inline bool fast_int(const char **pp, const char *e, const char *key, size_t kl, int *out)
+{
+	const char *p = *pp;
+	int v = 0;
+
+	if ((size_t)(e - p) < kl + 1 || memcmp(p, key, kl))
+		return false;
+	p += kl;
+	if (p == e || *p < '0' || *p > '9')
+		return false;
+	while (p < e && *p >= '0' && *p <= '9' && v < 100000)
+		v = v * 10 + (*p++ - '0');
+	if (p < e && *p++ != ' ')
+		return false;
+	*out = v;
+	*pp = p;
+	return true;
+}
+
+/* The fields as every kernel from 3.10 to 6.18 prints them, in their order
+ * and single-spaced (include/trace/events/kmem.h, mm_page_alloc_extfrag):
+ * a plain extfrag log is nothing else, so this is most of its parse. Any
+ * other spelling goes through the general parser. */
+static bool fast_fields(const char *f, size_t len, struct fs_extfrag_rec *r)
+{
+	const char *p = f, *e = f + len;
+	int v[8];
+
+	if (len < 5 || memcmp(p, "page=", 5))
+		return false;
+	p = memchr(p, ' ', len);
+	if (!p || e - ++p < 4 || memcmp(p, "pfn=", 4))
+		return false;
+	p += 4;
+	r->pfn = 0;
+	if (e - p > 2 && p[0] == '0' && p[1] == 'x') {
+		const char *h = p += 2;
+
+		for (; p < e && *p != ' '; p++) {
+			unsigned d = (unsigned)*p - '0';
+
+			if (d > 9) {
+				d = ((unsigned)*p | 0x20) - 'a';
+				if (d > 5)
+					return false;
+				d += 10;
+			}
+			r->pfn = r->pfn << 4 | d;
+		}
+		if (p == h || p - h > 15)
+			return false;
+	} else {
+		const char *d0 = p;
+
+		for (; p < e && *p >= '0' && *p <= '9'; p++)
+			r->pfn = r->pfn * 10 + (uint64_t)(*p - '0');
+		if (p == d0 || p - d0 > 19)
+			return false;
+	}
+	if (p == e || *p++ != ' ')
+		return false;
+#define F(i, k) fast_int(&p, e, k "=", sizeof(k), &v[i])
+	if (!(F(0, "alloc_order") && F(1, "fallback_order") && F(2, "pageblock_order") &&
+	      F(3, "alloc_migratetype") && F(4, "fallback_migratetype") && F(5, "fragmenting") &&
+	      F(6, "change_ownership")) || p != e)
+		return false;
+#undef F
+	if (v[0] > FS_ORDER_LIMIT || v[1] > FS_ORDER_LIMIT || v[2] > FS_ORDER_LIMIT || v[6] > 1)
+		return false;
+	r->alloc_order = v[0];
+	r->fallback_order = v[1];
+	r->pageblock_order = v[2];
+	r->alloc_mt = v[3];
+	r->fallback_mt = v[4];
+	r->fragmenting = v[5];
+	r->change_ownership = v[6];
+	return true;
+}
+
 int fs_extfrag_parse_fields(const char *f, size_t len, struct fs_extfrag_rec *r,
 			    struct fs_err *err)
 {
 	const char *p = f, *e = f + len;
 	bool have_pfn = false, have_ao = false, have_fo = false, have_am = false, have_fm = false;
+	bool tabs = memchr(f, '\t', len) != NULL;
 
+	memset(r, 0, sizeof(*r));
+	if (fast_fields(f, len, r))
+		return 0;
 	memset(r, 0, sizeof(*r));
 	r->pageblock_order = r->fragmenting = r->change_ownership = -1;
 	while (p < e) {
-		const char *k, *v;
+		const char *k, *v, *te, *eq;
 		size_t kl, vl;
 		int x;
 
 		while (p < e && blank(*p))
 			p++;
+		/* KEY=VALUE tokens split at blanks (memchr: the fields are
+		 * most of a plain extfrag log's bytes); page='s value, which
+		 * 3.10 pads before "(null)", is not used */
 		k = p;
-		while (p < e && *p != '=' && !blank(*p))
-			p++;
-		if (p == e || *p != '=')
+		if (!tabs) {
+			te = memchr(p, ' ', (size_t)(e - p));
+			if (!te)
+				te = e;
+		} else {
+			for (te = p; te < e && !blank(*te); te++)
+				;
+		}
+		p = te;
+		eq = memchr(k, '=', (size_t)(te - k));
+		if (!eq)
 			continue;
-		kl = (size_t)(p - k);
-		p++;
-		if (kl == 4 && !memcmp(k, "page", 4))     /* 3.10 pads "(null)" */
-			while (p < e && blank(*p))
-				p++;
-		v = p;
-		while (p < e && !blank(*p))
-			p++;
-		vl = (size_t)(p - v);
+		kl = (size_t)(eq - k);
+		v = eq + 1;
+		vl = (size_t)(te - v);
+		/* the keys differ in length (but alloc_order/fragmenting):
+		 * one compare per field */
 #define KEY(s) (kl == sizeof(s) - 1 && !memcmp(k, s, sizeof(s) - 1))
-		if (KEY("pfn")) {
+		if (kl == 4 || kl < 3 || kl > 20) {
+			continue;                     /* page=, unknown keys */
+		} else if (KEY("pfn")) {
 			/* pfn=0x%lx since ~5.14, pfn=%lu before */
 			if (fs_parse_u64(v, vl, &r->pfn))
 				return bad(err, "pfn=NUMBER (0x hex or decimal)", v, e);
 			have_pfn = true;
 		} else if (KEY("alloc_order")) {
-			if (parse_int(v, vl, &x) || x < 0 || x > FS_ORDER_LIMIT)
+			if (parse_small(v, vl, &x) || x < 0 || x > FS_ORDER_LIMIT)
 				return bad(err, "alloc_order=N with N in 0..15", k, e);
 			r->alloc_order = x;
 			have_ao = true;
 		} else if (KEY("fallback_order")) {
-			if (parse_int(v, vl, &x) || x < 0 || x > FS_ORDER_LIMIT)
+			if (parse_small(v, vl, &x) || x < 0 || x > FS_ORDER_LIMIT)
 				return bad(err, "fallback_order=N with N in 0..15", k, e);
 			r->fallback_order = x;
 			have_fo = true;
 		} else if (KEY("pageblock_order")) {
-			if (!parse_int(v, vl, &x) && x >= 0 && x <= FS_ORDER_LIMIT)
+			if (!parse_small(v, vl, &x) && x >= 0 && x <= FS_ORDER_LIMIT)
 				r->pageblock_order = x;
 		} else if (KEY("alloc_migratetype")) {
-			if (parse_int(v, vl, &x) || x < 0)
+			if (parse_small(v, vl, &x) || x < 0)
 				return bad(err, "alloc_migratetype=N", k, e);
 			r->alloc_mt = x;
 			have_am = true;
 		} else if (KEY("fallback_migratetype")) {
-			if (parse_int(v, vl, &x) || x < 0)
+			if (parse_small(v, vl, &x) || x < 0)
 				return bad(err, "fallback_migratetype=N", k, e);
 			r->fallback_mt = x;
 			have_fm = true;
 		} else if (KEY("fragmenting")) {
-			if (!parse_int(v, vl, &x))
+			if (!parse_small(v, vl, &x))
 				r->fragmenting = x;
 		} else if (KEY("change_ownership")) {
-			if (parse_int(v, vl, &x) || x < 0 || x > 1)
+			if (parse_small(v, vl, &x) || x < 0 || x > 1)
 				return bad(err, "change_ownership=0 or 1", k, e);
 			r->change_ownership = x;
 		}
@@ -252,7 +359,7 @@ void fs_extfrag_release(struct fs_extfrag_an *a)
 	for (unsigned i = 0; i < a->nr_inputs; i++)
 		free(a->inputs[i].path);
 	free(a->inputs);
-	free(a->pts);
+	fs_big_free(a->pts, a->cap_pts * sizeof(*a->pts));
 	memset(a, 0, sizeof(*a));
 }
 
@@ -317,9 +424,18 @@ static void add_point(struct fs_extfrag_an *a, uint64_t t, const struct fs_extfr
 	struct fs_extfrag_point *p;
 
 	if (a->nr_pts == a->cap_pts) {
-		a->cap_pts = a->cap_pts ? 2 * a->cap_pts : 1024;
-		a->pts = fs_xrealloc(a->pts, a->cap_pts * sizeof(*a->pts));
+		/* THP-advised: a plain extfrag log is a point per line, and
+		 * first-touch faults of 4 KiB pages were a fifth of its parse */
+		size_t cap = a->cap_pts ? 2 * a->cap_pts : 65536;
+
+		a->pts = a->pts ? fs_big_realloc(a->pts, a->cap_pts * sizeof(*a->pts), cap * sizeof(*a->pts))
+			 : fs_big_alloc(cap * sizeof(*a->pts));
+		if (!a->pts)
+			abort();
+		a->cap_pts = cap;
 	}
+	if (a->nr_pts && t < a->pts[a->nr_pts - 1].time_ns)
+		a->pts_unsorted = true;
 	p = &a->pts[a->nr_pts++];
 	p->time_ns = t;
 	p->alloc_mt = (uint8_t)cap_mt(r->alloc_mt);
@@ -362,7 +478,7 @@ int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *er
 		uint64_t ln = ++in->lines;
 		int pb;
 
-		if (memchr(line, 0, len)) {
+		if (inp.line_has_nul) {
 			rc = fs_error(err, -EINVAL, "%s:%" PRIu64 ": binary data in a text trace",
 				      in->path, ln);
 			in->malformed++;
@@ -371,11 +487,15 @@ int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *er
 		if (len && line[len - 1] == '\r')
 			line[--len] = 0;
 		/* kernel header lines start with '#' in column 0 (trace.c) */
-		if (!len || line[0] == '#' || strspn(line, " \t") == len) {
+		if (!len || line[0] == '#') {
 			in->comments++;
 			continue;
 		}
 		rc = fs_ftrace_split(line, len, &rec, err);
+		if (rc < 0 && strspn(line, " \t") == len) {   /* blank */
+			in->comments++;
+			continue;
+		}
 		if (rc == FS_FTRACE_HEADER) {
 			in->comments++;
 			continue;
@@ -455,6 +575,7 @@ int fs_extfrag_write_csv(const struct fs_extfrag_an *a, enum fs_extfrag_numberin
 			 uint64_t interval_ns, const char *path, struct fs_err *err)
 {
 	struct fs_extfrag_point *pts = NULL;
+	const struct fs_extfrag_point *src;
 	struct fs_outfile o;
 	uint64_t nbuckets, t0 = a->first_ns;
 	unsigned mov = movable_nr[n];
@@ -467,17 +588,18 @@ int fs_extfrag_write_csv(const struct fs_extfrag_an *a, enum fs_extfrag_numberin
 	for (unsigned k = 0; k < TL_COLS; k++)
 		fprintf(o.fp, ",%s", tl_names[k]);
 	fputc('\n', o.fp);
-	if (a->nr_pts) {
+	if (a->nr_pts && a->pts_unsorted) {    /* several inputs, or a trace out of order */
 		pts = fs_xcalloc(a->nr_pts, sizeof(*pts));
 		memcpy(pts, a->pts, a->nr_pts * sizeof(*pts));
 		qsort(pts, a->nr_pts, sizeof(*pts), cmp_pts);
 	}
+	src = pts ? pts : a->pts;
 	nbuckets = a->have_time ? (a->last_ns - t0) / interval_ns + 1 : 0;
 	for (uint64_t b = 0; b < nbuckets; b++) {
 		uint64_t t = t0 + b * interval_ns, v[TL_COLS] = { 0 };
 
-		for (; i < a->nr_pts && pts[i].time_ns < t + interval_ns; i++) {
-			const struct fs_extfrag_point *p = &pts[i];
+		for (; i < a->nr_pts && src[i].time_ns < t + interval_ns; i++) {
+			const struct fs_extfrag_point *p = &src[i];
 
 			v[0]++;
 			v[1] += p->fragmenting;

@@ -85,6 +85,7 @@ struct fs_extfrag_an {
 	unsigned nr_inputs;
 	struct fs_extfrag_point *pts;
 	size_t nr_pts, cap_pts;
+	bool pts_unsorted;             /* a point earlier than the one before */
 	bool have_time;
 	uint64_t first_ns, last_ns;    /* over every record line */
 	int pb_seen_min, pb_seen_max;  /* printed pageblock orders, -1 if none */

@@ -504,6 +504,20 @@ void fs_input_close(struct fs_input *in)
 	memset(in, 0, sizeof(*in));
 }
 
+/* Whether [ls, le) holds a NUL: binary data passed as text. One memchr
+ * runs ahead over everything buffered, not one per line. */
+static bool has_nul(struct fs_input *in, size_t ls, size_t le)
+{
+	if (ls < in->nul_lo || ls > in->nul_hi || (le > in->nul_hi && in->nul_hi == in->nul_end)) {
+		const char *z = memchr(in->buf + ls, 0, in->end - ls);
+
+		in->nul_lo = ls;
+		in->nul_end = in->end;
+		in->nul_hi = z ? (size_t)(z - in->buf) : in->end;
+	}
+	return le > in->nul_hi;
+}
+
 int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_err *err)
 {
 	for (;;) {
@@ -513,6 +527,7 @@ int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_er
 		if (nl) {
 			*line = in->buf + in->start;
 			*len = (size_t)(nl - *line);
+			in->line_has_nul = has_nul(in, in->start, (size_t)(nl - in->buf));
 			*nl = 0;
 			in->start = in->scan = (size_t)(nl - in->buf) + 1;
 			in->lines++;
@@ -525,6 +540,7 @@ int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_er
 			/* a last line without '\n'; there is always a spare byte */
 			*line = in->buf + in->start;
 			*len = in->end - in->start;
+			in->line_has_nul = has_nul(in, in->start, in->end);
 			in->buf[in->end] = 0;
 			in->start = in->scan = in->end;
 			in->lines++;
@@ -535,6 +551,7 @@ int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_er
 			in->end -= in->start;
 			in->scan -= in->start;
 			in->start = 0;
+			in->nul_lo = in->nul_hi = in->nul_end = 0;
 		}
 		if (in->cap - in->end < BUF_SIZE / 4) {
 			if (in->cap >= LINE_MAX_BYTES)

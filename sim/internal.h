@@ -86,13 +86,18 @@ struct fs_input {
 	size_t cap, start, scan, end;         /* [start, end) not yet handed out */
 	bool eof;
 	uint64_t lines;                       /* lines handed out */
+	bool line_has_nul;                    /* the last line holds a NUL byte (binary data) */
+	/* no NUL in [nul_lo, nul_hi); buf[nul_hi] is one unless nul_hi == nul_end,
+	 * the data's end when searched (one memchr over many lines) */
+	size_t nul_lo, nul_hi, nul_end;
 	struct fs_input_dec *dec;             /* decompressor */
 	struct fs_input_ring *ring;           /* decompression thread, NULL = inline */
 };
 int fs_input_open(struct fs_input *in, const char *path, struct fs_err *err);
 /* 1 = a line in *line (without its '\n', NUL-terminated at *len, writable,
- * valid until the next call), 0 = end of input, <0 = error (a read error,
- * truncated or corrupt compressed data; err names the file) */
+ * valid until the next call; in->line_has_nul says whether it holds a NUL
+ * byte before *len), 0 = end of input, <0 = error (a read error, truncated
+ * or corrupt compressed data; err names the file) */
 int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_err *err);
 /* The first n decoded bytes without consuming them (fewer at the end). */
 int fs_input_peek(struct fs_input *in, size_t n, const char **p, size_t *have, struct fs_err *err);

@@ -313,7 +313,7 @@ int fs_procfs_load(struct fs_procfs_file *f, const char *path, struct fs_err *er
 	f->path = fs_xstrdup(in.path);
 	while ((rc = fs_input_getline(&in, &line, &len, err)) > 0) {
 		L.line++;
-		if (memchr(line, 0, len)) {
+		if (in.line_has_nul) {
 			rc = bad(&L, err, "binary data in a text file");
 			break;
 		}

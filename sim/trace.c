@@ -201,7 +201,7 @@ int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err)
 	while ((rc = fs_input_getline(&t->in, &line, &len, err)) > 0) {
 		t->line++;
 		t->st.lines++;
-		if (memchr(line, 0, len)) {
+		if (t->in.line_has_nul) {
 			t->st.malformed++;
 			return fs_error(err, -EINVAL, "%s:%" PRIu64 ": binary data in a text trace",
 					t->path, t->line);

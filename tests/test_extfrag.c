@@ -282,3 +282,52 @@ Test(extfrag, real_capture_trace_pipe)
 	cr_assert_eq(a.inputs[0].malformed, 0);
 	fs_extfrag_release(&a);
 }
+
+/* The canonical spelling (fast path) and the same fields spaced or ordered
+ * otherwise (general parser) give the same record, for hex and decimal
+ * pfns and every order and type; malformed canonical lines still fail. */
+Test(extfrag, fast_and_general_field_parsers_agree)
+{
+	struct fs_err err;
+
+	for (int i = 0; i < 2000; i++) {
+		unsigned ao = i % 11, fo = (i / 11) % 11, am = i % 5, fm = (i / 5) % 5, co = i & 1;
+		unsigned long long pfn = 0x1234567ull * (unsigned long long)i;
+		char canon[256], other[256];
+		struct fs_extfrag_rec a, b;
+
+		if (i & 2)
+			snprintf(canon, sizeof(canon), "page=%016llx pfn=0x%llx alloc_order=%u fallback_order=%u "
+				 "pageblock_order=9 alloc_migratetype=%u fallback_migratetype=%u fragmenting=%d "
+				 "change_ownership=%u", pfn * 64, pfn, ao, fo, am, fm, fo < 9, co);
+		else
+			snprintf(canon, sizeof(canon), "page=ffffea0000000000 pfn=%llu alloc_order=%u fallback_order=%u "
+				 "pageblock_order=9 alloc_migratetype=%u fallback_migratetype=%u fragmenting=%d "
+				 "change_ownership=%u", pfn, ao, fo, am, fm, fo < 9, co);
+		snprintf(other, sizeof(other), "change_ownership=%u  fallback_migratetype=%u pfn=%llu page=(null) "
+			 "alloc_order=%u\tfallback_order=%u pageblock_order=9 alloc_migratetype=%u fragmenting=%d",
+			 co, fm, pfn, ao, fo, am, fo < 9);
+		cr_assert_eq(fs_extfrag_parse_fields(canon, strlen(canon), &a, &err), 0, "%s: %s", canon, err.msg);
+		cr_assert_eq(fs_extfrag_parse_fields(other, strlen(other), &b, &err), 0, "%s: %s", other, err.msg);
+		cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0, "%s", canon);
+		cr_assert_eq(a.pfn, pfn);
+		cr_assert_eq(a.fallback_order, (int)fo);
+		cr_assert_eq(a.change_ownership, (int)co);
+	}
+	{
+		static const char *const bad[] = {
+			"page=0 pfn=0xzz alloc_order=0 fallback_order=1 pageblock_order=9 alloc_migratetype=0 "
+			"fallback_migratetype=1 fragmenting=1 change_ownership=0",
+			"page=0 pfn=0x10 alloc_order=99 fallback_order=1 pageblock_order=9 alloc_migratetype=0 "
+			"fallback_migratetype=1 fragmenting=1 change_ownership=0",
+			"page=0 pfn=0x10 alloc_order=0 fallback_order=1 pageblock_order=9 alloc_migratetype=0 "
+			"fallback_migratetype=1 fragmenting=1 change_ownership=2",
+			"page=0 pfn=0x10 alloc_order=0 pageblock_order=9 alloc_migratetype=0 "
+			"fallback_migratetype=1 fragmenting=1 change_ownership=0",
+		};
+		struct fs_extfrag_rec r;
+
+		for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+			cr_assert_eq(fs_extfrag_parse_fields(bad[k], strlen(bad[k]), &r, &err), -EINVAL, "%s", bad[k]);
+	}
+}

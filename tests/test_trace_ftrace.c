@@ -888,3 +888,38 @@ Test(input, empty_file_and_refused_binaries)
 	unlink(path);
 	free(path);
 }
+
+/* NUL bytes (binary data passed as text) are flagged on exactly the lines
+ * that hold them, across buffer refills (one memchr runs ahead over many
+ * lines) and on a last line without '\n'. */
+Test(input, nul_bytes_flag_their_lines)
+{
+	size_t nl = 200000, i, pos = 0;
+	char *text = malloc(nl * 12 + 16), *line, *path;
+	struct fs_input in;
+	struct fs_err err;
+	size_t len;
+
+	for (i = 0; i < nl; i++) {
+		memcpy(text + pos, "0123456789\n", 11);
+		if (i == 7 || i == 99999 || i == 150001)
+			text[pos + 3] = 0;
+		pos += 11;
+	}
+	memcpy(text + pos, "ab\0c", 4);
+	path = write_tmp(text, pos + 4, ".txt");
+	cr_assert_eq(fs_input_open(&in, path, &err), 0);
+	for (i = 0; i < nl; i++) {
+		cr_assert_eq(fs_input_getline(&in, &line, &len, &err), 1);
+		cr_assert_eq(len, 10);
+		cr_assert_eq(in.line_has_nul, i == 7 || i == 99999 || i == 150001, "line %zu", i);
+	}
+	cr_assert_eq(fs_input_getline(&in, &line, &len, &err), 1);
+	cr_assert_eq(len, 4);
+	cr_assert(in.line_has_nul);
+	cr_assert_eq(fs_input_getline(&in, &line, &len, &err), 0);
+	fs_input_close(&in);
+	unlink(path);
+	free(path);
+	free(text);
+}
