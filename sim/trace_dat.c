@@ -45,8 +45,8 @@ struct fs_tracedat {
 	 * (one struct tep_event per buffer's tep), the fields read */
 	struct fast {
 		struct tep_event *ev;
-		struct tep_format_field *pfn, *order, *mt, *gfp;
-		int kind;                     /* 0 alloc, 1 free, 2 free_batched */
+		struct tep_format_field *pfn, *order, *mt, *gfp, *refill;
+		int kind;                     /* enum fast_kind */
 	} fast[16];
 	int nfast;
 	/* gfp_flags value -> the names libtraceevent prints for it */
@@ -94,9 +94,12 @@ static int emit(struct fs_tracedat *d, const char *p, size_t n)
 
 /* The fast-path description of ev, set up on first sight; NULL when ev is
  * not one of the hot events or lacks an expected field. */
+enum fast_kind { FK_ALLOC, FK_FREE, FK_FREE_BATCHED, FK_ZONE_LOCKED, FK_PCPU_DRAIN, FK_NR };
+
 static const struct fast *fast_of(struct fs_tracedat *d, struct tep_event *ev)
 {
-	static const char *const names[3] = { "mm_page_alloc", "mm_page_free", "mm_page_free_batched" };
+	static const char *const names[FK_NR] = { "mm_page_alloc", "mm_page_free", "mm_page_free_batched",
+						  "mm_page_alloc_zone_locked", "mm_page_pcpu_drain" };
 	struct fast *f;
 	int kind;
 
@@ -108,19 +111,23 @@ static const struct fast *fast_of(struct fs_tracedat *d, struct tep_event *ev)
 	f = &d->fast[d->nfast++];
 	memset(f, 0, sizeof(*f));
 	f->ev = ev;
-	for (kind = 0; kind < 3 && strcmp(ev->name, names[kind]); kind++)
+	for (kind = 0; kind < FK_NR && strcmp(ev->name, names[kind]); kind++)
 		;
-	if (kind == 3 || strcmp(ev->system, "kmem"))
+	if (kind == FK_NR || strcmp(ev->system, "kmem"))
 		return NULL;
 	f->kind = kind;
 	f->order = tep_find_field(ev, "order");
-	if (kind == 0) {
+	if (kind == FK_ALLOC || kind == FK_ZONE_LOCKED || kind == FK_PCPU_DRAIN) {
 		f->mt = tep_find_field(ev, "migratetype");
-		f->gfp = tep_find_field(ev, "gfp_flags");
-		if (!f->mt || !f->gfp)
+		if (!f->mt)
 			return NULL;
 	}
-	if (!f->order)
+	if (kind == FK_ALLOC && !(f->gfp = tep_find_field(ev, "gfp_flags")))
+		return NULL;
+	if (kind == FK_ZONE_LOCKED)
+		f->refill = tep_find_field(ev, "percpu_refill");       /* 5.x+ */
+	/* 6.x mm_page_free_batched records the pfn alone and prints order=0 */
+	if (!f->order && kind != FK_FREE_BATCHED)
 		return NULL;
 	f->pfn = tep_find_field(ev, "pfn");   /* 3.10 recorded a struct page *: no fast path */
 	return f->pfn ? f : NULL;
@@ -217,22 +224,26 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 	pid = tep_data_pid(tep, rec);
 	comm = tep_data_comm_from_pid(tep, pid);
 	if ((f = fast_of(d, ev))) {
-		unsigned long long pfn, order, mt = 0, gfp = 0;
+		unsigned long long pfn, order = 0, mt = 0, gfp = 0, refill = 0;
 		const char *gn = NULL;
 		char *p = d->line;
 
 		tep_read_number_field(f->pfn, rec->data, &pfn);
-		tep_read_number_field(f->order, rec->data, &order);
-		if (f->kind == 0) {
+		if (f->order)
+			tep_read_number_field(f->order, rec->data, &order);
+		if (f->mt)
 			tep_read_number_field(f->mt, rec->data, &mt);
+		if (f->refill)
+			tep_read_number_field(f->refill, rec->data, &refill);
+		if (f->kind == FK_ALLOC) {
 			tep_read_number_field(f->gfp, rec->data, &gfp);
 			if (pfn == ~0ull)
 				pfn = 0;        /* a failed allocation: no page (-1UL in the record) */
 			gn = gfp_names(d, tep, rec, gfp);
 		}
-		if (f->kind != 0 || (gn && strlen(gn) < 200 && strlen(comm ? comm : "") < 64)) {
+		if (strlen(comm ? comm : "") < 64 && (f->kind != FK_ALLOC || (gn && strlen(gn) < 200))) {
 			p = put_prefix(p, comm ? comm : "<...>", pid, cpu, rec->ts, ev->name);
-			if (f->kind == 0 && !pfn) {
+			if (f->kind == FK_ALLOC && !pfn) {
 				p = put_str(p, "page=(nil) pfn=0x0");
 			} else {
 				p = put_str(p, "page=0x");
@@ -240,13 +251,20 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 				p = put_str(p, " pfn=0x");
 				p = put_u64(p, pfn, 16, 1);
 			}
+			/* the fields in the order include/trace/events/kmem.h prints them */
 			p = put_str(p, " order=");
 			p = put_u64(p, order, 10, 1);
-			if (f->kind == 0) {
+			if (f->mt) {
 				p = put_str(p, " migratetype=");
 				p = put_u64(p, mt, 10, 1);
+			}
+			if (f->kind == FK_ALLOC) {
 				p = put_str(p, " gfp_flags=");
 				p = put_str(p, gn);
+			}
+			if (f->refill) {
+				p = put_str(p, " percpu_refill=");
+				p = put_u64(p, refill, 10, 1);
 			}
 			*p++ = '\n';
 			return emit(d, d->line, (size_t)(p - d->line)) ? 1 : 0;
