@@ -16,6 +16,10 @@
  *   linux-4.19    find_suitable_fallback + steal_suitable_fallback (4.x to
  *                 6.9): free + alike pages >= half claims the block;
  *                 MOVABLE requests that cannot steal take the smallest block
+ *   linux-5.0     the same fallback with Mel Gorman's fragmentation-avoidance
+ *                 series (039531d219fb, 9bcadc70ec1c): ALLOC_NOFRAGMENT on
+ *                 the first zonelist pass and watermark boosting on every
+ *                 fallback below pageblock_order
  *   linux-6.10    freelist hygiene (c0cd6f557b90): claim as a transaction,
  *                 else take only the requested order and leave the rest on
  *                 the block's own type
@@ -51,6 +55,7 @@ static const struct generation generations[] = {
 	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false, HA_NONE },
 	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, false, false, HA_NONE },
 	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44 },
+	{ "linux-5.0", FB_419, &fs_wmark_rules_6_1, true, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44 },
 	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63 },
 	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63 },
 };
@@ -68,9 +73,9 @@ static const struct fs_tunable grouping_tunables[] = {
 	{ "watermarks", "on", "zone choice by the watermark test and lowmem reserves; off: first zone with a block" },
 	{ "min_free_kbytes", "0", "vm.min_free_kbytes in KiB; 0: as the kernel computes it at boot" },
 	{ "thp", "on", "THP enabled, so khugepaged raises a computed min_free_kbytes (set_recommended_min_free_kbytes)" },
-	{ "nofragment", "gen", "ALLOC_NOFRAGMENT (Linux 5.0): on, off, or gen (on from 6.10 here)" },
+	{ "nofragment", "gen", "ALLOC_NOFRAGMENT (Linux 5.0): on, off, or gen (on from 5.0)" },
 	{ "pcp", "gen", "per-CPU pagesets: on, off, or gen (on from 3.10; 2.6.24's single list is not modelled)" },
-	{ "boost", "gen", "vm.watermark_boost_factor (Linux 5.0, 1/10000 of high); gen: 15000 from 6.10 here, 0 before" },
+	{ "boost", "gen", "vm.watermark_boost_factor (Linux 5.0, 1/10000 of high); gen: 15000 from 5.0, 0 before" },
 	{ "cpus", "2", "CPUs with pagesets; events go to cpu % cpus" },
 	{ "highatomic", "gen", "the HIGHATOMIC reserve for high-order atomic requests (gfp flags needed): on, off, or gen (4.4+)" },
 	{ NULL, NULL, NULL }
@@ -109,9 +114,15 @@ static int setup_watermarks(struct fs_policy *p, const struct fs_kv *kv, unsigne
 	kb = strtoull(v, NULL, 10);
 	if (!*v || strspn(v, "0123456789") != strlen(v))
 		return fs_error(err, -EINVAL, "tunable \"min_free_kbytes\" expects KiB, got \"%s\"", v);
-	/* alloc_flags_nofragment: only when the preferred zone is Normal
-	 * (with ZONE_DMA32 configured, as on x86_64) */
-	if (strcmp(m->zones[m->nr_zones - 1].name, "Normal"))
+	/* alloc_flags_nofragment (5.0, 6.1): only when the preferred zone is
+	 * ZONE_NORMAL (with CONFIG_ZONE_DMA32, as on x86_64; on one node the
+	 * DMA32 zone is assumed populated); fs_grp_alloc tests the request's
+	 * preferred zone against this one */
+	st->nofrag_zone = -1;
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		if (!strcmp(m->zones[i].name, "Normal"))
+			st->nofrag_zone = (int)i;
+	if (st->nofrag_zone < 0)
 		st->nofragment = false;
 	for (unsigned i = 0; i < m->nr_zones; i++) {
 		zones[i].managed = m->zones[i].present_pages;
@@ -359,10 +370,15 @@ static uint64_t head_of(struct fs_policy *p, struct fs_zone *z, unsigned order, 
 	return p->m->base_pfn + z->lists[order][mt].head;
 }
 
-/* ALLOC_NOFRAGMENT: the fallback takes whole pageblocks only */
+/* ALLOC_NOFRAGMENT: the fallback takes whole pageblocks only. 5.0's
+ * __rmqueue_fallback sets min_order = pageblock_order whatever the order,
+ * so a request above pageblock_order also looks at (and takes ownership
+ * of) smaller whole pageblocks, which __rmqueue's retry then cannot use;
+ * 6.1+ only lowers min_order for orders below pageblock_order. */
 static unsigned min_order(struct fs_policy *p, unsigned order)
 {
-	if (G(p)->pass_nofragment && order < p->m->pageblock_order)
+	if (G(p)->pass_nofragment &&
+	    (order < p->m->pageblock_order || G(p)->gen->style == FB_419))
 		return p->m->pageblock_order;
 	return order;
 }
@@ -431,8 +447,13 @@ static int search_419(struct fs_policy *p, struct fs_zone *z, unsigned order, un
 	return -1;
 }
 
+static void boost(struct fs_policy *p, struct fs_zone *z);
+
 /* 4.19 .. 6.9: steal_suitable_fallback moves pages onto the requested
- * type's lists; __rmqueue then retries __rmqueue_smallest. */
+ * type's lists; __rmqueue then retries __rmqueue_smallest. 5.0+ boosts
+ * the watermarks (boost_watermark) for every block below pageblock_order
+ * that is not HIGHATOMIC, before the whole_block test; a no-op for 4.19,
+ * whose boost factor is 0. */
 static bool fallback_419(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
 {
 	struct fs_machine *m = p->m;
@@ -450,16 +471,19 @@ static bool fallback_419(struct fs_policy *p, struct fs_zone *z, unsigned order,
 	} else if ((unsigned)co >= pbo) {
 		fs_pb_set_range(m, pfn, (unsigned)co, start);
 		move_block(p, z, pfn, (unsigned)co, start);
-	} else if (!whole) {
-		move_block(p, z, pfn, (unsigned)co, start);
 	} else {
-		uint64_t movable = m->pb[fs_pb_idx(m, pfn)].used[FS_MT_MOVABLE];
-		uint64_t free_pages = move_freepages_block(p, z, pfn, start);
-
-		if (!free_pages)
+		boost(p, z);
+		if (!whole) {
 			move_block(p, z, pfn, (unsigned)co, start);
-		else if (claim_ok(p, start, old, free_pages, movable))
-			fs_pb_set_type(m, pfn, start);
+		} else {
+			uint64_t movable = m->pb[fs_pb_idx(m, pfn)].used[FS_MT_MOVABLE];
+			uint64_t free_pages = move_freepages_block(p, z, pfn, start);
+
+			if (!free_pages)
+				move_block(p, z, pfn, (unsigned)co, start);
+			else if (claim_ok(p, start, old, free_pages, movable))
+				fs_pb_set_type(m, pfn, start);
+		}
 	}
 	/* change_ownership is recorded at trace time: is the page's block
 	 * now of the requested type? */
@@ -606,9 +630,15 @@ uint64_t fs_grp_rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, 
 	case FB_310:
 		return fallback_old(p, z, order, start);
 	case FB_419:
-		if (!fallback_419(p, z, order, start))
-			return NONE;
-		return fs_buddy_rmqueue_smallest(m, z, order, start);
+		/* __rmqueue: "goto retry" after every successful fallback;
+		 * only 5.0's ALLOC_NOFRAGMENT pass above pageblock_order can
+		 * move a block too small for the request */
+		while (fallback_419(p, z, order, start)) {
+			pfn = fs_buddy_rmqueue_smallest(m, z, order, start);
+			if (pfn != NONE)
+				return pfn;
+		}
+		return NONE;
 	case FB_610:
 		return fallback_610(p, z, order, start);
 	case FB_615:
@@ -661,6 +691,8 @@ GROUPING_POLICY(fs_linux_3_10_policy, "linux-3.10",
 		"mobility grouping, 3.10: remainders always to the requested type");
 GROUPING_POLICY(fs_linux_4_19_policy, "linux-4.19",
 		"mobility grouping, 4.19 to 6.9: claim a block when free + alike pages >= half");
+GROUPING_POLICY(fs_linux_5_0_policy, "linux-5.0",
+		"mobility grouping, 5.0 to 6.9: 4.19's fallback with ALLOC_NOFRAGMENT and watermark boosting");
 GROUPING_POLICY(fs_linux_6_10_policy, "linux-6.10",
 		"mobility grouping, 6.10 to 6.14: freelist hygiene, single-page steals keep the block's type");
 GROUPING_POLICY(fs_linux_6_15_policy, "linux-6.15",

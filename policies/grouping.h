@@ -22,7 +22,7 @@ struct generation {
 	const char *name;
 	enum fb_style style;
 	const struct fs_wmark_rules *wmark;   /* watermark and pcp sizing rules */
-	bool nofragment;               /* ALLOC_NOFRAGMENT (5.0+) */
+	bool nofragment;               /* ALLOC_NOFRAGMENT and watermark boosting (5.0+) */
 	enum fs_pcp_style pcp;         /* per-CPU pagesets */
 	bool merge_likely;             /* buddy_merge_likely (3.10+) */
 	enum fs_merge_guard guard;     /* __free_one_page pageblock guard */
@@ -43,6 +43,8 @@ struct grouping {
 	bool watermarks;               /* zone choice by the watermark test */
 	bool nofragment;               /* ALLOC_NOFRAGMENT on the fast path */
 	bool pass_nofragment;          /* set while a walk runs with it */
+	int nofrag_zone;               /* the Normal zone, -1 if none: requests preferring it get
+					* ALLOC_NOFRAGMENT (alloc_flags_nofragment) */
 	int64_t min_free_kbytes;
 	unsigned boost_factor;         /* vm.watermark_boost_factor, 0 = no boosting */
 	struct fs_wmark_zone_setup wz[FS_MAX_ZONES];

@@ -212,7 +212,7 @@ int fs_grp_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *
 	/* gfp_migratetype: only the three pcp types are ever requested */
 	if (start > FS_MT_RECLAIMABLE || st->disabled)
 		start = FS_MT_UNMOVABLE;
-	if (st->nofragment) {
+	if (st->nofragment && (int)req->highest_zone == st->nofrag_zone) {
 		st->pass_nofragment = true;
 		got = walk(p, req, start, FS_WMARK_LOW, 0);
 		st->pass_nofragment = false;

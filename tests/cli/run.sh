@@ -68,6 +68,11 @@ done
 	"$TMP/stress.trace" 2>/dev/null
 [ "$(grep ',all,' "$TMP/stress-nopcp.csv" | tail -1 | cut -d, -f26,40,45)" = "0.005,30,0" ] && ok ||
 	bad "stress: linux-6.15:pcp=off"
+# linux-5.0 (4.19's fallback and per-CPU lists, with ALLOC_NOFRAGMENT) ends as 4.19
+"$FRAGSIM" replay -q --memory 64M --policy linux-5.0 --every 1000000 -o "$TMP/stress-50.csv" \
+	"$TMP/stress.trace" 2>/dev/null
+[ "$(grep ',all,' "$TMP/stress-50.csv" | tail -1 | cut -d, -f26,40,45)" = "0.037,29,0" ] && ok ||
+	bad "stress: linux-5.0"
 
 # the summary names the fallbacks by type: one unmovable claim of a movable block
 "$FRAGSIM" replay -q --memory 64M --policy linux-6.15 --summary "$TMP/stress.json" -o /dev/null \
@@ -125,7 +130,7 @@ rm -f "$TMP/none.csv"
 for c in replay run gen policies; do
 	"$FRAGSIM" $c --help | grep -q "usage: fragsim $c" && ok || bad "$c --help"
 done
-for p in buddy linux-2.6.24 linux-3.10 linux-4.19 linux-6.10 linux-6.15; do
+for p in buddy linux-2.6.24 linux-3.10 linux-4.19 linux-5.0 linux-6.10 linux-6.15; do
 	"$FRAGSIM" policies | grep -q "^$p " && ok || bad "policies does not list $p"
 done
 
@@ -438,12 +443,14 @@ awk 'BEGIN { print "# fragsim-native 1"
 	for (i = 0; i < 15000; i++) printf "0.%06d A %d 0 movable\n", i, i
 	for (i = 0; i < 15000; i += 2) printf "1.%06d F %d 0\n", i, i
 	for (i = 0; i < 2000; i++) printf "2.%06d A %d 0 unmovable\n", i, 100000 + i }' >"$TMP/boost.trace"
-"$FRAGSIM" replay -q --memory 64M --policy linux-6.15,linux-6.15:boost=0,linux-4.19 --every 1000000 \
+"$FRAGSIM" replay -q --memory 64M --policy linux-6.15,linux-6.15:boost=0,linux-4.19,linux-5.0 --every 1000000 \
 	-o "$TMP/boost.csv" "$TMP/boost.trace" 2>/dev/null
 boosts() { grep ",all,$1," "$TMP/boost.csv" | tail -1 | cut -d, -f47,50,51; }
 [ "$(boosts linux-6.15)" = "5,5,2560" ] && ok || bad "boost: linux-6.15 fragmenting,boosts,reclaim = $(boosts linux-6.15), expected 5,5,2560"
 [ "$(boosts linux-6.15:boost=0)" = "5,0,0" ] && ok || bad "boost: boost=0 still boosts ($(boosts linux-6.15:boost=0))"
 [ "$(boosts linux-4.19)" = "4,0,0" ] && ok || bad "boost: linux-4.19 (before 5.0) boosts ($(boosts linux-4.19))"
+# 5.0 boosts in steal_suitable_fallback on each of 4.19's fragmenting fallbacks
+[ "$(boosts linux-5.0)" = "4,4,2048" ] && ok || bad "boost: linux-5.0 fragmenting,boosts,reclaim = $(boosts linux-5.0), expected 4,4,2048"
 
 # --- workloads (issue #8): fragsim run equals fragsim gen + replay; the
 # same seed gives the same bytes; errors name file:line:col and the key

@@ -1,0 +1,341 @@
+/* test_grouping_gens.c - the generation rules test_grouping.c does not
+ * cover: linux-5.0 (ALLOC_NOFRAGMENT and watermark boosting on 4.19's
+ * fallback), pinned on small constructed states.
+ *
+ * Expected values come from the kernel source, never from the policy's
+ * output:
+ *   5.0  mm/page_alloc.c of 5.0 as the fragmentation-avoidance series
+ *        left it (039531d219fb "spread allocations across zones before
+ *        introducing fragmentation", 9bcadc70ec1c "reclaim small amounts
+ *        of memory when an external fragmentation event occurs",
+ *        0a79cdad5eb2 / a274182f2638 for alloc_flags_nofragment):
+ *        __rmqueue_fallback (min_order = pageblock_order under
+ *        ALLOC_NOFRAGMENT, whatever the order), steal_suitable_fallback
+ *        (boost_watermark before the whole_block test), __rmqueue's
+ *        "goto retry";
+ *   4.19 0x88888888/Linux-4.19 for the same functions without the series.
+ *
+ * Machines as in test_grouping.c: max_order 5, pageblock_order 4 (16-page
+ * pageblocks), built with exact placement (identity = pfn). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fragsim.h"
+#include "gfp.h"
+#include "policy.h"
+#include "test_util.h"
+
+#define UNM FS_MT_UNMOVABLE
+#define MOV FS_MT_MOVABLE
+#define REC FS_MT_RECLAIMABLE
+
+static const char *cur = "";
+
+static void apply(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order, unsigned mt)
+{
+	static uint64_t t;
+	struct fs_event e = {
+		.time_ns = t += 1000, .ident = ident, .kind = (uint8_t)kind,
+		.order = (uint8_t)order, .mt = (uint8_t)mt, .flags = FS_EVF_HAS_MT,
+	};
+
+	cr_assert_eq(fs_sim_apply(s, &e), 0, "%s: %s %#llx order %u: invariant check failed", cur,
+		     kind == FS_EV_ALLOC ? "alloc" : "free", (unsigned long long)ident, order);
+}
+
+#define ID(n) ((uint64_t)(n) << 24)
+
+static void at(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt)
+{
+	uint64_t before = s->c.allocs;
+
+	s->placement = FS_PLACE_TRACE;
+	apply(s, FS_EV_ALLOC, pfn, order, mt);
+	s->placement = FS_PLACE_POLICY;
+	cr_assert_eq(s->c.allocs, before + 1, "%s: pfn %llu order %u could not be placed exactly", cur,
+		     (unsigned long long)pfn, order);
+}
+
+/* the policy places a request; its pfn, or NONE when it failed */
+#define FAILED UINT64_MAX
+static uint64_t pol(struct fs_sim *s, uint64_t id, unsigned order, unsigned mt)
+{
+	const struct fs_alloc *a;
+
+	s->placement = FS_PLACE_POLICY;
+	apply(s, FS_EV_ALLOC, id, order, mt);
+	a = fs_alloctab_lookup(&s->at, id);
+	return a ? s->m->base_pfn + a->pfn_idx : FAILED;
+}
+
+#define PFN(got, want)                                                                    \
+	cr_assert_eq(got, (uint64_t)(want), "%s (line %d): placed at pfn %lld, want %lld", cur, \
+		     __LINE__, (long long)(got), (long long)(want))
+#define PB(s, pfn, type)                                                                    \
+	cr_assert_eq(fs_pb_type((s)->m, pfn), (unsigned)(type),                             \
+		     "%s (line %d): pageblock of pfn %d is %s, want %s", cur, __LINE__, (int)(pfn), \
+		     fs_mt_name(fs_pb_type((s)->m, pfn)), fs_mt_name(type))
+
+/* Make pfn's pageblock of `type` and move its free blocks (none larger
+ * than the pageblock) to that type's lists, as a claim would. */
+static void retype(struct fs_sim *s, uint64_t pfn, unsigned type)
+{
+	struct fs_machine *m = s->m;
+	struct fs_zone *z = fs_machine_zone_of(m, pfn);
+	uint64_t pbn = 1ull << m->pageblock_order, start = pfn & ~(pbn - 1);
+	struct fs_err err = { { 0 } };
+
+	fs_pb_set_type(m, start, type);
+	for (uint64_t q = start; q < start + pbn;) {
+		uint64_t slot = m->pages[q - m->base_pfn];
+
+		if (fs_pg_kind(slot) == FS_PG_FREE) {
+			unsigned o = fs_buddy_order(m, q - m->base_pfn);
+
+			cr_assert_leq(o, m->pageblock_order, "retype: free block larger than the pageblock");
+			fs_buddy_del(m, z, q);
+			fs_buddy_add(m, z, q, o, type, true);
+			q += 1ull << o;
+		} else if (fs_pg_kind(slot) == FS_PG_ALLOC) {
+			q += 1ull << ((slot >> 2) & 15);
+		} else {
+			q++;
+		}
+	}
+	cr_assert_eq(fs_check(s, &err), 0, "retype: %s", err.msg);
+}
+
+/* one zone of `pages` under spec (debug checks on) */
+static struct fs_sim *one_zone(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo)
+{
+	struct fs_sim *s = tu_sim(spec, pages, max_order, pbo);
+
+	cur = spec;
+	s->debug_check = 1;
+	return s;
+}
+
+/* DMA32 (pfns 0-127) and Normal (128-255), as test_grouping.c's two_zones */
+static struct fs_sim *two_zones(const char *spec)
+{
+	struct fs_layout l;
+	struct fs_sim *s = NULL;
+	struct fs_err err = { { 0 } };
+
+	cur = spec;
+	memset(&l, 0, sizeof(l));
+	l.nr_zones = 2;
+	strcpy(l.zones[0].name, "DMA32");
+	l.zones[0].start_pfn = 0;
+	l.zones[0].nr_pages = 128;
+	strcpy(l.zones[1].name, "Normal");
+	l.zones[1].start_pfn = 128;
+	l.zones[1].nr_pages = 128;
+	l.max_order = 5;
+	l.pageblock_order = 4;
+	cr_assert_eq(fs_sim_new(&s, &l, spec, FS_PLACE_POLICY, &err), 0, "%s", err.msg);
+	s->debug_check = 1;
+	return s;
+}
+
+/* ---- linux-5.0 ---------------------------------------------------------------- */
+
+/* DMA32 keeps free UNMOVABLE order-2 and order-3 blocks (pageblock 0,
+ * UNMOVABLE, with 0-3 allocated), Normal only MOVABLE blocks with free
+ * order-2/3 pieces in pageblock 128. An UNMOVABLE order-0 request prefers
+ * Normal:
+ *   4.19: no ALLOC_NOFRAGMENT, Normal's __rmqueue_fallback takes the
+ *         largest MOVABLE piece (order 3 at 136; UNMOVABLE may steal) and
+ *         the request lands in Normal's pageblock 128;
+ *   5.0:  the first pass runs with ALLOC_NOFRAGMENT (alloc_flags_nofragment:
+ *         the preferred zone is ZONE_NORMAL), so the fallback looks only at
+ *         orders >= pageblock_order, finds none in Normal, and DMA32 serves
+ *         the request from its own UNMOVABLE list (order 2 at 4, the
+ *         smallest): pfn 4;
+ *   5.0 with nofragment=off (5.0.0 as released, where 0a79cdad5eb2 had
+ *         dropped the flag): as 4.19. */
+static struct fs_sim *spill_state(const char *spec)
+{
+	struct fs_sim *s = two_zones(spec);
+
+	at(s, 0, 2, UNM);
+	at(s, 16, 4, MOV);
+	retype(s, 0, UNM);            /* 4 (order 2) and 8 (order 3) on the UNMOVABLE lists */
+	at(s, 32, 5, MOV);
+	at(s, 64, 5, MOV);
+	at(s, 96, 5, MOV);
+	at(s, 128, 2, MOV);           /* Normal: 132 (order 2) and 136 (order 3) free */
+	at(s, 144, 4, MOV);
+	at(s, 160, 5, MOV);
+	at(s, 192, 5, MOV);
+	at(s, 224, 5, MOV);
+	return s;
+}
+
+Test(grouping_5_0, nofragment_spills_to_dma32)
+{
+	struct fs_sim *s = spill_state("linux-5.0:watermarks=off,pcp=off");
+	uint64_t pfn = pol(s, ID(1), 0, UNM);
+
+	PFN(pfn, 4);
+	PB(s, 128, MOV);
+	fs_sim_free(s);
+
+	s = spill_state("linux-5.0:watermarks=off,pcp=off,nofragment=off");
+	pfn = pol(s, ID(1), 0, UNM);
+	cr_assert(pfn >= 128 && pfn < 144, "%s: placed at %llu, want Normal's pageblock 128", cur,
+		  (unsigned long long)pfn);
+	fs_sim_free(s);
+
+	s = spill_state("linux-4.19:watermarks=off,pcp=off");
+	pfn = pol(s, ID(1), 0, UNM);
+	cr_assert(pfn >= 128 && pfn < 144, "%s: placed at %llu, want Normal's pageblock 128", cur,
+		  (unsigned long long)pfn);
+	fs_sim_free(s);
+}
+
+/* alloc_flags_nofragment looks at the *preferred* zone: a __GFP_DMA32
+ * request (highest usable zone DMA32) runs without ALLOC_NOFRAGMENT even
+ * on a machine with Normal. DMA (0-127) keeps free UNMOVABLE blocks, DMA32
+ * (128-255) only a MOVABLE order-3 at 136, Normal (256-383) is full. The
+ * UNMOVABLE order-0 request steals in DMA32 (136); were the flag set, the
+ * first pass would refuse DMA32's partial block and take DMA's pfn 4. */
+Test(grouping_5_0, nofragment_only_for_normal_preferred)
+{
+	static const char *const names[3] = { "DMA", "DMA32", "Normal" };
+	struct fs_layout l;
+	struct fs_sim *s = NULL;
+	struct fs_err err = { { 0 } };
+	struct fs_event e = {
+		.time_ns = 1, .ident = ID(7), .kind = FS_EV_ALLOC, .order = 0, .mt = UNM,
+		.flags = FS_EVF_HAS_MT | FS_EVF_HAS_GFP, .gfp = FS_GFP_DMA32 | FS_GFP_DIRECT_RECLAIM,
+	};
+	const struct fs_alloc *a;
+
+	cur = "linux-5.0 three zones";
+	memset(&l, 0, sizeof(l));
+	l.nr_zones = 3;
+	for (unsigned i = 0; i < 3; i++) {
+		strcpy(l.zones[i].name, names[i]);
+		l.zones[i].start_pfn = 128 * i;
+		l.zones[i].nr_pages = 128;
+	}
+	l.max_order = 5;
+	l.pageblock_order = 4;
+	cr_assert_eq(fs_sim_new(&s, &l, "linux-5.0:watermarks=off,pcp=off", FS_PLACE_POLICY, &err), 0,
+		     "%s", err.msg);
+	s->debug_check = 1;
+	at(s, 0, 2, UNM);
+	at(s, 16, 4, MOV);
+	retype(s, 0, UNM);
+	for (uint64_t pfn = 32; pfn < 128; pfn += 32)
+		at(s, pfn, 5, MOV);
+	at(s, 128, 3, MOV);
+	at(s, 144, 4, MOV);
+	for (uint64_t pfn = 160; pfn < 384; pfn += 32)
+		at(s, pfn, 5, MOV);
+	s->placement = FS_PLACE_POLICY;
+	cr_assert_eq(fs_sim_apply(s, &e), 0);
+	a = fs_alloctab_lookup(&s->at, ID(7));
+	cr_assert_not_null(a, "%s: the DMA32 request failed", cur);
+	PFN(s->m->base_pfn + a->pfn_idx, 136);
+	cr_assert_eq(s->m->zones[1].extfrag.fragmenting, 1);
+	fs_sim_free(s);
+}
+
+/* 5.0 __rmqueue_fallback: "if (alloc_flags & ALLOC_NOFRAGMENT) min_order =
+ * pageblock_order;" with no test of the requested order (6.1 added
+ * "order < pageblock_order"). An UNMOVABLE order-5 request (above
+ * pageblock_order 4) in a Normal zone whose only free memory is the
+ * MOVABLE pageblock at 144: the NOFRAGMENT pass looks down to order 4,
+ * finds it, and steal_suitable_fallback takes ownership of it
+ * (current_order >= pageblock_order: change_pageblock_range); __rmqueue
+ * retries __rmqueue_smallest(order 5), which fails, the fallback finds
+ * nothing more, and the walk goes on to DMA32's UNMOVABLE order-5 block
+ * at 32. Pageblock 144 stays UNMOVABLE. 6.15 (min_order = order) never
+ * looks at order 4 on that pass: 144 stays MOVABLE. */
+static struct fs_sim *big_request_state(const char *spec)
+{
+	struct fs_sim *s = two_zones(spec);
+
+	at(s, 0, 5, UNM);             /* DMA32: 32-63 free, retyped UNMOVABLE below */
+	at(s, 64, 5, MOV);
+	at(s, 96, 5, MOV);
+	at(s, 128, 4, MOV);           /* Normal: only 144-159 free */
+	at(s, 160, 5, MOV);
+	at(s, 192, 5, MOV);
+	at(s, 224, 5, MOV);
+	fs_pb_set_range(s->m, 32, 5, UNM);
+	fs_buddy_del(s->m, &s->m->zones[0], 32);
+	fs_buddy_add(s->m, &s->m->zones[0], 32, 5, UNM, false);
+	return s;
+}
+
+Test(grouping_5_0, nofragment_min_order_ignores_request_order)
+{
+	struct fs_sim *s = big_request_state("linux-5.0:watermarks=off,pcp=off");
+
+	PFN(pol(s, ID(1), 5, UNM), 32);
+	PB(s, 144, UNM);
+	cr_assert_eq(s->m->zones[1].extfrag.events, 1, "%s: the order-4 block was not taken", cur);
+	fs_sim_free(s);
+
+	s = big_request_state("linux-6.15:watermarks=off,pcp=off");
+	PFN(pol(s, ID(1), 5, UNM), 32);
+	PB(s, 144, MOV);
+	cr_assert_eq(s->m->zones[1].extfrag.events, 0);
+	fs_sim_free(s);
+}
+
+/* steal_suitable_fallback (5.0): boost_watermark for a fallback block below
+ * pageblock_order, whether or not the whole block may be stolen (a MOVABLE
+ * request of order 0 may not: can_steal_fallback is false), never for one
+ * of pageblock_order or more; 4.19 does not boost. One zone of 8
+ * pageblocks (>= 4, so boost_watermark does not skip it). */
+Test(grouping_5_0, boost_on_partial_fallbacks_only)
+{
+	static const char *const specs[] = { "linux-5.0:watermarks=off,pcp=off,nofragment=off",
+					     "linux-4.19:watermarks=off,pcp=off" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct fs_sim *s = one_zone(specs[i], 128, 5, 4);
+		struct fs_zone *z = &s->m->zones[0];
+
+		/* pageblock-sized fallback: UNMOVABLE takes the MOVABLE order-5 at 0 */
+		pol(s, ID(1), 0, UNM);
+		cr_assert_eq(z->extfrag.events, 1);
+		cr_assert_eq(z->boosts, 0, "%s: boosted on a whole-block fallback", cur);
+		/* leave only orders 0 (1) and 1 (2) free in the UNMOVABLE
+		 * blocks, fill the MOVABLE ones: a MOVABLE request falls back
+		 * to a partial block it may not steal whole (order 1 <
+		 * pageblock_order/2), taking the smallest (pfn 1) */
+		at(s, 4, 2, UNM);
+		at(s, 8, 3, UNM);
+		at(s, 16, 4, UNM);
+		at(s, 32, 5, MOV);
+		at(s, 64, 5, MOV);
+		at(s, 96, 5, MOV);
+		PFN(pol(s, ID(2), 0, MOV), 1);
+		PB(s, 0, UNM);
+		cr_assert_eq(z->extfrag.events, 2);
+		cr_assert_eq(z->extfrag.fragmenting, 1);
+		cr_assert_eq(z->boosts, i == 0 ? 1u : 0u, "%s: %llu boosts", cur,
+			     (unsigned long long)z->boosts);
+		cr_assert_eq(z->reclaim_requested, i == 0 ? 16u : 0u, "%s: reclaim requested %llu", cur,
+			     (unsigned long long)z->reclaim_requested);
+		fs_sim_free(s);
+	}
+}
+
+/* the tunables' defaults name 5.0 as where ALLOC_NOFRAGMENT and boosting
+ * start, and linux-5.0 is listed */
+Test(grouping_5_0, registered_with_gen_defaults)
+{
+	const struct fs_policy_ops *ops = fs_policy_find("linux-5.0", strlen("linux-5.0"));
+
+	cr_assert_not_null(ops);
+	for (const struct fs_tunable *t = ops->tunables; t->name; t++)
+		if (!strcmp(t->name, "nofragment") || !strcmp(t->name, "boost"))
+			cr_assert(strstr(t->doc, "5.0"), "%s: %s", t->name, t->doc);
+}
