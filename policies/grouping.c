@@ -52,12 +52,12 @@
 #include "grouping.h"
 
 static const struct generation generations[] = {
-	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false, HA_NONE },
-	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, false, false, HA_NONE },
-	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44 },
-	{ "linux-5.0", FB_419, &fs_wmark_rules_6_1, true, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44 },
-	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63 },
-	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63 },
+	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false, HA_NONE, RESERVE_UNCAPPED },
+	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, false, false, HA_NONE, 2 },
+	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44, 0 },
+	{ "linux-5.0", FB_419, &fs_wmark_rules_6_1, true, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44, 0 },
+	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63, 0 },
+	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63, 0 },
 };
 
 /* page_alloc.c:fallbacks[] (4.4+ numbering; the same rows in every
@@ -78,6 +78,7 @@ static const struct fs_tunable grouping_tunables[] = {
 	{ "boost", "gen", "vm.watermark_boost_factor (Linux 5.0, 1/10000 of high); gen: 15000 from 5.0, 0 before" },
 	{ "cpus", "2", "CPUs with pagesets; events go to cpu % cpus" },
 	{ "highatomic", "gen", "the HIGHATOMIC reserve for high-order atomic requests (gfp flags needed): on, off, or gen (4.4+)" },
+	{ "reserve", "gen", "MIGRATE_RESERVE pageblocks, the last resort before failing: on, off, or gen (2.6.24 to 4.3)" },
 	{ NULL, NULL, NULL }
 };
 
@@ -213,7 +214,66 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 		return -EINVAL;
 	if (st->highatomic && st->gen->highatomic == HA_NONE)
 		return fs_error(err, -EINVAL, "%s has no HIGHATOMIC reserve (it came in 4.4)", p->ops->name);
+	ml = fs_tunable_get(p->ops, kv, nkv, "reserve");
+	st->reserve = st->gen->reserve_max != 0;
+	if (strcmp(ml, "gen") && fs_tunable_bool("reserve", ml, &st->reserve, err))
+		return -EINVAL;
+	if (st->reserve && !st->gen->reserve_max)
+		return fs_error(err, -EINVAL, "%s has no MIGRATE_RESERVE (4.4 removed it)", p->ops->name);
+	m->pti_style = st->gen->style <= FB_310 ? FS_PTI_3_10 : FS_PTI_6X;
 	return 0;
+}
+
+/* Whether [start, end) holds a page of a hole (a reserved page, in the
+ * kernel's terms). */
+static bool has_hole(const struct fs_machine *m, uint64_t start, uint64_t end)
+{
+	for (unsigned h = 0; h < m->nr_holes; h++)
+		if (m->holes[h].start_pfn < end && m->holes[h].start_pfn + m->holes[h].nr_pages > start)
+			return true;
+	return false;
+}
+
+/* setup_zone_migrate_reserve (2.6.24, 3.10), run at boot on free memory:
+ * reserve = roundup(min_wmark_pages(zone), pageblock_nr_pages) >>
+ * pageblock_order blocks (3.10: min(2, reserve)); walking the zone's
+ * pageblocks from its first aligned one, a RESERVE block counts, a MOVABLE
+ * one becomes RESERVE with its free pages (set_pageblock_migratetype +
+ * move_freepages_block), others are passed over, as are blocks with
+ * reserved pages (pageblock_is_reserved; here: a hole) - 2.6.24 tests only
+ * the first page, which is the same at boot here. A free block larger than
+ * the pageblock moves whole, so with one reserve block the order-10 boot
+ * block heads the RESERVE list while its second pageblock stays MOVABLE,
+ * as in the kernel. */
+static void setup_reserve(struct fs_policy *p)
+{
+	struct grouping *st = G(p);
+	struct fs_machine *m = p->m;
+	uint64_t pbn = 1ull << m->pageblock_order;
+
+	if (!st->reserve)
+		return;
+	for (unsigned zi = 0; zi < m->nr_zones; zi++) {
+		struct fs_zone *z = &m->zones[zi];
+		uint64_t n = (st->wz[zi].wm.min + pbn - 1) >> m->pageblock_order;
+
+		if (st->gen->reserve_max != RESERVE_UNCAPPED && n > st->gen->reserve_max)
+			n = st->gen->reserve_max;
+		for (uint64_t pfn = (z->start_pfn + pbn - 1) & ~(pbn - 1); pfn < z->end_pfn && n; pfn += pbn) {
+			uint64_t end = pfn + pbn < z->end_pfn ? pfn + pbn : z->end_pfn;
+			unsigned t;
+
+			if (has_hole(m, pfn, end))
+				continue;
+			t = fs_pb_type(m, pfn);
+			if (t == FS_MT_RESERVE) {
+				n--;
+			} else if (t == FS_MT_MOVABLE) {
+				fs_grp_retype_block(p, z, pfn, FS_MT_RESERVE);
+				n--;
+			}
+		}
+	}
 }
 
 /* One mm_page_alloc_extfrag: page is the one the kernel hands the
@@ -628,7 +688,14 @@ uint64_t fs_grp_rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, 
 	switch (G(p)->gen->style) {
 	case FB_2624:
 	case FB_310:
-		return fallback_old(p, z, order, start);
+		/* __rmqueue_fallback skips (2.6.24) or stops at (3.10) the
+		 * fallback rows' MIGRATE_RESERVE; then "use MIGRATE_RESERVE
+		 * rather than fail an allocation": __rmqueue_smallest of the
+		 * reserve lists, whose remainders stay there (expand) */
+		pfn = fallback_old(p, z, order, start);
+		if (pfn == NONE && G(p)->reserve)
+			pfn = fs_buddy_rmqueue_smallest(m, z, order, FS_MT_RESERVE);
+		return pfn;
 	case FB_419:
 		/* __rmqueue: "goto retry" after every successful fallback;
 		 * only 5.0's ALLOC_NOFRAGMENT pass above pageblock_order can
@@ -683,6 +750,7 @@ void fs_grp_drain(struct fs_policy *p, int zone, int cpu)
 		.alloc = fs_grp_alloc,                         \
 		.free = grouping_free,                           \
 		.drain = fs_grp_drain,                         \
+		.boot = setup_reserve,                           \
 	}
 
 GROUPING_POLICY(fs_linux_2_6_24_policy, "linux-2.6.24",

@@ -12,7 +12,7 @@ enum fb_style { FB_2624, FB_310, FB_419, FB_610, FB_615 };
 
 /* gfp_to_alloc_flags and the HIGHATOMIC reserve, by era */
 enum ha_style {
-	HA_NONE,                       /* 2.6.24, 3.10: no HIGHATOMIC (3.10's MIGRATE_RESERVE is not modelled) */
+	HA_NONE,                       /* 2.6.24, 3.10: no HIGHATOMIC (MIGRATE_RESERVE instead) */
 	HA_44,                         /* 4.4 .. 6.2: ALLOC_HARDER from __GFP_ATOMIC; reserve for order && HARDER */
 	HA_63,                         /* 6.3+: ALLOC_NON_BLOCK for !__GFP_DIRECT_RECLAIM; ALLOC_HIGHATOMIC
 					* for order > 0 with __GFP_HIGH (6.12.y, 6.13) */
@@ -30,7 +30,11 @@ struct generation {
 	bool steal_for_unmovable;      /* can_steal_fallback counts UNMOVABLE requests (4.x+) */
 	bool split_large_frees;        /* split_large_buddy (6.10+) */
 	enum ha_style highatomic;
+	uint8_t reserve_max;           /* MIGRATE_RESERVE pageblocks per zone at most: 0 none (4.4
+					* removed it), RESERVE_UNCAPPED (2.6.24), 2 (3.10) */
 };
+
+#define RESERVE_UNCAPPED UINT8_MAX
 
 /* build_all_zonelists_init: MIGRATE_TYPES on a kernel without CMA, as the
  * traced 6.18 machine shows (Unmovable, Movable, Reclaimable, HighAtomic,
@@ -50,6 +54,7 @@ struct grouping {
 	struct fs_wmark_zone_setup wz[FS_MAX_ZONES];
 	struct fs_pcp_set pcp;
 	bool highatomic;               /* the HIGHATOMIC reserve is on */
+	bool reserve;                  /* MIGRATE_RESERVE is on (2.6.24, 3.10) */
 	uint64_t nr_reserved_highatomic[FS_MAX_ZONES];  /* pages (zone->nr_reserved_highatomic) */
 };
 

@@ -339,3 +339,194 @@ Test(grouping_5_0, registered_with_gen_defaults)
 		if (!strcmp(t->name, "nofragment") || !strcmp(t->name, "boost"))
 			cr_assert(strstr(t->doc, "5.0"), "%s: %s", t->name, t->doc);
 }
+
+/* ---- MIGRATE_RESERVE (2.6.24, 3.10) ------------------------------------------ */
+
+/* setup_zone_migrate_reserve: reserve = roundup(min_wmark_pages,
+ * pageblock_nr_pages) >> pageblock_order. min_free_kbytes=256 on one zone
+ * of 128 pages: min = 64 pages, 4 pageblocks of 16; 2.6.24 reserves all 4
+ * (no cap), 3.10 min(2, 4) = 2, from the zone start. The boot blocks are
+ * order 5 (two pageblocks each): move_freepages_block moves a whole one
+ * to the RESERVE lists. */
+#define RSV_SPEC(gen, extra) gen ":watermarks=off,pcp=off,thp=off,min_free_kbytes=256" extra
+
+Test(migrate_reserve, setup_at_boot)
+{
+	struct fs_sim *s = one_zone(RSV_SPEC("linux-2.6.24", ""), 128, 5, 4);
+	struct fs_zone *z = &s->m->zones[0];
+
+	cr_assert_eq(z->nr_pageblocks[FS_MT_RESERVE], 4, "%s: %llu reserve blocks", cur,
+		     (unsigned long long)z->nr_pageblocks[FS_MT_RESERVE]);
+	for (uint64_t pfn = 0; pfn < 64; pfn += 16)
+		PB(s, pfn, FS_MT_RESERVE);
+	PB(s, 64, MOV);
+	cr_assert_eq(z->lists[5][FS_MT_RESERVE].count, 2);
+	cr_assert_eq(z->lists[5][MOV].count, 2);
+	fs_sim_free(s);
+
+	s = one_zone(RSV_SPEC("linux-3.10", ""), 128, 5, 4);
+	z = &s->m->zones[0];
+	cr_assert_eq(z->nr_pageblocks[FS_MT_RESERVE], 2);
+	PB(s, 0, FS_MT_RESERVE);
+	PB(s, 16, FS_MT_RESERVE);
+	PB(s, 32, MOV);
+	cr_assert_eq(z->lists[5][FS_MT_RESERVE].count, 1);
+	cr_assert_eq(z->lists[5][MOV].count, 3);
+	fs_sim_free(s);
+
+	/* reserve=off, and later generations, have none */
+	s = one_zone(RSV_SPEC("linux-3.10", ",reserve=off"), 128, 5, 4);
+	cr_assert_eq(s->m->zones[0].nr_pageblocks[FS_MT_RESERVE], 0);
+	fs_sim_free(s);
+	cr_assert_null(tu_try_sim("linux-4.19:reserve=on", 128, 5, 4));
+}
+
+/* The reserve is the last resort: __rmqueue_fallback's rows end at
+ * MIGRATE_RESERVE (3.10 breaks there, 2.6.24 skips it), so an UNMOVABLE
+ * request claims the MOVABLE order-5 block at 32 although the reserve's
+ * order-5 block at 0 heads the largest list; only when the requested
+ * type and every fallback type are empty does __rmqueue retry
+ * __rmqueue_smallest(MIGRATE_RESERVE): the head of the RESERVE order-5
+ * list (0), remainders 1, 2, 4, 8, 16 on the RESERVE lists (expand with
+ * the RESERVE type), no extfrag event. Freed, the page goes back to the
+ * reserve lists (its pageblock's type) and merges to order 5 again.
+ * Without the reserve the request fails. */
+static void reserve_last_resort(const char *spec, bool reserve)
+{
+	struct fs_sim *s = one_zone(spec, 128, 5, 4);
+	struct fs_zone *z = &s->m->zones[0];
+	uint64_t pfn = pol(s, ID(1), 0, UNM);
+
+	if (!reserve) {
+		PFN(pfn, 0);               /* the largest MOVABLE block, at 0 */
+		fs_sim_free(s);
+		return;
+	}
+	PFN(pfn, 32);
+	PB(s, 0, FS_MT_RESERVE);
+	PB(s, 32, UNM);
+	cr_assert_eq(z->extfrag.events, 1);
+	/* everything but the reserve allocated */
+	at(s, 33, 0, UNM);
+	at(s, 34, 1, UNM);
+	at(s, 36, 2, UNM);
+	at(s, 40, 3, UNM);
+	at(s, 48, 4, UNM);
+	at(s, 64, 5, MOV);
+	at(s, 96, 5, MOV);
+	pfn = pol(s, ID(2), 0, REC);
+	PFN(pfn, 0);
+	cr_assert_eq(z->extfrag.events, 1, "%s: the reserve counted as a fallback", cur);
+	PB(s, 0, FS_MT_RESERVE);
+	for (unsigned o = 0; o < 5; o++)
+		cr_assert_eq(z->lists[o][FS_MT_RESERVE].count, 1, "%s: order %u reserve list", cur, o);
+	cr_assert_eq(z->lists[0][REC].count, 0);
+	apply(s, FS_EV_FREE, ID(2), 0, 0);
+	cr_assert_eq(z->lists[5][FS_MT_RESERVE].count, 1, "%s: the free did not merge on the reserve", cur);
+	fs_sim_free(s);
+}
+
+Test(migrate_reserve, last_resort)
+{
+	/* min_free_kbytes=128: min 32 pages, two reserve pageblocks (0-31)
+	 * in both generations */
+	reserve_last_resort("linux-3.10:watermarks=off,pcp=off,thp=off,min_free_kbytes=128", true);
+	reserve_last_resort("linux-2.6.24:watermarks=off,thp=off,min_free_kbytes=128", true);
+	reserve_last_resort("linux-3.10:watermarks=off,pcp=off,reserve=off", false);
+}
+
+/* The 3.10 reserve with per-CPU lists: an order-0 refill that finds only
+ * the reserve takes it (rmqueue_bulk calls __rmqueue), and the pages freed
+ * through the per-CPU list drain back to the reserve (free_pcppages_bulk
+ * frees with the pageblock's type). */
+Test(migrate_reserve, through_pcp_lists)
+{
+	struct fs_sim *s = one_zone("linux-3.10:watermarks=off,thp=off,min_free_kbytes=128,cpus=1",
+				    128, 5, 4);
+	struct fs_zone *z = &s->m->zones[0];
+	uint64_t pfn;
+
+	at(s, 32, 5, MOV);
+	at(s, 64, 5, MOV);
+	at(s, 96, 5, MOV);
+	pfn = pol(s, ID(1), 0, MOV);
+	cr_assert(pfn < 32, "%s: placed at %llu, want the reserve", cur, (unsigned long long)pfn);
+	PB(s, 0, FS_MT_RESERVE);
+	cr_assert_eq(z->extfrag.events, 0);
+	apply(s, FS_EV_FREE, ID(1), 0, 0);
+	s->pol->ops->drain(s->pol, 0, -1);
+	cr_assert_eq(z->lists[5][FS_MT_RESERVE].count, 1, "%s: the reserve did not come back whole", cur);
+	fs_sim_free(s);
+}
+
+/* /proc/pagetypeinfo of 3.10 (and 2.6.24): the types in that kernel's
+ * numbering, "Reserve" in the HIGHATOMIC slot, no count cap; 6.x's list
+ * is unchanged. */
+static char *dump(struct fs_sim *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	cr_assert_not_null(fp);
+	fs_dump_pagetypeinfo(fp, s->m);
+	fclose(fp);
+	return buf;
+}
+
+Test(migrate_reserve, pagetypeinfo_names)
+{
+	struct fs_sim *s = one_zone(RSV_SPEC("linux-3.10", ""), 128, 5, 4);
+	char *t = dump(s);
+
+	cr_assert(strstr(t, "Number of blocks type     Unmovable  Reclaimable      Movable      Reserve      Isolate \n"),
+		  "%s", t);
+	cr_assert(strstr(t, "type      Reserve      0      0      0      0      0      1 \n"), "%s", t);
+	cr_assert(strstr(t, "Node 0, zone   Normal            0            0            6            2            0 \n"),
+		  "%s", t);
+	free(t);
+	fs_sim_free(s);
+
+	s = one_zone("linux-6.15:watermarks=off", 128, 5, 4);
+	t = dump(s);
+	cr_assert(strstr(t, "Number of blocks type     Unmovable      Movable  Reclaimable   HighAtomic      Isolate \n"),
+		  "%s", t);
+	free(t);
+	fs_sim_free(s);
+}
+
+/* Random churn with the reserve in use (a small machine, a big min
+ * watermark, per-CPU lists on): the invariant checker after every event. */
+static void churn(const char *spec, uint64_t seed)
+{
+	struct fs_sim *s = one_zone(spec, 512, 6, 4);
+	struct tu_rng g;
+	uint64_t live[256];
+	unsigned n = 0;
+
+	tu_rng_seed(&g, seed);
+	for (unsigned i = 0; i < 6000; i++) {
+		if (n < 256 && (n == 0 || tu_chance(&g, 55))) {
+			uint64_t id = ID(i + 1);
+			unsigned order = tu_skewed_order(&g, 3);
+			unsigned mt = (unsigned)tu_below(&g, 3);
+
+			if (pol(s, id, order, mt) != FAILED)
+				live[n++] = id | order;
+		} else {
+			unsigned k = (unsigned)tu_below(&g, n);
+
+			apply(s, FS_EV_FREE, live[k] & ~0xffull, (unsigned)(live[k] & 0xff), 0);
+			live[k] = live[--n];
+		}
+	}
+	cr_assert_gt(s->c.allocs, 1000);
+	fs_sim_free(s);
+}
+
+Test(migrate_reserve, random_churn_keeps_invariants)
+{
+	churn("linux-3.10:watermarks=off,thp=off,min_free_kbytes=256", 0x3a10);
+	churn("linux-2.6.24:watermarks=off,thp=off,min_free_kbytes=512", 0x2624);
+	churn("linux-3.10:thp=off,min_free_kbytes=256", 0x3a11);
+}
