@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "../sim/compact.h"
+#include "../sim/internal.h"
 #include "grouping.h"
 
 static const struct generation generations[] = {
@@ -79,6 +80,7 @@ static const struct fs_tunable grouping_tunables[] = {
 	{ "cpus", "2", "CPUs with pagesets; events go to cpu % cpus" },
 	{ "highatomic", "gen", "the HIGHATOMIC reserve for high-order atomic requests (gfp flags needed): on, off, or gen (4.4+)" },
 	{ "reserve", "gen", "MIGRATE_RESERVE pageblocks, the last resort before failing: on, off, or gen (2.6.24 to 4.3)" },
+	{ "cma", "0", "CMA area (K/M/G suffix; 0: none): MIGRATE_CMA pageblocks at the top of the highest zone, for movable requests only (3.10+)" },
 	{ NULL, NULL, NULL }
 };
 
@@ -182,6 +184,68 @@ static void grouping_destroy(struct fs_policy *p)
 	fs_pcp_release(&G(p)->pcp, p->m);
 }
 
+/* Whether [start, end) holds a page of a hole (a reserved page, in the
+ * kernel's terms). */
+static bool has_hole(const struct fs_machine *m, uint64_t start, uint64_t end)
+{
+	for (unsigned h = 0; h < m->nr_holes; h++)
+		if (m->holes[h].start_pfn < end && m->holes[h].start_pfn + m->holes[h].nr_pages > start)
+			return true;
+	return false;
+}
+
+/* The CMA area (cma=SIZE), placed where the kernel's default area lands on
+ * x86_64: dma_contiguous_reserve -> cma_declare_contiguous allocates it
+ * from memblock top-down below the end of memory, the size rounded up to
+ * and the base aligned to the larger of MAX_ORDER_NR_PAGES and
+ * pageblock_nr_pages (3.10 .. 5.x; 5.18+ needs only pageblock alignment,
+ * not modelled): the highest such range without a hole, which must lie in
+ * the highest zone. Its pageblocks become MIGRATE_CMA at boot (below). */
+static int setup_cma_area(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
+			  struct fs_err *err)
+{
+	struct grouping *st = G(p);
+	struct fs_machine *m = p->m;
+	const char *v = fs_tunable_get(p->ops, kv, nkv, "cma");
+	const struct fs_zone *z = &m->zones[m->nr_zones - 1];
+	uint64_t bytes, align = 1ull << m->max_order, pages;
+
+	if (fs_parse_size(v, &bytes))
+		return fs_error(err, -EINVAL, "tunable \"cma\" expects a size (e.g. 64M), got \"%s\"", v);
+	pages = (bytes / 4096 + align - 1) & ~(align - 1);
+	if (!pages)
+		return 0;
+	if (st->gen->style == FB_2624)
+		return fs_error(err, -EINVAL, "%s has no CMA (it came in 3.5)", p->ops->name);
+	for (uint64_t start = (z->end_pfn - pages) & ~(align - 1);
+	     pages <= z->end_pfn && start >= z->start_pfn && start + pages <= z->end_pfn; start -= align) {
+		if (!has_hole(m, start, start + pages)) {
+			st->cma = true;
+			st->cma_start = start;
+			st->cma_pages = pages;
+			m->pti_cma = true;
+			return 0;
+		}
+		if (start < align)
+			break;
+	}
+	return fs_error(err, -EINVAL, "tunable \"cma\": no hole-free %llu pages in zone %s",
+			(unsigned long long)pages, z->name);
+}
+
+/* cma_activate_area -> init_cma_reserved_pageblock: each pageblock of the
+ * area becomes MIGRATE_CMA and its pages go to the CMA free lists; they
+ * never change type again. */
+static void setup_cma(struct fs_policy *p)
+{
+	struct grouping *st = G(p);
+	struct fs_machine *m = p->m;
+	uint64_t pbn = 1ull << m->pageblock_order;
+
+	for (uint64_t pfn = st->cma_start; pfn < st->cma_start + st->cma_pages; pfn += pbn)
+		fs_grp_retype_block(p, fs_machine_zone_of(m, pfn), pfn, FS_MT_CMA);
+}
+
 static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 			 struct fs_err *err)
 {
@@ -199,13 +263,15 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 	m->merge_guard = st->gen->guard;
 	if (setup_watermarks(p, kv, nkv, err) || setup_pcp(p, kv, nkv, err))
 		return -EINVAL;
+	if (setup_cma_area(p, kv, nkv, err))
+		return -EINVAL;
 	for (unsigned i = 0; i < m->nr_zones; i++)
 		pages += m->zones[i].present_pages;
 	/* too small to group: every request is treated as UNMOVABLE
 	 * (gfp_migratetype). Boot memory stays MOVABLE: memmap_init() typed
 	 * the pageblocks before build_all_zonelists() computed the flag, so
 	 * the first requests fall back and claim blocks. */
-	st->disabled = pages < ((uint64_t)MIGRATE_TYPES_NO_CMA << m->pageblock_order);
+	st->disabled = pages < ((uint64_t)(MIGRATE_TYPES_NO_CMA + st->cma) << m->pageblock_order);
 	p->initial_class = FS_MT_MOVABLE;
 	p->typed_pageblocks = true;
 	ml = fs_tunable_get(p->ops, kv, nkv, "highatomic");
@@ -222,16 +288,6 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 		return fs_error(err, -EINVAL, "%s has no MIGRATE_RESERVE (4.4 removed it)", p->ops->name);
 	m->pti_style = st->gen->style <= FB_310 ? FS_PTI_3_10 : FS_PTI_6X;
 	return 0;
-}
-
-/* Whether [start, end) holds a page of a hole (a reserved page, in the
- * kernel's terms). */
-static bool has_hole(const struct fs_machine *m, uint64_t start, uint64_t end)
-{
-	for (unsigned h = 0; h < m->nr_holes; h++)
-		if (m->holes[h].start_pfn < end && m->holes[h].start_pfn + m->holes[h].nr_pages > start)
-			return true;
-	return false;
 }
 
 /* setup_zone_migrate_reserve (2.6.24, 3.10), run at boot on free memory:
@@ -274,6 +330,16 @@ static void setup_reserve(struct fs_policy *p)
 			}
 		}
 	}
+}
+
+/* What the kernel sets up on free memory at boot: the CMA area
+ * (cma_init_reserved_areas, a core_initcall) before MIGRATE_RESERVE
+ * (init_per_zone_wmark_min, a module_init), which so never takes a CMA
+ * block. */
+static void grouping_boot(struct fs_policy *p)
+{
+	setup_cma(p);
+	setup_reserve(p);
 }
 
 /* One mm_page_alloc_extfrag: page is the one the kernel hands the
@@ -443,21 +509,34 @@ static unsigned min_order(struct fs_policy *p, unsigned order)
 	return order;
 }
 
-/* 2.6.24 and 3.10 __rmqueue_fallback */
+/* 2.6.24 and 3.10 __rmqueue_fallback. 3.10 with CMA: MOVABLE's row starts
+ * with MIGRATE_CMA, whose blocks are taken without stealing or retyping and
+ * split with their remainders kept on the CMA lists (expand with
+ * is_migrate_cma(migratetype) ? migratetype : start_migratetype). */
 static uint64_t fallback_old(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
 {
 	struct fs_machine *m = p->m;
 	const struct generation *g = G(p)->gen;
-	unsigned pbo = m->pageblock_order;
+	unsigned pbo = m->pageblock_order, row[3], n = 0;
 
+	if (start == FS_MT_MOVABLE && G(p)->cma)
+		row[n++] = FS_MT_CMA;
+	row[n++] = fallbacks[start][0];
+	row[n++] = fallbacks[start][1];
 	for (int co = (int)m->max_order; co >= (int)order; co--) {
-		for (unsigned i = 0; i < 2; i++) {
-			unsigned fb = fallbacks[start][i], mt = fb;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned fb = row[i], mt = fb;
 			uint64_t pfn;
 
 			if (z->lists[co][fb].head == FS_NIL)
 				continue;
 			pfn = head_of(p, z, (unsigned)co, fb);
+			if (fb == FS_MT_CMA) {
+				fs_buddy_del(m, z, pfn);
+				fs_buddy_expand(m, z, pfn, order, (unsigned)co, FS_MT_CMA);
+				extfrag(p, z, pfn, order, (unsigned)co, start, FS_MT_CMA, false);
+				return pfn;
+			}
 			if ((unsigned)co >= pbo / 2 || start == FS_MT_RECLAIMABLE ||
 			    (g->style == FB_310 && G(p)->disabled)) {
 				uint64_t pages = move_freepages_block(p, z, pfn, start);
@@ -677,15 +756,44 @@ static uint64_t fallback_615(struct fs_policy *p, struct fs_zone *z, unsigned or
 	return NONE;
 }
 
-/* __rmqueue for one zone */
+/* NR_FREE_CMA_PAGES: the free pages on the CMA lists */
+uint64_t fs_grp_free_cma(const struct fs_machine *m, const struct fs_zone *z)
+{
+	uint64_t n = 0;
+
+	for (unsigned o = 0; o <= m->max_order; o++)
+		n += (uint64_t)z->lists[o][FS_MT_CMA].count << o;
+	return n;
+}
+
+/* __rmqueue for one zone. ALLOC_CMA is set for exactly the MOVABLE
+ * requests (gfp_to_alloc_flags_cma, 4.19's prepare_alloc_pages, 3.10's
+ * __alloc_pages_nodemask), so CMA is decided by the requested type:
+ * 5.7+ (here 6.10, 6.15) takes CMA first while it holds more than half
+ * the zone's free pages; 4.19+ tries __rmqueue_cma_fallback after
+ * __rmqueue_smallest fails and before the fallback; 3.10 has CMA at the
+ * head of MOVABLE's fallback row (fallback_old). */
 uint64_t fs_grp_rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
 {
 	struct fs_machine *m = p->m;
-	uint64_t pfn = fs_buddy_rmqueue_smallest(m, z, order, start);
+	const struct generation *g = G(p)->gen;
+	bool cma = G(p)->cma && start == FS_MT_MOVABLE;
+	uint64_t pfn;
 
+	if (cma && g->style >= FB_610 && fs_grp_free_cma(m, z) > z->free_pages / 2) {
+		pfn = fs_buddy_rmqueue_smallest(m, z, order, FS_MT_CMA);
+		if (pfn != NONE)
+			return pfn;
+	}
+	pfn = fs_buddy_rmqueue_smallest(m, z, order, start);
 	if (pfn != NONE)
 		return pfn;
-	switch (G(p)->gen->style) {
+	if (cma && g->style >= FB_419) {
+		pfn = fs_buddy_rmqueue_smallest(m, z, order, FS_MT_CMA);
+		if (pfn != NONE)
+			return pfn;
+	}
+	switch (g->style) {
 	case FB_2624:
 	case FB_310:
 		/* __rmqueue_fallback skips (2.6.24) or stops at (3.10) the
@@ -750,7 +858,7 @@ void fs_grp_drain(struct fs_policy *p, int zone, int cpu)
 		.alloc = fs_grp_alloc,                         \
 		.free = grouping_free,                           \
 		.drain = fs_grp_drain,                         \
-		.boot = setup_reserve,                           \
+		.boot = grouping_boot,                           \
 	}
 
 GROUPING_POLICY(fs_linux_2_6_24_policy, "linux-2.6.24",

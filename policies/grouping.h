@@ -55,6 +55,8 @@ struct grouping {
 	struct fs_pcp_set pcp;
 	bool highatomic;               /* the HIGHATOMIC reserve is on */
 	bool reserve;                  /* MIGRATE_RESERVE is on (2.6.24, 3.10) */
+	bool cma;                      /* a CMA area is configured (cma_pages > 0) */
+	uint64_t cma_start, cma_pages; /* the CMA area: pfns [cma_start, cma_start + cma_pages) */
 	uint64_t nr_reserved_highatomic[FS_MAX_ZONES];  /* pages (zone->nr_reserved_highatomic) */
 };
 
@@ -67,6 +69,7 @@ static inline struct grouping *G(struct fs_policy *p)
 
 
 /* grouping.c */
+uint64_t fs_grp_free_cma(const struct fs_machine *m, const struct fs_zone *z);
 uint64_t fs_grp_rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start);
 uint64_t fs_grp_move_freepages_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn,
 				     unsigned to);

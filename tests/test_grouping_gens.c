@@ -497,7 +497,7 @@ Test(migrate_reserve, pagetypeinfo_names)
 
 /* Random churn with the reserve in use (a small machine, a big min
  * watermark, per-CPU lists on): the invariant checker after every event. */
-static void churn(const char *spec, uint64_t seed)
+static struct fs_sim *churn_run(const char *spec, uint64_t seed)
 {
 	struct fs_sim *s = one_zone(spec, 512, 6, 4);
 	struct tu_rng g;
@@ -521,7 +521,12 @@ static void churn(const char *spec, uint64_t seed)
 		}
 	}
 	cr_assert_gt(s->c.allocs, 1000);
-	fs_sim_free(s);
+	return s;
+}
+
+static void churn(const char *spec, uint64_t seed)
+{
+	fs_sim_free(churn_run(spec, seed));
 }
 
 Test(migrate_reserve, random_churn_keeps_invariants)
@@ -529,4 +534,162 @@ Test(migrate_reserve, random_churn_keeps_invariants)
 	churn("linux-3.10:watermarks=off,thp=off,min_free_kbytes=256", 0x3a10);
 	churn("linux-2.6.24:watermarks=off,thp=off,min_free_kbytes=512", 0x2624);
 	churn("linux-3.10:thp=off,min_free_kbytes=256", 0x3a11);
+}
+
+/* ---- CMA (3.10+) ------------------------------------------------------------------ */
+
+/* cma=SIZE: the area is rounded up to a max_order block and placed at the
+ * top of the highest zone (memblock top-down, as the default CMA area on
+ * x86_64); its pageblocks are MIGRATE_CMA with their free pages on the CMA
+ * lists. 128K on 128 pages with max_order 5: one order-5 block, 96-127.
+ * 2.6.24 had no CMA. */
+Test(cma, area_at_the_top)
+{
+	struct fs_sim *s = one_zone("linux-4.19:watermarks=off,pcp=off,cma=100K", 128, 5, 4);
+	struct fs_zone *z = &s->m->zones[0];
+
+	cr_assert_eq(z->nr_pageblocks[FS_MT_CMA], 2);
+	PB(s, 96, FS_MT_CMA);
+	PB(s, 112, FS_MT_CMA);
+	PB(s, 80, MOV);
+	cr_assert_eq(z->lists[5][FS_MT_CMA].count, 1);
+	cr_assert_eq(z->lists[5][MOV].count, 3);
+	fs_sim_free(s);
+	cr_assert_null(tu_try_sim("linux-2.6.24:cma=128K", 128, 5, 4));
+	cr_assert_null(tu_try_sim("linux-6.15:cma=1M", 128, 5, 4));   /* larger than the zone */
+}
+
+/* Only MOVABLE requests use CMA: with every other page allocated, an
+ * UNMOVABLE or RECLAIMABLE request fails (CMA is in no fallback row, 4.19+;
+ * 3.10's row has it for MOVABLE only), a MOVABLE one gets 96:
+ *   3.10: through __rmqueue_fallback, CMA first in MOVABLE's row: no
+ *         steal, no retype, remainders on the CMA lists, an extfrag event
+ *         with fallback type CMA and change_ownership 0;
+ *   4.19, 6.15: __rmqueue_cma_fallback (__rmqueue_smallest of the CMA
+ *         lists), no extfrag event.
+ * The pageblock stays CMA, and the freed page goes back to the CMA lists. */
+static void cma_only_movable(const char *spec, bool via_fallback)
+{
+	struct fs_sim *s = one_zone(spec, 128, 5, 4);
+	struct fs_zone *z = &s->m->zones[0];
+
+	at(s, 0, 5, MOV);
+	at(s, 32, 5, MOV);
+	at(s, 64, 5, MOV);
+	PFN(pol(s, ID(1), 0, UNM), FAILED);
+	PFN(pol(s, ID(2), 0, REC), FAILED);
+	PFN(pol(s, ID(3), 0, MOV), 96);
+	PB(s, 96, FS_MT_CMA);
+	for (unsigned o = 0; o < 5; o++)
+		cr_assert_eq(z->lists[o][FS_MT_CMA].count, 1, "%s: order %u CMA list", cur, o);
+	cr_assert_eq(z->extfrag.events, via_fallback ? 1u : 0u);
+	if (via_fallback) {
+		cr_assert_eq(z->extfrag.by_type[MOV][FS_MT_CMA], 1);
+		cr_assert_eq(z->extfrag.change_ownership, 0);
+	}
+	apply(s, FS_EV_FREE, ID(3), 0, 0);
+	cr_assert_eq(z->lists[5][FS_MT_CMA].count, 1, "%s: the CMA block did not merge back", cur);
+	fs_sim_free(s);
+}
+
+Test(cma, only_movable_requests)
+{
+	cma_only_movable("linux-3.10:watermarks=off,pcp=off,reserve=off,cma=128K", true);
+	cma_only_movable("linux-4.19:watermarks=off,pcp=off,cma=128K", false);
+	cma_only_movable("linux-5.0:watermarks=off,pcp=off,cma=128K", false);
+	cma_only_movable("linux-6.15:watermarks=off,pcp=off,cma=128K", false);
+}
+
+/* 5.7+ __rmqueue: "if (alloc_flags & ALLOC_CMA && NR_FREE_CMA_PAGES >
+ * NR_FREE_PAGES / 2) page = __rmqueue_cma_fallback(...)" before the
+ * MOVABLE lists. CMA is 64 of 128 pages (64-127). With one page taken
+ * elsewhere (64 > 127 / 2) 6.15 puts a MOVABLE request in CMA (64); at
+ * exactly half (64 > 64 is false) it uses its own lists; 4.19 always does. */
+Test(cma, movable_prefers_cma_over_half_free)
+{
+	struct fs_sim *s = one_zone("linux-6.15:watermarks=off,pcp=off,cma=256K", 128, 5, 4);
+
+	PFN(pol(s, ID(1), 0, MOV), 0);
+	PFN(pol(s, ID(2), 0, MOV), 64);
+	fs_sim_free(s);
+	s = one_zone("linux-4.19:watermarks=off,pcp=off,cma=256K", 128, 5, 4);
+	PFN(pol(s, ID(1), 0, MOV), 0);
+	PFN(pol(s, ID(2), 0, MOV), 1);
+	fs_sim_free(s);
+}
+
+/* __zone_watermark_ok: free CMA pages do not count for a caller without
+ * ALLOC_CMA. 256 pages, CMA 192-255 (64 pages), min_free_kbytes=128: min
+ * 32 pages, low 40. With 20 non-CMA pages free (172-191) the zone has 84
+ * free: a MOVABLE request passes and takes its own block; an UNMOVABLE one
+ * sees 20 and fails at LOW and at MIN. Both forms of the test (3.10's
+ * and 4.4+'s). 6.15 takes the MOVABLE page from CMA (192): 64 free CMA
+ * pages are more than half of the 84 free (5.7+ balancing). */
+static void cma_watermark(const char *spec, bool cma_first)
+{
+	struct fs_sim *s = one_zone(spec, 256, 5, 4);
+	uint64_t pfn;
+
+	for (uint64_t q = 0; q < 160; q += 32)
+		at(s, q, 5, MOV);
+	at(s, 160, 3, MOV);
+	at(s, 168, 2, MOV);
+	PFN(pol(s, ID(1), 0, UNM), FAILED);
+	pfn = pol(s, ID(2), 0, MOV);
+	if (cma_first)
+		PFN(pfn, 192);
+	else
+		cr_assert(pfn >= 172 && pfn < 192, "%s: MOVABLE placed at %lld, want 172..191", cur,
+			  (long long)pfn);
+	fs_sim_free(s);
+}
+
+Test(cma, watermark_leaves_out_free_cma)
+{
+	cma_watermark("linux-6.15:pcp=off,thp=off,min_free_kbytes=128,cma=256K", true);
+	cma_watermark("linux-4.19:pcp=off,thp=off,min_free_kbytes=128,cma=256K", false);
+	cma_watermark("linux-3.10:pcp=off,thp=off,reserve=off,min_free_kbytes=128,cma=256K", false);
+}
+
+/* pagetypeinfo of a CONFIG_CMA kernel: a CMA type after HighAtomic (4.4+)
+ * or Reserve (3.10), then Isolate. */
+Test(cma, pagetypeinfo_names)
+{
+	struct fs_sim *s = one_zone("linux-6.15:watermarks=off,cma=128K", 128, 5, 4);
+	char *t = dump(s);
+
+	cr_assert(strstr(t, "Number of blocks type     Unmovable      Movable  Reclaimable   HighAtomic          CMA      Isolate \n"),
+		  "%s", t);
+	cr_assert(strstr(t, "type          CMA      0      0      0      0      0      1 \n"), "%s", t);
+	free(t);
+	fs_sim_free(s);
+	s = one_zone("linux-3.10:watermarks=off,reserve=off,cma=128K", 128, 5, 4);
+	t = dump(s);
+	cr_assert(strstr(t, "Number of blocks type     Unmovable  Reclaimable      Movable      Reserve          CMA      Isolate \n"),
+		  "%s", t);
+	free(t);
+	fs_sim_free(s);
+}
+
+/* Random churn with CMA (and 3.10's reserve, per-CPU lists, watermarks,
+ * compaction) on: the invariant checker after every event, and CMA blocks
+ * never change type. */
+static void churn_cma(const char *spec, uint64_t seed, uint64_t cma_blocks)
+{
+	struct fs_sim *s = churn_run(spec, seed);
+
+	cr_assert_eq(s->m->zones[0].nr_pageblocks[FS_MT_CMA], cma_blocks, "%s: %llu CMA pageblocks", cur,
+		     (unsigned long long)s->m->zones[0].nr_pageblocks[FS_MT_CMA]);
+	for (uint64_t pfn = 512 - cma_blocks * 16; pfn < 512; pfn += 16)
+		PB(s, pfn, FS_MT_CMA);
+	fs_sim_free(s);
+}
+
+Test(cma, random_churn_keeps_invariants)
+{
+	churn_cma("linux-3.10:watermarks=off,thp=off,min_free_kbytes=256,cma=256K", 0xc310, 4);
+	churn_cma("linux-4.19:watermarks=off,cma=512K", 0xc419, 8);
+	churn_cma("linux-5.0:thp=off,min_free_kbytes=256,cma=512K", 0xc500, 8);
+	churn_cma("linux-6.15:watermarks=off,cma=512K", 0xc615, 8);
+	churn_cma("linux-6.15+compaction:thp=off,min_free_kbytes=256,cma=512K", 0xc616, 8);
 }

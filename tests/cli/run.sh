@@ -369,6 +369,17 @@ for p in linux-6.15 linux-4.19; do
 done
 [ "$(sed -n '1s/page=.*//p' "$TMP/xf.log.linux-4.19")" = "         fragsim-2       [000] .....     0.000000: mm_page_alloc_extfrag: " ] && ok ||
 	bad "emit-extfrag: line prefix $(sed -n '1p' "$TMP/xf.log.linux-4.19")"
+# 3.10 with a CMA area: that kernel's type names and order, and inspect
+# reads the Reserve and CMA rows (pageblocks as the CSV: RESERVE in the
+# highatomic column; 64M of CMA is 32 pageblocks at the top of Normal)
+"$FRAGSIM" replay -q --policy linux-3.10:cma=64M -o "$TMP/cma.csv" --every 1000000 --dump-pagetypeinfo "$TMP/cma.pti" \
+	"$TMP/stress.trace" 2>/dev/null || bad "dump-pagetypeinfo linux-3.10:cma=64M: exit $?"
+grep -q '^Number of blocks type     Unmovable  Reclaimable      Movable      Reserve          CMA      Isolate $' "$TMP/cma.pti" &&
+	ok || bad "dump-pagetypeinfo 3.10 with CMA: header $(grep 'Number of blocks' "$TMP/cma.pti")"
+want=$(grep ',Normal,' "$TMP/cma.csv" | tail -1 | cut -d, -f41-44 |
+	awk -F, '{printf "Unmovable %s Reclaimable %s Movable %s Reserve %s CMA 32 Isolate 0", $1, $3, $2, $4}')
+"$FRAGSIM" inspect "$TMP/cma.pti" | grep -q "Node 0, zone   Normal $want\$" && ok ||
+	bad "dump-pagetypeinfo 3.10 with CMA: inspect does not show $want"
 # one policy: FILE itself; the 6.15 stress on 64 MiB has its one claim
 "$FRAGSIM" replay -q --memory 64M --policy linux-6.15 -o /dev/null --emit-extfrag "$TMP/one.log" \
 	--dump-pagetypeinfo "$TMP/one.pti" "$TMP/stress.trace" 2>/dev/null && [ -f "$TMP/one.log" ] && [ -f "$TMP/one.pti" ] &&
