@@ -261,19 +261,8 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 	if (strcmp(ml, "gen") && fs_tunable_bool("merge_likely", ml, &m->merge_likely, err))
 		return -EINVAL;
 	m->merge_guard = st->gen->guard;
-	if (setup_watermarks(p, kv, nkv, err) || setup_pcp(p, kv, nkv, err))
-		return -EINVAL;
-	if (setup_cma_area(p, kv, nkv, err))
-		return -EINVAL;
-	for (unsigned i = 0; i < m->nr_zones; i++)
-		pages += m->zones[i].present_pages;
-	/* too small to group: every request is treated as UNMOVABLE
-	 * (gfp_migratetype). Boot memory stays MOVABLE: memmap_init() typed
-	 * the pageblocks before build_all_zonelists() computed the flag, so
-	 * the first requests fall back and claim blocks. */
-	st->disabled = pages < ((uint64_t)(MIGRATE_TYPES_NO_CMA + st->cma) << m->pageblock_order);
-	p->initial_class = FS_MT_MOVABLE;
-	p->typed_pageblocks = true;
+	/* the tunables that can fail first: setup_pcp allocates, and a
+	 * failed init is not destroyed */
 	ml = fs_tunable_get(p->ops, kv, nkv, "highatomic");
 	st->highatomic = st->gen->highatomic != HA_NONE;
 	if (strcmp(ml, "gen") && fs_tunable_bool("highatomic", ml, &st->highatomic, err))
@@ -286,6 +275,18 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 		return -EINVAL;
 	if (st->reserve && !st->gen->reserve_max)
 		return fs_error(err, -EINVAL, "%s has no MIGRATE_RESERVE (4.4 removed it)", p->ops->name);
+	if (setup_cma_area(p, kv, nkv, err) || setup_watermarks(p, kv, nkv, err) ||
+	    setup_pcp(p, kv, nkv, err))
+		return -EINVAL;
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		pages += m->zones[i].present_pages;
+	/* too small to group: every request is treated as UNMOVABLE
+	 * (gfp_migratetype). Boot memory stays MOVABLE: memmap_init() typed
+	 * the pageblocks before build_all_zonelists() computed the flag, so
+	 * the first requests fall back and claim blocks. */
+	st->disabled = pages < ((uint64_t)(MIGRATE_TYPES_NO_CMA + st->cma) << m->pageblock_order);
+	p->initial_class = FS_MT_MOVABLE;
+	p->typed_pageblocks = true;
 	m->pti_style = st->gen->style <= FB_310 ? FS_PTI_3_10 : FS_PTI_6X;
 	return 0;
 }
