@@ -762,7 +762,7 @@ uint64_t fs_grp_free_cma(const struct fs_machine *m, const struct fs_zone *z)
 {
 	uint64_t n = 0;
 
-	for (unsigned o = 0; o <= m->max_order; o++)
+	for (unsigned o = 0; o <= m->max_order && o < FS_NR_ORDERS; o++)
 		n += (uint64_t)z->lists[o][FS_MT_CMA].count << o;
 	return n;
 }
