@@ -133,6 +133,19 @@ done
 for p in buddy linux-2.6.24 linux-3.10 linux-4.19 linux-5.0 linux-6.10 linux-6.15; do
 	"$FRAGSIM" policies | grep -q "^$p " && ok || bad "policies does not list $p"
 done
+# the grouping tunables of issue #4's later items are listed, and refused where the kernel had no such thing
+for t in reserve cma; do
+	"$FRAGSIM" policies | grep -q "^  $t  *default" && ok || bad "policies does not list tunable $t"
+done
+for spec in "linux-4.19:reserve=on/no MIGRATE_RESERVE" "linux-2.6.24:cma=4M/has no CMA"; do
+	if "$FRAGSIM" replay -q --memory 64M --policy "${spec%%/*}" -o /dev/null "$TMP/stress.trace" 2>"$TMP/gen.err"; then
+		bad "${spec%%/*} accepted"
+	elif grep -q "${spec#*/}" "$TMP/gen.err"; then
+		ok
+	else
+		bad "${spec%%/*}: $(cat "$TMP/gen.err")"
+	fi
+done
 
 # --- kernel trace text (issue #3): excerpts of ../shared/traces/build (see
 # tests/cli/ftrace/): trace_pipe, trace-cmd report, compressed, stdin
