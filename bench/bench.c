@@ -209,7 +209,7 @@ static void bench_generations(void)
 {
 	static const char *const pols[] = {
 		"buddy", "linux-2.6.24", "linux-3.10", "linux-3.10:pcp=off", "linux-4.19",
-		"linux-4.19:pcp=off", "linux-6.10", "linux-6.10:pcp=off", "linux-6.15",
+		"linux-4.19:pcp=off", "linux-5.0", "linux-6.10", "linux-6.10:pcp=off", "linux-6.15",
 		"linux-6.15:pcp=off",
 	};
 	double base = 0;

@@ -16,6 +16,10 @@
  *   linux-4.19    find_suitable_fallback + steal_suitable_fallback (4.x to
  *                 6.9): free + alike pages >= half claims the block;
  *                 MOVABLE requests that cannot steal take the smallest block
+ *   linux-5.0     the same fallback with Mel Gorman's fragmentation-avoidance
+ *                 series (039531d219fb, 9bcadc70ec1c): ALLOC_NOFRAGMENT on
+ *                 the first zonelist pass and watermark boosting on every
+ *                 fallback below pageblock_order
  *   linux-6.10    freelist hygiene (c0cd6f557b90): claim as a transaction,
  *                 else take only the requested order and leave the rest on
  *                 the block's own type
@@ -45,14 +49,16 @@
 #include <string.h>
 
 #include "../sim/compact.h"
+#include "../sim/internal.h"
 #include "grouping.h"
 
 static const struct generation generations[] = {
-	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false, HA_NONE },
-	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, false, false, HA_NONE },
-	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44 },
-	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63 },
-	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63 },
+	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false, HA_NONE, RESERVE_UNCAPPED },
+	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, false, false, HA_NONE, 2 },
+	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44, 0 },
+	{ "linux-5.0", FB_419, &fs_wmark_rules_6_1, true, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44, 0 },
+	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63, 0 },
+	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63, 0 },
 };
 
 /* page_alloc.c:fallbacks[] (4.4+ numbering; the same rows in every
@@ -68,11 +74,13 @@ static const struct fs_tunable grouping_tunables[] = {
 	{ "watermarks", "on", "zone choice by the watermark test and lowmem reserves; off: first zone with a block" },
 	{ "min_free_kbytes", "0", "vm.min_free_kbytes in KiB; 0: as the kernel computes it at boot" },
 	{ "thp", "on", "THP enabled, so khugepaged raises a computed min_free_kbytes (set_recommended_min_free_kbytes)" },
-	{ "nofragment", "gen", "ALLOC_NOFRAGMENT (Linux 5.0): on, off, or gen (on from 6.10 here)" },
+	{ "nofragment", "gen", "ALLOC_NOFRAGMENT (Linux 5.0): on, off, or gen (on from 5.0)" },
 	{ "pcp", "gen", "per-CPU pagesets: on, off, or gen (on from 3.10; 2.6.24's single list is not modelled)" },
-	{ "boost", "gen", "vm.watermark_boost_factor (Linux 5.0, 1/10000 of high); gen: 15000 from 6.10 here, 0 before" },
+	{ "boost", "gen", "vm.watermark_boost_factor (Linux 5.0, 1/10000 of high); gen: 15000 from 5.0, 0 before" },
 	{ "cpus", "2", "CPUs with pagesets; events go to cpu % cpus" },
 	{ "highatomic", "gen", "the HIGHATOMIC reserve for high-order atomic requests (gfp flags needed): on, off, or gen (4.4+)" },
+	{ "reserve", "gen", "MIGRATE_RESERVE pageblocks, the last resort before failing: on, off, or gen (2.6.24 to 4.3)" },
+	{ "cma", "0", "CMA area (K/M/G suffix; 0: none): MIGRATE_CMA pageblocks at the top of the highest zone, for movable requests only (3.10+)" },
 	{ NULL, NULL, NULL }
 };
 
@@ -109,9 +117,15 @@ static int setup_watermarks(struct fs_policy *p, const struct fs_kv *kv, unsigne
 	kb = strtoull(v, NULL, 10);
 	if (!*v || strspn(v, "0123456789") != strlen(v))
 		return fs_error(err, -EINVAL, "tunable \"min_free_kbytes\" expects KiB, got \"%s\"", v);
-	/* alloc_flags_nofragment: only when the preferred zone is Normal
-	 * (with ZONE_DMA32 configured, as on x86_64) */
-	if (strcmp(m->zones[m->nr_zones - 1].name, "Normal"))
+	/* alloc_flags_nofragment (5.0, 6.1): only when the preferred zone is
+	 * ZONE_NORMAL (with CONFIG_ZONE_DMA32, as on x86_64; on one node the
+	 * DMA32 zone is assumed populated); fs_grp_alloc tests the request's
+	 * preferred zone against this one */
+	st->nofrag_zone = -1;
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		if (!strcmp(m->zones[i].name, "Normal"))
+			st->nofrag_zone = (int)i;
+	if (st->nofrag_zone < 0)
 		st->nofragment = false;
 	for (unsigned i = 0; i < m->nr_zones; i++) {
 		zones[i].managed = m->zones[i].present_pages;
@@ -170,6 +184,68 @@ static void grouping_destroy(struct fs_policy *p)
 	fs_pcp_release(&G(p)->pcp, p->m);
 }
 
+/* Whether [start, end) holds a page of a hole (a reserved page, in the
+ * kernel's terms). */
+static bool has_hole(const struct fs_machine *m, uint64_t start, uint64_t end)
+{
+	for (unsigned h = 0; h < m->nr_holes; h++)
+		if (m->holes[h].start_pfn < end && m->holes[h].start_pfn + m->holes[h].nr_pages > start)
+			return true;
+	return false;
+}
+
+/* The CMA area (cma=SIZE), placed where the kernel's default area lands on
+ * x86_64: dma_contiguous_reserve -> cma_declare_contiguous allocates it
+ * from memblock top-down below the end of memory, the size rounded up to
+ * and the base aligned to the larger of MAX_ORDER_NR_PAGES and
+ * pageblock_nr_pages (3.10 .. 5.x; 5.18+ needs only pageblock alignment,
+ * not modelled): the highest such range without a hole, which must lie in
+ * the highest zone. Its pageblocks become MIGRATE_CMA at boot (below). */
+static int setup_cma_area(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
+			  struct fs_err *err)
+{
+	struct grouping *st = G(p);
+	struct fs_machine *m = p->m;
+	const char *v = fs_tunable_get(p->ops, kv, nkv, "cma");
+	const struct fs_zone *z = &m->zones[m->nr_zones - 1];
+	uint64_t bytes, align = 1ull << m->max_order, pages;
+
+	if (fs_parse_size(v, &bytes))
+		return fs_error(err, -EINVAL, "tunable \"cma\" expects a size (e.g. 64M), got \"%s\"", v);
+	pages = (bytes / 4096 + align - 1) & ~(align - 1);
+	if (!pages)
+		return 0;
+	if (st->gen->style == FB_2624)
+		return fs_error(err, -EINVAL, "%s has no CMA (it came in 3.5)", p->ops->name);
+	for (uint64_t start = (z->end_pfn - pages) & ~(align - 1);
+	     pages <= z->end_pfn && start >= z->start_pfn && start + pages <= z->end_pfn; start -= align) {
+		if (!has_hole(m, start, start + pages)) {
+			st->cma = true;
+			st->cma_start = start;
+			st->cma_pages = pages;
+			m->pti_cma = true;
+			return 0;
+		}
+		if (start < align)
+			break;
+	}
+	return fs_error(err, -EINVAL, "tunable \"cma\": no hole-free %llu pages in zone %s",
+			(unsigned long long)pages, z->name);
+}
+
+/* cma_activate_area -> init_cma_reserved_pageblock: each pageblock of the
+ * area becomes MIGRATE_CMA and its pages go to the CMA free lists; they
+ * never change type again. */
+static void setup_cma(struct fs_policy *p)
+{
+	struct grouping *st = G(p);
+	struct fs_machine *m = p->m;
+	uint64_t pbn = 1ull << m->pageblock_order;
+
+	for (uint64_t pfn = st->cma_start; pfn < st->cma_start + st->cma_pages; pfn += pbn)
+		fs_grp_retype_block(p, fs_machine_zone_of(m, pfn), pfn, FS_MT_CMA);
+}
+
 static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 			 struct fs_err *err)
 {
@@ -185,7 +261,22 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 	if (strcmp(ml, "gen") && fs_tunable_bool("merge_likely", ml, &m->merge_likely, err))
 		return -EINVAL;
 	m->merge_guard = st->gen->guard;
-	if (setup_watermarks(p, kv, nkv, err) || setup_pcp(p, kv, nkv, err))
+	/* the tunables that can fail first: setup_pcp allocates, and a
+	 * failed init is not destroyed */
+	ml = fs_tunable_get(p->ops, kv, nkv, "highatomic");
+	st->highatomic = st->gen->highatomic != HA_NONE;
+	if (strcmp(ml, "gen") && fs_tunable_bool("highatomic", ml, &st->highatomic, err))
+		return -EINVAL;
+	if (st->highatomic && st->gen->highatomic == HA_NONE)
+		return fs_error(err, -EINVAL, "%s has no HIGHATOMIC reserve (it came in 4.4)", p->ops->name);
+	ml = fs_tunable_get(p->ops, kv, nkv, "reserve");
+	st->reserve = st->gen->reserve_max != 0;
+	if (strcmp(ml, "gen") && fs_tunable_bool("reserve", ml, &st->reserve, err))
+		return -EINVAL;
+	if (st->reserve && !st->gen->reserve_max)
+		return fs_error(err, -EINVAL, "%s has no MIGRATE_RESERVE (4.4 removed it)", p->ops->name);
+	if (setup_cma_area(p, kv, nkv, err) || setup_watermarks(p, kv, nkv, err) ||
+	    setup_pcp(p, kv, nkv, err))
 		return -EINVAL;
 	for (unsigned i = 0; i < m->nr_zones; i++)
 		pages += m->zones[i].present_pages;
@@ -193,16 +284,63 @@ static int grouping_init(struct fs_policy *p, const struct fs_kv *kv, unsigned n
 	 * (gfp_migratetype). Boot memory stays MOVABLE: memmap_init() typed
 	 * the pageblocks before build_all_zonelists() computed the flag, so
 	 * the first requests fall back and claim blocks. */
-	st->disabled = pages < ((uint64_t)MIGRATE_TYPES_NO_CMA << m->pageblock_order);
+	st->disabled = pages < ((uint64_t)(MIGRATE_TYPES_NO_CMA + st->cma) << m->pageblock_order);
 	p->initial_class = FS_MT_MOVABLE;
 	p->typed_pageblocks = true;
-	ml = fs_tunable_get(p->ops, kv, nkv, "highatomic");
-	st->highatomic = st->gen->highatomic != HA_NONE;
-	if (strcmp(ml, "gen") && fs_tunable_bool("highatomic", ml, &st->highatomic, err))
-		return -EINVAL;
-	if (st->highatomic && st->gen->highatomic == HA_NONE)
-		return fs_error(err, -EINVAL, "%s has no HIGHATOMIC reserve (it came in 4.4)", p->ops->name);
+	m->pti_style = st->gen->style <= FB_310 ? FS_PTI_3_10 : FS_PTI_6X;
 	return 0;
+}
+
+/* setup_zone_migrate_reserve (2.6.24, 3.10), run at boot on free memory:
+ * reserve = roundup(min_wmark_pages(zone), pageblock_nr_pages) >>
+ * pageblock_order blocks (3.10: min(2, reserve)); walking the zone's
+ * pageblocks from its first aligned one, a RESERVE block counts, a MOVABLE
+ * one becomes RESERVE with its free pages (set_pageblock_migratetype +
+ * move_freepages_block), others are passed over, as are blocks with
+ * reserved pages (pageblock_is_reserved; here: a hole) - 2.6.24 tests only
+ * the first page, which is the same at boot here. A free block larger than
+ * the pageblock moves whole, so with one reserve block the order-10 boot
+ * block heads the RESERVE list while its second pageblock stays MOVABLE,
+ * as in the kernel. */
+static void setup_reserve(struct fs_policy *p)
+{
+	struct grouping *st = G(p);
+	struct fs_machine *m = p->m;
+	uint64_t pbn = 1ull << m->pageblock_order;
+
+	if (!st->reserve)
+		return;
+	for (unsigned zi = 0; zi < m->nr_zones; zi++) {
+		struct fs_zone *z = &m->zones[zi];
+		uint64_t n = (st->wz[zi].wm.min + pbn - 1) >> m->pageblock_order;
+
+		if (st->gen->reserve_max != RESERVE_UNCAPPED && n > st->gen->reserve_max)
+			n = st->gen->reserve_max;
+		for (uint64_t pfn = (z->start_pfn + pbn - 1) & ~(pbn - 1); pfn < z->end_pfn && n; pfn += pbn) {
+			uint64_t end = pfn + pbn < z->end_pfn ? pfn + pbn : z->end_pfn;
+			unsigned t;
+
+			if (has_hole(m, pfn, end))
+				continue;
+			t = fs_pb_type(m, pfn);
+			if (t == FS_MT_RESERVE) {
+				n--;
+			} else if (t == FS_MT_MOVABLE) {
+				fs_grp_retype_block(p, z, pfn, FS_MT_RESERVE);
+				n--;
+			}
+		}
+	}
+}
+
+/* What the kernel sets up on free memory at boot: the CMA area
+ * (cma_init_reserved_areas, a core_initcall) before MIGRATE_RESERVE
+ * (init_per_zone_wmark_min, a module_init), which so never takes a CMA
+ * block. */
+static void grouping_boot(struct fs_policy *p)
+{
+	setup_cma(p);
+	setup_reserve(p);
 }
 
 /* One mm_page_alloc_extfrag: page is the one the kernel hands the
@@ -359,29 +497,47 @@ static uint64_t head_of(struct fs_policy *p, struct fs_zone *z, unsigned order, 
 	return p->m->base_pfn + z->lists[order][mt].head;
 }
 
-/* ALLOC_NOFRAGMENT: the fallback takes whole pageblocks only */
+/* ALLOC_NOFRAGMENT: the fallback takes whole pageblocks only. 5.0's
+ * __rmqueue_fallback sets min_order = pageblock_order whatever the order,
+ * so a request above pageblock_order also looks at (and takes ownership
+ * of) smaller whole pageblocks, which __rmqueue's retry then cannot use;
+ * 6.1+ only lowers min_order for orders below pageblock_order. */
 static unsigned min_order(struct fs_policy *p, unsigned order)
 {
-	if (G(p)->pass_nofragment && order < p->m->pageblock_order)
+	if (G(p)->pass_nofragment &&
+	    (order < p->m->pageblock_order || G(p)->gen->style == FB_419))
 		return p->m->pageblock_order;
 	return order;
 }
 
-/* 2.6.24 and 3.10 __rmqueue_fallback */
+/* 2.6.24 and 3.10 __rmqueue_fallback. 3.10 with CMA: MOVABLE's row starts
+ * with MIGRATE_CMA, whose blocks are taken without stealing or retyping and
+ * split with their remainders kept on the CMA lists (expand with
+ * is_migrate_cma(migratetype) ? migratetype : start_migratetype). */
 static uint64_t fallback_old(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
 {
 	struct fs_machine *m = p->m;
 	const struct generation *g = G(p)->gen;
-	unsigned pbo = m->pageblock_order;
+	unsigned pbo = m->pageblock_order, row[3], n = 0;
 
+	if (start == FS_MT_MOVABLE && G(p)->cma)
+		row[n++] = FS_MT_CMA;
+	row[n++] = fallbacks[start][0];
+	row[n++] = fallbacks[start][1];
 	for (int co = (int)m->max_order; co >= (int)order; co--) {
-		for (unsigned i = 0; i < 2; i++) {
-			unsigned fb = fallbacks[start][i], mt = fb;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned fb = row[i], mt = fb;
 			uint64_t pfn;
 
 			if (z->lists[co][fb].head == FS_NIL)
 				continue;
 			pfn = head_of(p, z, (unsigned)co, fb);
+			if (fb == FS_MT_CMA) {
+				fs_buddy_del(m, z, pfn);
+				fs_buddy_expand(m, z, pfn, order, (unsigned)co, FS_MT_CMA);
+				extfrag(p, z, pfn, order, (unsigned)co, start, FS_MT_CMA, false);
+				return pfn;
+			}
 			if ((unsigned)co >= pbo / 2 || start == FS_MT_RECLAIMABLE ||
 			    (g->style == FB_310 && G(p)->disabled)) {
 				uint64_t pages = move_freepages_block(p, z, pfn, start);
@@ -431,8 +587,13 @@ static int search_419(struct fs_policy *p, struct fs_zone *z, unsigned order, un
 	return -1;
 }
 
+static void boost(struct fs_policy *p, struct fs_zone *z);
+
 /* 4.19 .. 6.9: steal_suitable_fallback moves pages onto the requested
- * type's lists; __rmqueue then retries __rmqueue_smallest. */
+ * type's lists; __rmqueue then retries __rmqueue_smallest. 5.0+ boosts
+ * the watermarks (boost_watermark) for every block below pageblock_order
+ * that is not HIGHATOMIC, before the whole_block test; a no-op for 4.19,
+ * whose boost factor is 0. */
 static bool fallback_419(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
 {
 	struct fs_machine *m = p->m;
@@ -450,16 +611,19 @@ static bool fallback_419(struct fs_policy *p, struct fs_zone *z, unsigned order,
 	} else if ((unsigned)co >= pbo) {
 		fs_pb_set_range(m, pfn, (unsigned)co, start);
 		move_block(p, z, pfn, (unsigned)co, start);
-	} else if (!whole) {
-		move_block(p, z, pfn, (unsigned)co, start);
 	} else {
-		uint64_t movable = m->pb[fs_pb_idx(m, pfn)].used[FS_MT_MOVABLE];
-		uint64_t free_pages = move_freepages_block(p, z, pfn, start);
-
-		if (!free_pages)
+		boost(p, z);
+		if (!whole) {
 			move_block(p, z, pfn, (unsigned)co, start);
-		else if (claim_ok(p, start, old, free_pages, movable))
-			fs_pb_set_type(m, pfn, start);
+		} else {
+			uint64_t movable = m->pb[fs_pb_idx(m, pfn)].used[FS_MT_MOVABLE];
+			uint64_t free_pages = move_freepages_block(p, z, pfn, start);
+
+			if (!free_pages)
+				move_block(p, z, pfn, (unsigned)co, start);
+			else if (claim_ok(p, start, old, free_pages, movable))
+				fs_pb_set_type(m, pfn, start);
+		}
 	}
 	/* change_ownership is recorded at trace time: is the page's block
 	 * now of the requested type? */
@@ -593,22 +757,64 @@ static uint64_t fallback_615(struct fs_policy *p, struct fs_zone *z, unsigned or
 	return NONE;
 }
 
-/* __rmqueue for one zone */
+/* NR_FREE_CMA_PAGES: the free pages on the CMA lists */
+uint64_t fs_grp_free_cma(const struct fs_machine *m, const struct fs_zone *z)
+{
+	uint64_t n = 0;
+
+	for (unsigned o = 0; o <= m->max_order && o < FS_NR_ORDERS; o++)
+		n += (uint64_t)z->lists[o][FS_MT_CMA].count << o;
+	return n;
+}
+
+/* __rmqueue for one zone. ALLOC_CMA is set for exactly the MOVABLE
+ * requests (gfp_to_alloc_flags_cma, 4.19's prepare_alloc_pages, 3.10's
+ * __alloc_pages_nodemask), so CMA is decided by the requested type:
+ * 5.7+ (here 6.10, 6.15) takes CMA first while it holds more than half
+ * the zone's free pages; 4.19+ tries __rmqueue_cma_fallback after
+ * __rmqueue_smallest fails and before the fallback; 3.10 has CMA at the
+ * head of MOVABLE's fallback row (fallback_old). */
 uint64_t fs_grp_rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, unsigned start)
 {
 	struct fs_machine *m = p->m;
-	uint64_t pfn = fs_buddy_rmqueue_smallest(m, z, order, start);
+	const struct generation *g = G(p)->gen;
+	bool cma = G(p)->cma && start == FS_MT_MOVABLE;
+	uint64_t pfn;
 
+	if (cma && g->style >= FB_610 && fs_grp_free_cma(m, z) > z->free_pages / 2) {
+		pfn = fs_buddy_rmqueue_smallest(m, z, order, FS_MT_CMA);
+		if (pfn != NONE)
+			return pfn;
+	}
+	pfn = fs_buddy_rmqueue_smallest(m, z, order, start);
 	if (pfn != NONE)
 		return pfn;
-	switch (G(p)->gen->style) {
+	if (cma && g->style >= FB_419) {
+		pfn = fs_buddy_rmqueue_smallest(m, z, order, FS_MT_CMA);
+		if (pfn != NONE)
+			return pfn;
+	}
+	switch (g->style) {
 	case FB_2624:
 	case FB_310:
-		return fallback_old(p, z, order, start);
+		/* __rmqueue_fallback skips (2.6.24) or stops at (3.10) the
+		 * fallback rows' MIGRATE_RESERVE; then "use MIGRATE_RESERVE
+		 * rather than fail an allocation": __rmqueue_smallest of the
+		 * reserve lists, whose remainders stay there (expand) */
+		pfn = fallback_old(p, z, order, start);
+		if (pfn == NONE && G(p)->reserve)
+			pfn = fs_buddy_rmqueue_smallest(m, z, order, FS_MT_RESERVE);
+		return pfn;
 	case FB_419:
-		if (!fallback_419(p, z, order, start))
-			return NONE;
-		return fs_buddy_rmqueue_smallest(m, z, order, start);
+		/* __rmqueue: "goto retry" after every successful fallback;
+		 * only 5.0's ALLOC_NOFRAGMENT pass above pageblock_order can
+		 * move a block too small for the request */
+		while (fallback_419(p, z, order, start)) {
+			pfn = fs_buddy_rmqueue_smallest(m, z, order, start);
+			if (pfn != NONE)
+				return pfn;
+		}
+		return NONE;
 	case FB_610:
 		return fallback_610(p, z, order, start);
 	case FB_615:
@@ -653,6 +859,7 @@ void fs_grp_drain(struct fs_policy *p, int zone, int cpu)
 		.alloc = fs_grp_alloc,                         \
 		.free = grouping_free,                           \
 		.drain = fs_grp_drain,                         \
+		.boot = grouping_boot,                           \
 	}
 
 GROUPING_POLICY(fs_linux_2_6_24_policy, "linux-2.6.24",
@@ -661,6 +868,8 @@ GROUPING_POLICY(fs_linux_3_10_policy, "linux-3.10",
 		"mobility grouping, 3.10: remainders always to the requested type");
 GROUPING_POLICY(fs_linux_4_19_policy, "linux-4.19",
 		"mobility grouping, 4.19 to 6.9: claim a block when free + alike pages >= half");
+GROUPING_POLICY(fs_linux_5_0_policy, "linux-5.0",
+		"mobility grouping, 5.0 to 6.9: 4.19's fallback with ALLOC_NOFRAGMENT and watermark boosting");
 GROUPING_POLICY(fs_linux_6_10_policy, "linux-6.10",
 		"mobility grouping, 6.10 to 6.14: freelist hygiene, single-page steals keep the block's type");
 GROUPING_POLICY(fs_linux_6_15_policy, "linux-6.15",

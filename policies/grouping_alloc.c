@@ -56,7 +56,7 @@ static unsigned alloc_flags(const struct grouping *st, const struct fs_alloc_req
 
 /* zone_watermark_fast / __zone_watermark_ok for one zone */
 static bool zone_ok(struct fs_policy *p, const struct fs_zone *z, unsigned order,
-		    enum fs_wmark_which which, unsigned highest_zone, unsigned flags)
+		    enum fs_wmark_which which, unsigned highest_zone, unsigned flags, unsigned start)
 {
 	struct grouping *st = G(p);
 	uint64_t nr_free[FS_NR_ORDERS][FS_WMARK_NR_TYPES];
@@ -70,6 +70,14 @@ static bool zone_ok(struct fs_policy *p, const struct fs_zone *z, unsigned order
 		.max_order = p->m->max_order,
 		.highatomic = st->nr_reserved_highatomic[z->idx],
 	};
+
+	/* free CMA pages count only for callers with ALLOC_CMA (the
+	 * MOVABLE requests), in every form of the test */
+	if (st->cma) {
+		c.free_cma = fs_grp_free_cma(p->m, z);
+		if (start == FS_MT_MOVABLE)
+			c.alloc_flags |= FS_ALLOC_CMA;
+	}
 
 	if (st->gen->wmark == &fs_wmark_rules_6_12) {
 		/* 6.12 subtracts the free pages on HIGHATOMIC lists (nr_free_highatomic) */
@@ -177,7 +185,7 @@ static uint64_t walk(struct fs_policy *p, const struct fs_alloc_req *req, unsign
 		struct fs_zone *z = &p->m->zones[zi];
 		uint64_t got = NONE;
 
-		if (G(p)->watermarks && !zone_ok(p, z, req->order, which, req->highest_zone, flags))
+		if (G(p)->watermarks && !zone_ok(p, z, req->order, which, req->highest_zone, flags, start))
 			continue;
 		if (fs_pcp_allowed(&G(p)->pcp, p->m, req->order, start)) {
 			got = fs_pcp_alloc(&G(p)->pcp, p, z, req->cpu, req->order, start);
@@ -212,7 +220,7 @@ int fs_grp_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *
 	/* gfp_migratetype: only the three pcp types are ever requested */
 	if (start > FS_MT_RECLAIMABLE || st->disabled)
 		start = FS_MT_UNMOVABLE;
-	if (st->nofragment) {
+	if (st->nofragment && (int)req->highest_zone == st->nofrag_zone) {
 		st->pass_nofragment = true;
 		got = walk(p, req, start, FS_WMARK_LOW, 0);
 		st->pass_nofragment = false;

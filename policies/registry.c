@@ -5,7 +5,7 @@
 
 extern const struct fs_policy_ops fs_buddy_policy;
 extern const struct fs_policy_ops fs_linux_2_6_24_policy, fs_linux_3_10_policy,
-	fs_linux_4_19_policy, fs_linux_6_10_policy, fs_linux_6_15_policy;
+	fs_linux_4_19_policy, fs_linux_5_0_policy, fs_linux_6_10_policy, fs_linux_6_15_policy;
 extern const struct fs_policy_ops fs_keyed_zones_policy;
 
 const struct fs_policy_ops *const fs_policy_table[] = {
@@ -13,6 +13,7 @@ const struct fs_policy_ops *const fs_policy_table[] = {
 	&fs_linux_2_6_24_policy,
 	&fs_linux_3_10_policy,
 	&fs_linux_4_19_policy,
+	&fs_linux_5_0_policy,
 	&fs_linux_6_10_policy,
 	&fs_linux_6_15_policy,
 	&fs_keyed_zones_policy,

@@ -55,22 +55,42 @@ void fs_xf_print(struct fs_machine *m, uint64_t pfn, unsigned alloc_order, unsig
 	xf->lines++;
 }
 
-/* migratetype_names[] on a kernel without CONFIG_CMA, with
- * CONFIG_MEMORY_ISOLATION: MIGRATE_TYPES is 5 and ISOLATE follows
- * HIGHATOMIC (fragsim's FS_MT_CMA slot is skipped). */
-static const struct {
+/* migratetype_names[] with CONFIG_MEMORY_ISOLATION, in the kernel's
+ * numbering: 4.4+ (mmzone.h, 6.x) and 2.6.24/3.10 (UNMOVABLE, RECLAIMABLE,
+ * MOVABLE, RESERVE). The CMA entry exists only with CONFIG_CMA (skipped
+ * unless m->pti_cma); ISOLATE then follows it. */
+struct pti_type {
 	unsigned mt;
 	const char *name;
-} pti_types[] = {
+};
+static const struct pti_type pti_6x[] = {
 	{ FS_MT_UNMOVABLE, "Unmovable" },
 	{ FS_MT_MOVABLE, "Movable" },
 	{ FS_MT_RECLAIMABLE, "Reclaimable" },
 	{ FS_MT_HIGHATOMIC, "HighAtomic" },
+	{ FS_MT_CMA, "CMA" },
 	{ FS_MT_ISOLATE, "Isolate" },
+	{ FS_MT_NR, NULL },
+};
+static const struct pti_type pti_3_10[] = {
+	{ FS_MT_UNMOVABLE, "Unmovable" },
+	{ FS_MT_RECLAIMABLE, "Reclaimable" },
+	{ FS_MT_MOVABLE, "Movable" },
+	{ FS_MT_RESERVE, "Reserve" },
+	{ FS_MT_CMA, "CMA" },
+	{ FS_MT_ISOLATE, "Isolate" },
+	{ FS_MT_NR, NULL },
 };
 
 void fs_dump_pagetypeinfo(FILE *fp, const struct fs_machine *m)
 {
+	const struct pti_type *all = m->pti_style == FS_PTI_3_10 ? pti_3_10 : pti_6x;
+	struct pti_type pti_types[FS_MT_NR];
+	unsigned nt = 0;
+
+	for (const struct pti_type *t = all; t->name; t++)
+		if (t->mt != FS_MT_CMA || m->pti_cma)
+			pti_types[nt++] = *t;
 	fprintf(fp, "Page block order: %u\n", m->pageblock_order);
 	fprintf(fp, "Pages per block:  %lu\n", 1ul << m->pageblock_order);
 	fputc('\n', fp);
@@ -84,13 +104,13 @@ void fs_dump_pagetypeinfo(FILE *fp, const struct fs_machine *m)
 
 		if (!z->present_pages)
 			continue;
-		for (unsigned t = 0; t < FS_ARRAY_SIZE(pti_types); t++) {
+		for (unsigned t = 0; t < nt; t++) {
 			fprintf(fp, "Node %4d, zone %8s, type %12s ", 0, z->name, pti_types[t].name);
 			for (unsigned o = 0; o <= m->max_order; o++) {
 				uint64_t n = z->lists[o][pti_types[t].mt].count;
 
-				/* 6.1+ stops counting a list at 100000 */
-				if (n >= 100000)
+				/* 5.4+ stops counting a list at 100000 */
+				if (n >= 100000 && m->pti_style == FS_PTI_6X)
 					fprintf(fp, ">%6lu ", 100000ul);
 				else
 					fprintf(fp, "%6lu ", (unsigned long)n);
@@ -99,7 +119,7 @@ void fs_dump_pagetypeinfo(FILE *fp, const struct fs_machine *m)
 		}
 	}
 	fprintf(fp, "\n%-23s", "Number of blocks type ");
-	for (unsigned t = 0; t < FS_ARRAY_SIZE(pti_types); t++)
+	for (unsigned t = 0; t < nt; t++)
 		fprintf(fp, "%12s ", pti_types[t].name);
 	fputc('\n', fp);
 	for (unsigned zi = 0; zi < m->nr_zones; zi++) {
@@ -108,7 +128,7 @@ void fs_dump_pagetypeinfo(FILE *fp, const struct fs_machine *m)
 		if (!z->present_pages)
 			continue;
 		fprintf(fp, "Node %d, zone %8s ", 0, z->name);
-		for (unsigned t = 0; t < FS_ARRAY_SIZE(pti_types); t++)
+		for (unsigned t = 0; t < nt; t++)
 			fprintf(fp, "%12lu ", (unsigned long)z->nr_pageblocks[pti_types[t].mt]);
 		fputc('\n', fp);
 	}

@@ -31,6 +31,8 @@ int fs_sim_new(struct fs_sim **out, const struct fs_layout *l, const char *spec,
 		return rc;
 	}
 	fs_machine_populate(s->m, s->pol->initial_class);
+	if (s->pol->ops->boot)
+		s->pol->ops->boot(s->pol);
 	fs_alloctab_init(&s->at);
 	/* gfp_zone(): __GFP_DMA and __GFP_DMA32 requests stop at those zones
 	 * when the machine has them (OPT_ZONE_DMA32 is Normal otherwise); a

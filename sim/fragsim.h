@@ -62,6 +62,10 @@ enum fs_migratetype {
 	FS_MT_MOVABLE = 1,
 	FS_MT_RECLAIMABLE = 2,
 	FS_MT_HIGHATOMIC = 3,
+	/* MIGRATE_RESERVE (2.6.24 .. 4.3), numbered 3 there too: the slot
+	 * HIGHATOMIC took over when 4.4 removed it. Only the 2.6.24 and 3.10
+	 * generations have it, and they have no HIGHATOMIC. */
+	FS_MT_RESERVE = 3,
 	FS_MT_CMA = 4,
 	FS_MT_ISOLATE = 5,
 	FS_MT_NR
@@ -166,6 +170,17 @@ struct fs_machine {
 	struct fs_pageblock *pb;      /* nr_pb pageblocks from base_pfn */
 	uint64_t nr_pb;
 	struct fs_xf_emit *xf;        /* optional extfrag emitter (below), NULL = off */
+	uint8_t pti_style;            /* enum fs_pti_style: type names of --dump-pagetypeinfo */
+	bool pti_cma;                 /* a CONFIG_CMA kernel: pagetypeinfo has a CMA type */
+};
+
+/* How /proc/pagetypeinfo names and orders the migrate types, as the
+ * generation a policy models printed them (set by the policy's init). */
+enum fs_pti_style {
+	FS_PTI_6X = 0,                /* 4.4+: Unmovable Movable Reclaimable HighAtomic [CMA] Isolate;
+				       * free counts capped at 100000 (5.4+) */
+	FS_PTI_3_10,                  /* 2.6.24, 3.10: Unmovable Reclaimable Movable Reserve [CMA]
+				       * Isolate; uncapped */
 };
 
 /* ---- extfrag emitter (sim/emit.c) -----------------------------------------
@@ -185,8 +200,9 @@ void fs_xf_init(struct fs_xf_emit *xf, FILE *fp, int pid);
 /* One mm_page_alloc_extfrag line for a fallback (called by fs_zone_extfrag_event). */
 void fs_xf_print(struct fs_machine *m, uint64_t pfn, unsigned alloc_order, unsigned fallback_order,
 		 unsigned alloc_mt, unsigned fallback_mt, bool change_ownership);
-/* /proc/pagetypeinfo of node 0 as mm/vmstat.c prints it (6.x, no CMA, no
- * page_owner): free list lengths per zone, type and order, pageblocks per type. */
+/* /proc/pagetypeinfo of node 0 as mm/vmstat.c prints it (no page_owner;
+ * types as m->pti_style and m->pti_cma say): free list lengths per zone,
+ * type and order, pageblocks per type. */
 void fs_dump_pagetypeinfo(FILE *fp, const struct fs_machine *m);
 
 /* ---- pageblocks (sim/pageblock.c) ----------------------------------------- */

@@ -95,6 +95,9 @@ struct fs_policy {
  *          CPU) to the buddy (drain_local_pages / drain_all_pages). May be NULL.
  * stats    Values of ops->stats for zone index zone, or every zone when
  *          zone < 0, into vals[] (same order). May be NULL.
+ * boot     Once, after boot memory is on the free lists (fs_machine_populate):
+ *          the setup a kernel does at boot on free memory (3.10's
+ *          setup_zone_migrate_reserve, the CMA area). May be NULL.
  * destroy  Release what init allocated (not the state block itself).
  */
 struct fs_policy_ops {
@@ -115,6 +118,7 @@ struct fs_policy_ops {
 	const struct fs_policy_stat *stats;     /* NULL-name terminated, at most FS_MAX_POLICY_STATS */
 	void (*get_stats)(const struct fs_policy *p, int zone, uint64_t *vals);
 	void (*destroy)(struct fs_policy *p);
+	void (*boot)(struct fs_policy *p);
 };
 
 /* policies/registry.c */

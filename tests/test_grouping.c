@@ -19,10 +19,10 @@
  * counters are not pinned.
  *
  * The rules are tested on the fallback itself: the policies run with
- * watermarks=off, nofragment=off and pcp=off (on machines this small every watermark
- * would fail, and ALLOC_NOFRAGMENT is a zonelist-walk rule, not a fallback
- * rule; per-CPU lists are tested in test_pcp.c), except the two-zone
- * ALLOC_NOFRAGMENT tests near the end.
+ * watermarks=off, nofragment=off, pcp=off and reserve=off (on machines this small every
+ * watermark would fail, and ALLOC_NOFRAGMENT is a zonelist-walk rule, not a fallback
+ * rule; per-CPU lists are tested in test_pcp.c, 2.6.24's and 3.10's MIGRATE_RESERVE
+ * in test_grouping_gens.c), except the two-zone ALLOC_NOFRAGMENT tests near the end.
  *
  * Most tests use machine G1: one zone of 128 pages, max_order 5,
  * pageblock_order 4 (16-page pageblocks, so pageblock_order/2 = 2 and half
@@ -66,7 +66,7 @@ static struct fs_sim *gsim(enum gen g, uint64_t pages, unsigned max_order, unsig
 	char spec[96];
 
 	cur = gen_name[g];
-	snprintf(spec, sizeof(spec), "%s:watermarks=off,nofragment=off,pcp=off", gen_name[g]);
+	snprintf(spec, sizeof(spec), "%s:watermarks=off,nofragment=off,pcp=off,reserve=off", gen_name[g]);
 	return gsim_spec(spec, pages, max_order, pbo);
 }
 
@@ -1166,7 +1166,7 @@ static struct fs_sim *two_zones(enum gen g, bool dma32_free)
 	{
 		char spec[96];
 
-		snprintf(spec, sizeof(spec), "%s:watermarks=off,pcp=off", gen_name[g]);
+		snprintf(spec, sizeof(spec), "%s:watermarks=off,pcp=off,reserve=off", gen_name[g]);
 		cr_assert_eq(fs_sim_new(&s, &l, spec, FS_PLACE_POLICY, &err), 0, "%s", err.msg);
 	}
 	s->debug_check = 1;

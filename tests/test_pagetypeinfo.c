@@ -248,6 +248,7 @@ static void churn(const char *gen, int rule)
 Test(extfrag_emit, pfn_2624) { churn("linux-2.6.24", 0); }
 Test(extfrag_emit, pfn_310) { churn("linux-3.10", 0); }
 Test(extfrag_emit, pfn_419) { churn("linux-4.19", 1); }
+Test(extfrag_emit, pfn_50) { churn("linux-5.0", 1); }
 Test(extfrag_emit, pfn_610) { churn("linux-6.10", 2); }
 Test(extfrag_emit, pfn_615) { churn("linux-6.15", 2); }
 
@@ -352,5 +353,6 @@ static void churn_pcp(const char *gen, bool taken)
 
 Test(extfrag_emit, pcp_310) { churn_pcp("linux-3.10", true); }
 Test(extfrag_emit, pcp_419) { churn_pcp("linux-4.19", false); }
+Test(extfrag_emit, pcp_50) { churn_pcp("linux-5.0", false); }
 Test(extfrag_emit, pcp_610) { churn_pcp("linux-6.10", true); }
 Test(extfrag_emit, pcp_615) { churn_pcp("linux-6.15", true); }

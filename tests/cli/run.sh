@@ -68,6 +68,11 @@ done
 	"$TMP/stress.trace" 2>/dev/null
 [ "$(grep ',all,' "$TMP/stress-nopcp.csv" | tail -1 | cut -d, -f26,40,45)" = "0.005,30,0" ] && ok ||
 	bad "stress: linux-6.15:pcp=off"
+# linux-5.0 (4.19's fallback and per-CPU lists, with ALLOC_NOFRAGMENT) ends as 4.19
+"$FRAGSIM" replay -q --memory 64M --policy linux-5.0 --every 1000000 -o "$TMP/stress-50.csv" \
+	"$TMP/stress.trace" 2>/dev/null
+[ "$(grep ',all,' "$TMP/stress-50.csv" | tail -1 | cut -d, -f26,40,45)" = "0.037,29,0" ] && ok ||
+	bad "stress: linux-5.0"
 
 # the summary names the fallbacks by type: one unmovable claim of a movable block
 "$FRAGSIM" replay -q --memory 64M --policy linux-6.15 --summary "$TMP/stress.json" -o /dev/null \
@@ -125,8 +130,21 @@ rm -f "$TMP/none.csv"
 for c in replay run gen policies; do
 	"$FRAGSIM" $c --help | grep -q "usage: fragsim $c" && ok || bad "$c --help"
 done
-for p in buddy linux-2.6.24 linux-3.10 linux-4.19 linux-6.10 linux-6.15; do
+for p in buddy linux-2.6.24 linux-3.10 linux-4.19 linux-5.0 linux-6.10 linux-6.15; do
 	"$FRAGSIM" policies | grep -q "^$p " && ok || bad "policies does not list $p"
+done
+# the grouping tunables of issue #4's later items are listed, and refused where the kernel had no such thing
+for t in reserve cma; do
+	"$FRAGSIM" policies | grep -q "^  $t  *default" && ok || bad "policies does not list tunable $t"
+done
+for spec in "linux-4.19:reserve=on/no MIGRATE_RESERVE" "linux-2.6.24:cma=4M/has no CMA"; do
+	if "$FRAGSIM" replay -q --memory 64M --policy "${spec%%/*}" -o /dev/null "$TMP/stress.trace" 2>"$TMP/gen.err"; then
+		bad "${spec%%/*} accepted"
+	elif grep -q "${spec#*/}" "$TMP/gen.err"; then
+		ok
+	else
+		bad "${spec%%/*}: $(cat "$TMP/gen.err")"
+	fi
 done
 
 # --- kernel trace text (issue #3): excerpts of ../shared/traces/build (see
@@ -364,6 +382,17 @@ for p in linux-6.15 linux-4.19; do
 done
 [ "$(sed -n '1s/page=.*//p' "$TMP/xf.log.linux-4.19")" = "         fragsim-2       [000] .....     0.000000: mm_page_alloc_extfrag: " ] && ok ||
 	bad "emit-extfrag: line prefix $(sed -n '1p' "$TMP/xf.log.linux-4.19")"
+# 3.10 with a CMA area: that kernel's type names and order, and inspect
+# reads the Reserve and CMA rows (pageblocks as the CSV: RESERVE in the
+# highatomic column; 64M of CMA is 32 pageblocks at the top of Normal)
+"$FRAGSIM" replay -q --policy linux-3.10:cma=64M -o "$TMP/cma.csv" --every 1000000 --dump-pagetypeinfo "$TMP/cma.pti" \
+	"$TMP/stress.trace" 2>/dev/null || bad "dump-pagetypeinfo linux-3.10:cma=64M: exit $?"
+grep -q '^Number of blocks type     Unmovable  Reclaimable      Movable      Reserve          CMA      Isolate $' "$TMP/cma.pti" &&
+	ok || bad "dump-pagetypeinfo 3.10 with CMA: header $(grep 'Number of blocks' "$TMP/cma.pti")"
+want=$(grep ',Normal,' "$TMP/cma.csv" | tail -1 | cut -d, -f41-44 |
+	awk -F, '{printf "Unmovable %s Reclaimable %s Movable %s Reserve %s CMA 32 Isolate 0", $1, $3, $2, $4}')
+"$FRAGSIM" inspect "$TMP/cma.pti" | grep -q "Node 0, zone   Normal $want\$" && ok ||
+	bad "dump-pagetypeinfo 3.10 with CMA: inspect does not show $want"
 # one policy: FILE itself; the 6.15 stress on 64 MiB has its one claim
 "$FRAGSIM" replay -q --memory 64M --policy linux-6.15 -o /dev/null --emit-extfrag "$TMP/one.log" \
 	--dump-pagetypeinfo "$TMP/one.pti" "$TMP/stress.trace" 2>/dev/null && [ -f "$TMP/one.log" ] && [ -f "$TMP/one.pti" ] &&
@@ -438,12 +467,14 @@ awk 'BEGIN { print "# fragsim-native 1"
 	for (i = 0; i < 15000; i++) printf "0.%06d A %d 0 movable\n", i, i
 	for (i = 0; i < 15000; i += 2) printf "1.%06d F %d 0\n", i, i
 	for (i = 0; i < 2000; i++) printf "2.%06d A %d 0 unmovable\n", i, 100000 + i }' >"$TMP/boost.trace"
-"$FRAGSIM" replay -q --memory 64M --policy linux-6.15,linux-6.15:boost=0,linux-4.19 --every 1000000 \
+"$FRAGSIM" replay -q --memory 64M --policy linux-6.15,linux-6.15:boost=0,linux-4.19,linux-5.0 --every 1000000 \
 	-o "$TMP/boost.csv" "$TMP/boost.trace" 2>/dev/null
 boosts() { grep ",all,$1," "$TMP/boost.csv" | tail -1 | cut -d, -f47,50,51; }
 [ "$(boosts linux-6.15)" = "5,5,2560" ] && ok || bad "boost: linux-6.15 fragmenting,boosts,reclaim = $(boosts linux-6.15), expected 5,5,2560"
 [ "$(boosts linux-6.15:boost=0)" = "5,0,0" ] && ok || bad "boost: boost=0 still boosts ($(boosts linux-6.15:boost=0))"
 [ "$(boosts linux-4.19)" = "4,0,0" ] && ok || bad "boost: linux-4.19 (before 5.0) boosts ($(boosts linux-4.19))"
+# 5.0 boosts in steal_suitable_fallback on each of 4.19's fragmenting fallbacks
+[ "$(boosts linux-5.0)" = "4,4,2048" ] && ok || bad "boost: linux-5.0 fragmenting,boosts,reclaim = $(boosts linux-5.0), expected 4,4,2048"
 
 # --- workloads (issue #8): fragsim run equals fragsim gen + replay; the
 # same seed gives the same bytes; errors name file:line:col and the key
