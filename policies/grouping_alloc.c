@@ -94,15 +94,18 @@ bool fs_grp_zone_above_high(struct fs_policy *p, const struct fs_zone *z)
  * flags; failing it sets the flag, which makes the zone's pagesets shrink
  * high and drain on frees (nr_pcp_high) until a drain leaves the zone
  * above the mark. Passing it goes straight to the zone (try_this_zone),
- * which the lower mark would have passed too. */
-static void detect_below_high(struct fs_policy *p, const struct fs_zone *z,
-			      const struct fs_alloc_req *req, unsigned flags)
+ * as the lower mark would pass too: true then. */
+static bool above_high(struct fs_policy *p, const struct fs_zone *z,
+		       const struct fs_alloc_req *req, unsigned flags)
 {
 	struct fs_pcp_set *s = &G(p)->pcp;
 
-	if (fs_pcp_tracks_below_high(s) && !s->below_high[z->idx] &&
-	    !zone_ok(p, z, req->order, FS_WMARK_HIGH, req->highest_zone, flags))
-		s->below_high[z->idx] = true;
+	if (!fs_pcp_tracks_below_high(s) || s->below_high[z->idx])
+		return false;
+	if (zone_ok(p, z, req->order, FS_WMARK_HIGH, req->highest_zone, flags))
+		return true;
+	s->below_high[z->idx] = true;
+	return false;
 }
 
 /* rmqueue_buddy: the HIGHATOMIC lists first for a high-order atomic
@@ -198,8 +201,8 @@ static uint64_t walk(struct fs_policy *p, const struct fs_alloc_req *req, unsign
 		struct fs_zone *z = &p->m->zones[zi];
 		uint64_t got = NONE;
 
-		detect_below_high(p, z, req, flags);
-		if (G(p)->watermarks && !zone_ok(p, z, req->order, which, req->highest_zone, flags))
+		if (!above_high(p, z, req, flags) && G(p)->watermarks &&
+		    !zone_ok(p, z, req->order, which, req->highest_zone, flags))
 			continue;
 		if (fs_pcp_allowed(&G(p)->pcp, p->m, req->order, start)) {
 			got = fs_pcp_alloc(&G(p)->pcp, p, z, req->cpu, req->order, start);
