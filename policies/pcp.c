@@ -61,6 +61,14 @@
  *         With high_min = high_max (pcp_autotune=off, as a set
  *         percpu_pagelist_high_fraction does) high stays fixed.
  *
+ * Sources: 2.6.24 fulei0920/linux-2.6.24 mm/page_alloc.c (rmqueue_bulk,
+ * buffered_rmqueue, free_hot_cold_page, free_pages_bulk; the commit
+ * "Choose pages from the per-cpu list based on migration type"); 3.10
+ * harviswang/linux-3.10.99; 6.1 torvalds/linux at dac22531bbd4; 6.7+ a
+ * 6.10-era page_pcp.c (nr_pcp_alloc, nr_pcp_high, nr_pcp_free,
+ * free_unref_page_commit, decay_pcp_high, rmqueue_pcplist) and 6.18's
+ * get_page_from_freelist for ZONE_BELOW_HIGH.
+ *
  * Not modelled: ZONE_RECLAIM_ACTIVE (reclaim is not simulated), the cold
  * list, the per-CPU skew of vmstat_update's timer (every pageset decays on
  * the same whole second of simulated time), and vmstat_shepherd leaving

@@ -393,6 +393,31 @@ Test(pcp, single_list_2_6_24)
 	fs_sim_free(s);
 }
 
+/* 2.6.24: when the zone has nothing left, the second rmqueue_bulk brings
+ * nothing and buffered_rmqueue takes the head whatever its tag; an empty
+ * list whose refill brings nothing fails */
+Test(pcp, single_list_2_6_24_empty_zone)
+{
+	struct fs_sim *s = sim("linux-2.6.24:watermarks=off");
+	uint64_t x;
+
+	for (uint64_t i = 0; i < 15; i++)
+		ev(s, FS_EV_ALLOC, 10000 + i, 10, 1);
+	for (uint64_t i = 1; i <= 1024; i++)
+		ev(s, FS_EV_ALLOC, i, 0, 1);
+	cr_assert_eq(s->m->zones[0].free_pages, 0);
+	cr_assert_eq(pcp(s), 0);
+	x = pfn_of(s, 7);
+	ev(s, FS_EV_FREE, 7, 0, 0);                     /* CPU 0: [X], tagged MOVABLE */
+	ev_mt(s, FS_EV_ALLOC, 2000, 0, 0, FS_MT_UNMOVABLE);
+	cr_assert_eq(pfn_of(s, 2000), x, "the head, although tagged MOVABLE");
+	cr_assert_eq(pset(s, 0)->count, 0);
+	cr_assert_eq(s->c.alloc_failures, 0);
+	ev_mt(s, FS_EV_ALLOC, 2001, 0, 0, FS_MT_UNMOVABLE);
+	cr_assert_eq(s->c.alloc_failures, 1);
+	fs_sim_free(s);
+}
+
 /* 2.6.24 free_hot_cold_page: at count >= high (6 x batch = 18)
  * free_pages_bulk returns batch pages from the tail */
 Test(pcp, drain_at_high_2_6_24)
