@@ -69,10 +69,14 @@
  * free_unref_page_commit, decay_pcp_high, rmqueue_pcplist) and 6.18's
  * get_page_from_freelist for ZONE_BELOW_HIGH.
  *
- * Not modelled: ZONE_RECLAIM_ACTIVE (reclaim is not simulated), the cold
- * list, the per-CPU skew of vmstat_update's timer (every pageset decays on
- * the same whole second of simulated time), and vmstat_shepherd leaving
- * idle CPUs' timers off (decay runs for every pageset each second).
+ *         While kswapd reclaims (ZONE_RECLAIM_ACTIVE, sim/reclaim.c) a free
+ *         lowers high by max(free_count, batch) toward high_min and drains
+ *         from min(4 * batch, high).
+ *
+ * Not modelled: the cold list, the per-CPU skew of vmstat_update's timer
+ * (every pageset decays on the same whole second of simulated time), and
+ * vmstat_shepherd leaving idle CPUs' timers off (decay runs for every
+ * pageset each second).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -395,7 +399,13 @@ static int64_t nr_pcp_high(struct fs_pcp_set *s, const struct fs_zone *z, struct
 		pcp->high = (uint64_t)max64(high - (batch << PCP_BATCH_SCALE_MAX), high_min);
 		return 0;
 	}
-	/* ZONE_RECLAIM_ACTIVE (kswapd running) is never set: no reclaim */
+	/* if reclaim is active, limit the pages that can stay on the lists */
+	if (z->reclaim_active) {
+		int64_t free_count = max64((int64_t)pcp->free_count, batch);
+
+		pcp->high = (uint64_t)max64(high - free_count, high_min);
+		return (batch << 2) < (int64_t)pcp->high ? batch << 2 : (int64_t)pcp->high;
+	}
 	if (high_min == high_max)
 		return high;
 	if (s->below_high[z->idx]) {

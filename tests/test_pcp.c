@@ -298,6 +298,35 @@ Test(pcp, autotune_below_high_lowers_high)
 	fs_sim_free(s);
 }
 
+/* 6.7+ ZONE_RECLAIM_ACTIVE (kswapd in balance_pgdat): a free lowers high
+ * by max(free_count, batch) toward high_min and drains from min(batch <<
+ * 2, high) = 12: nr_pcp_free = clamp(free_count, 3, 12 - 3) */
+Test(pcp, autotune_reclaim_active_drains)
+{
+	static const uint64_t high[] = { 125, 122, 119, 115, 110 };
+	static const uint64_t count[] = { 83, 81, 79, 76, 72 };
+	struct fs_sim *s = raised("linux-6.15:watermarks=off,cpus=16");
+	struct fs_pcp *pc = pset(s, 0);
+
+	s->m->zones[0].reclaim_active = true;
+	for (unsigned k = 0; k < 5; k++) {
+		ev(s, FS_EV_FREE, k + 1, 0, 0);
+		cr_assert_eq(pc->high, high[k], "free %u", k + 1);
+		cr_assert_eq(pc->count, count[k], "free %u", k + 1);
+	}
+	/* frees 6..12 drain 6, 7, 8, 9, 9, 9, 9 as high falls 104, 97, 89, 80,
+	 * 70 and stops at high_min 62 */
+	for (unsigned k = 5; k < 12; k++)
+		ev(s, FS_EV_FREE, k + 1, 0, 0);
+	cr_assert_eq(pc->high, 62);
+	cr_assert_eq(pc->count, 22);
+	for (unsigned k = 12; k < 15; k++)              /* 22 + 1 - 9, 14 + 1 - 9, then 6 + 1 < 12 */
+		ev(s, FS_EV_FREE, k + 1, 0, 0);
+	cr_assert_eq(pc->count, 7, "the lists stay under 4 batches while kswapd reclaims");
+	s->m->zones[0].reclaim_active = false;
+	fs_sim_free(s);
+}
+
 /* 6.7+ decay_pcp_high, every second from vmstat_update: high = max(count -
  * (batch << 5), high - high / 8, high_min), then the pages above high drain */
 Test(pcp, autotune_decay_every_second)
