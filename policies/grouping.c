@@ -39,8 +39,9 @@
  * that fails at MIN in every zone is an allocation failure (one the kernel
  * would enter reclaim or compaction for).
  *
- * Small orders go through per-CPU pagesets (policies/pcp.c) from 3.10 on,
- * routed by the event's CPU. Claim attempts on partial blocks boost the
+ * Small orders go through per-CPU pagesets (policies/pcp.c), routed by the
+ * event's CPU: 2.6.24's one mixed-type list, 3.10's lists per type, 6.7's
+ * per type and order with high auto-tuned (pcp_autotune). Claim attempts on partial blocks boost the
  * watermarks (5.0+), counted as reclaim requested. Not modelled yet (issue
  * #4 continues): the HIGHATOMIC reserve, CMA and 3.10's MIGRATE_RESERVE.
  */
@@ -53,12 +54,12 @@
 #include "grouping.h"
 
 static const struct generation generations[] = {
-	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_OFF, false, FS_MERGE_ANY, false, false, false, HA_NONE, RESERVE_UNCAPPED },
+	{ "linux-2.6.24", FB_2624, &fs_wmark_rules_3_10, false, FS_PCP_2_6_24, false, FS_MERGE_ANY, false, false, false, HA_NONE, RESERVE_UNCAPPED },
 	{ "linux-3.10", FB_310, &fs_wmark_rules_3_10, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, false, false, HA_NONE, 2 },
 	{ "linux-4.19", FB_419, &fs_wmark_rules_6_1, false, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44, 0 },
 	{ "linux-5.0", FB_419, &fs_wmark_rules_6_1, true, FS_PCP_3_10, true, FS_MERGE_ANY, false, true, false, HA_44, 0 },
-	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63, 0 },
-	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_1, true, FS_MERGE_RETYPE, true, true, true, HA_63, 0 },
+	{ "linux-6.10", FB_610, &fs_wmark_rules_6_12, true, FS_PCP_6_7, true, FS_MERGE_RETYPE, true, true, true, HA_63, 0 },
+	{ "linux-6.15", FB_615, &fs_wmark_rules_6_12, true, FS_PCP_6_7, true, FS_MERGE_RETYPE, true, true, true, HA_63, 0 },
 };
 
 /* page_alloc.c:fallbacks[] (4.4+ numbering; the same rows in every
@@ -75,7 +76,8 @@ static const struct fs_tunable grouping_tunables[] = {
 	{ "min_free_kbytes", "0", "vm.min_free_kbytes in KiB; 0: as the kernel computes it at boot" },
 	{ "thp", "on", "THP enabled, so khugepaged raises a computed min_free_kbytes (set_recommended_min_free_kbytes)" },
 	{ "nofragment", "gen", "ALLOC_NOFRAGMENT (Linux 5.0): on, off, or gen (on from 5.0)" },
-	{ "pcp", "gen", "per-CPU pagesets: on, off, or gen (on from 3.10; 2.6.24's single list is not modelled)" },
+	{ "pcp", "gen", "per-CPU pagesets: on, off, or gen (on; 2.6.24: one mixed-type list, hot pages only)" },
+	{ "pcp_autotune", "gen", "6.7+ PCP high auto-tuning between high_min and high_max: on, off (high fixed at high_min), or gen (on from 6.10 here)" },
 	{ "boost", "gen", "vm.watermark_boost_factor (Linux 5.0, 1/10000 of high); gen: 15000 from 5.0, 0 before" },
 	{ "cpus", "2", "CPUs with pagesets; events go to cpu % cpus" },
 	{ "highatomic", "gen", "the HIGHATOMIC reserve for high-order atomic requests (gfp flags needed): on, off, or gen (4.4+)" },
@@ -94,10 +96,14 @@ static int setup_watermarks(struct fs_policy *p, const struct fs_kv *kv, unsigne
 	struct fs_machine *m = p->m;
 	struct fs_wmark_zone zones[FS_MAX_ZONES];
 	struct fs_wmark_tunables t = { .nr_cpus = 2, .pageblock_nr_pages = 1ull << m->pageblock_order };
-	const char *v = fs_tunable_get(p->ops, kv, nkv, "min_free_kbytes");
+	const char *v = fs_tunable_get(p->ops, kv, nkv, "cpus");
+	unsigned long cpus = strtoul(v, NULL, 10);
 	uint64_t kb;
 	bool thp;
 
+	/* zone_highsize splits high over the CPUs (validated in setup_pcp) */
+	if (cpus >= 1 && cpus <= 1024)
+		t.nr_cpus = (unsigned)cpus;
 	if (fs_tunable_bool("watermarks", fs_tunable_get(p->ops, kv, nkv, "watermarks"),
 			    &st->watermarks, err) ||
 	    fs_tunable_bool("thp", fs_tunable_get(p->ops, kv, nkv, "thp"), &thp, err))
@@ -142,18 +148,21 @@ static int setup_watermarks(struct fs_policy *p, const struct fs_kv *kv, unsigne
 
 
 /* Per-CPU pagesets with the kernel's batch and high for each zone: 6.x
- * from zone_batchsize/zone_highsize (6.7+: high_min, where auto-tuning
- * starts), 3.10 and 4.19 high = 6 * batch (pageset_set_batch). */
+ * from zone_batchsize/zone_highsize (6.7+: auto-tuned between high_min and
+ * high_max, or fixed at high_min with pcp_autotune=off, as a set
+ * percpu_pagelist_high_fraction fixes it), 2.6.24 (the hot list), 3.10 and
+ * 4.19 high = 6 * batch (setup_pageset, pageset_set_batch). */
 static int setup_pcp(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 		     struct fs_err *err)
 {
 	struct grouping *st = G(p);
 	const char *v = fs_tunable_get(p->ops, kv, nkv, "pcp");
 	const char *c = fs_tunable_get(p->ops, kv, nkv, "cpus");
-	uint64_t batch[FS_MAX_ZONES], high[FS_MAX_ZONES];
+	const char *a = fs_tunable_get(p->ops, kv, nkv, "pcp_autotune");
+	struct fs_pcp_zone_sizes sz[FS_MAX_ZONES];
 	enum fs_pcp_style style = st->gen->pcp;
 	unsigned long cpus = strtoul(c, NULL, 10);
-	bool on;
+	bool on, autotune = style == FS_PCP_6_7;
 
 	if (!*c || strspn(c, "0123456789") != strlen(c) || cpus < 1 || cpus > 1024)
 		return fs_error(err, -EINVAL, "tunable \"cpus\" expects 1..1024, got \"%s\"", c);
@@ -162,19 +171,29 @@ static int setup_pcp(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 			return -EINVAL;
 		if (!on)
 			style = FS_PCP_OFF;
-		else if (style == FS_PCP_OFF)
-			return fs_error(err, -EINVAL, "%s: per-CPU pagesets of this generation are not modelled",
-					p->ops->name);
+	}
+	if (strcmp(a, "gen")) {
+		if (fs_tunable_bool("pcp_autotune", a, &autotune, err))
+			return -EINVAL;
+		if (autotune && st->gen->pcp != FS_PCP_6_7)
+			return fs_error(err, -EINVAL, "%s: PCP high auto-tuning came in 6.7", p->ops->name);
 	}
 	/* with exact placement the trace says where every page goes: pages
 	 * held on simulated per-CPU lists would only conflict with it */
 	if (p->m->exact_placement)
 		style = FS_PCP_OFF;
 	for (unsigned i = 0; i < p->m->nr_zones; i++) {
-		batch[i] = st->wz[i].pcp.batch ? st->wz[i].pcp.batch : 1;
-		high[i] = st->gen->pcp == FS_PCP_3_10 ? 6 * batch[i] : st->wz[i].pcp.high;
+		const struct fs_pcp_sizes *ps = &st->wz[i].pcp;
+
+		sz[i].batch = ps->batch ? ps->batch : 1;
+		if (st->gen->pcp == FS_PCP_3_10 || st->gen->pcp == FS_PCP_2_6_24)
+			sz[i].high_min = 6 * sz[i].batch;
+		else
+			sz[i].high_min = ps->high_min;
+		sz[i].high_max = autotune ? ps->high_max : sz[i].high_min;
 	}
-	if (fs_pcp_init(&st->pcp, p->m, style, (unsigned)cpus, batch, high, fs_grp_rmqueue))
+	if (fs_pcp_init(&st->pcp, p->m, style, (unsigned)cpus, sz, fs_grp_rmqueue,
+			fs_grp_zone_above_high))
 		return fs_error(err, -ENOMEM, "out of memory for per-CPU pagesets");
 	return 0;
 }
@@ -847,6 +866,12 @@ void fs_grp_drain(struct fs_policy *p, int zone, int cpu)
 	fs_pcp_drain(&G(p)->pcp, p->m, &p->m->zones[zone], cpu);
 }
 
+/* vmstat_update's decay_pcp_high, once a second (6.7+ pagesets) */
+static void grouping_tick(struct fs_policy *p, uint64_t now_ns)
+{
+	fs_pcp_tick(&G(p)->pcp, p, now_ns);
+}
+
 #define GROUPING_POLICY(var, gname, text)                        \
 	const struct fs_policy_ops var = {                       \
 		.name = gname,                                   \
@@ -860,6 +885,7 @@ void fs_grp_drain(struct fs_policy *p, int zone, int cpu)
 		.free = grouping_free,                           \
 		.drain = fs_grp_drain,                         \
 		.boot = grouping_boot,                           \
+		.tick = grouping_tick,                           \
 	}
 
 GROUPING_POLICY(fs_linux_2_6_24_policy, "linux-2.6.24",

@@ -80,5 +80,8 @@ void fs_grp_drain(struct fs_policy *p, int zone, int cpu);
 bool fs_grp_retype_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, unsigned to);
 /* grouping_alloc.c */
 int fs_grp_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t *pfn);
+/* zone_watermark_ok(zone, 0, high_wmark_pages(zone), ZONE_MOVABLE, 0): what
+ * clears 6.7+'s ZONE_BELOW_HIGH after a pcp drain */
+bool fs_grp_zone_above_high(struct fs_policy *p, const struct fs_zone *z);
 
 #endif

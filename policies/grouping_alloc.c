@@ -92,6 +92,31 @@ static bool zone_ok(struct fs_policy *p, const struct fs_zone *z, unsigned order
 	return fs_wmark_ok(st->gen->wmark, &c);
 }
 
+bool fs_grp_zone_above_high(struct fs_policy *p, const struct fs_zone *z)
+{
+	/* alloc_flags 0: no ALLOC_CMA, free CMA pages do not count */
+	return zone_ok(p, z, 0, FS_WMARK_HIGH, p->m->nr_zones - 1, 0, FS_MT_UNMOVABLE);
+}
+
+/* get_page_from_freelist (6.7+): a zone not yet flagged ZONE_BELOW_HIGH is
+ * first tested against its high watermark with the request's order and
+ * flags; failing it sets the flag, which makes the zone's pagesets shrink
+ * high and drain on frees (nr_pcp_high) until a drain leaves the zone
+ * above the mark. Passing it goes straight to the zone (try_this_zone),
+ * as the lower mark would pass too: true then. */
+static bool above_high(struct fs_policy *p, const struct fs_zone *z,
+		       const struct fs_alloc_req *req, unsigned flags, unsigned start)
+{
+	struct fs_pcp_set *s = &G(p)->pcp;
+
+	if (!fs_pcp_tracks_below_high(s) || s->below_high[z->idx])
+		return false;
+	if (zone_ok(p, z, req->order, FS_WMARK_HIGH, req->highest_zone, flags, start))
+		return true;
+	s->below_high[z->idx] = true;
+	return false;
+}
+
 /* rmqueue_buddy: the HIGHATOMIC lists first for a high-order atomic
  * request, then __rmqueue; 6.3+ lets any non-blocking request take a
  * HIGHATOMIC page rather than fail. */
@@ -185,7 +210,8 @@ static uint64_t walk(struct fs_policy *p, const struct fs_alloc_req *req, unsign
 		struct fs_zone *z = &p->m->zones[zi];
 		uint64_t got = NONE;
 
-		if (G(p)->watermarks && !zone_ok(p, z, req->order, which, req->highest_zone, flags, start))
+		if (!above_high(p, z, req, flags, start) && G(p)->watermarks &&
+		    !zone_ok(p, z, req->order, which, req->highest_zone, flags, start))
 			continue;
 		if (fs_pcp_allowed(&G(p)->pcp, p->m, req->order, start)) {
 			got = fs_pcp_alloc(&G(p)->pcp, p, z, req->cpu, req->order, start);

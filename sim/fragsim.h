@@ -112,6 +112,8 @@ struct fs_zone {
 	uint64_t pcp_pages;           /* pages on per-CPU lists (FS_PG_OTHER slots) */
 	uint64_t boosts;              /* boost_watermark calls that boosted */
 	uint64_t reclaim_requested;   /* pages kswapd was asked to reclaim for boosts */
+	bool reclaim_active;          /* ZONE_RECLAIM_ACTIVE: kswapd is reclaiming (6.7+ pagesets
+				       * then keep at most 4 batches) */
 	struct fs_extfrag_stats extfrag;
 };
 

@@ -193,7 +193,21 @@ static uint64_t reclaim_oldest(struct fs_sim *s, unsigned zone, const struct fs_
 	return 1ull << a.order;
 }
 
+static void kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev);
+
+/* balance_pgdat runs with ZONE_RECLAIM_ACTIVE set on the node's zones
+ * (set_reclaim_active, 5.16+), which 6.7+ per-CPU pagesets read to drain
+ * the pages kswapd frees at once (nr_pcp_high) */
 void fs_reclaim_kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev)
+{
+	for (unsigned i = 0; i < s->m->nr_zones; i++)
+		s->m->zones[i].reclaim_active = s->m->zones[i].present_pages > 0;
+	kswapd(s, z, ev);
+	for (unsigned i = 0; i < s->m->nr_zones; i++)
+		s->m->zones[i].reclaim_active = false;
+}
+
+static void kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev)
 {
 	struct fs_reclaim *r = s->reclaim;
 	unsigned zi = z->idx;

@@ -431,7 +431,7 @@ Test(migrate_reserve, last_resort)
 	/* min_free_kbytes=128: min 32 pages, two reserve pageblocks (0-31)
 	 * in both generations */
 	reserve_last_resort("linux-3.10:watermarks=off,pcp=off,thp=off,min_free_kbytes=128", true);
-	reserve_last_resort("linux-2.6.24:watermarks=off,thp=off,min_free_kbytes=128", true);
+	reserve_last_resort("linux-2.6.24:watermarks=off,pcp=off,thp=off,min_free_kbytes=128", true);
 	reserve_last_resort("linux-3.10:watermarks=off,pcp=off,reserve=off", false);
 }
 

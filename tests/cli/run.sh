@@ -56,14 +56,20 @@ awk -f "$DIR/stress.awk" >"$TMP/stress.trace"
 # final zone=all rows: policy, unusable_9, free_pageblocks, mixed_pageblocks
 final() { grep ",all,$1," "$TMP/stress.csv" | tail -1 | cut -d, -f26,40,45; }
 [ "$(final buddy)" = "0.933,2,30" ] && ok || bad "stress: buddy ends with $(final buddy), expected 0.933,2,30"
-# with per-CPU lists (3.10+) the pages still on them at the end keep a
-# block or two from being whole; without them grouping frees all 30
+# with per-CPU lists the pages still on them at the end keep a block or
+# two from being whole; without them grouping frees all 30. 6.7+ pagesets
+# end with 979 pages: 15000 allocations in a row raised high toward
+# high_max (1024), and the 30 ms trace leaves no second to decay it
 for g in linux-3.10 linux-4.19; do
 	[ "$(final $g)" = "0.037,29,0" ] && ok || bad "stress: $g ends with $(final $g), expected 0.037,29,0"
 done
 for g in linux-6.10 linux-6.15; do
-	[ "$(final $g)" = "0.044,28,0" ] && ok || bad "stress: $g ends with $(final $g), expected 0.044,28,0"
+	[ "$(final $g)" = "0.044,27,0" ] && ok || bad "stress: $g ends with $(final $g), expected 0.044,27,0"
 done
+"$FRAGSIM" replay -q --memory 64M --policy linux-6.15:pcp_autotune=off --every 1000000 -o "$TMP/stress-fixed.csv" \
+	"$TMP/stress.trace" 2>/dev/null
+[ "$(grep ',all,' "$TMP/stress-fixed.csv" | tail -1 | cut -d, -f26,40,45,49)" = "0.040,28,0,499" ] && ok ||
+	bad "stress: linux-6.15:pcp_autotune=off keeps high at high_min (500)"
 "$FRAGSIM" replay -q --memory 64M --policy linux-6.15:pcp=off --every 1000000 -o "$TMP/stress-nopcp.csv" \
 	"$TMP/stress.trace" 2>/dev/null
 [ "$(grep ',all,' "$TMP/stress-nopcp.csv" | tail -1 | cut -d, -f26,40,45)" = "0.005,30,0" ] && ok ||
@@ -79,8 +85,9 @@ done
 	"$TMP/stress.trace" 2>/dev/null
 tr -d ' \n' <"$TMP/stress.json" | grep -q '"extfrag":{"events":1,"fragmenting":0,"change_ownership":1,"by_type":\[{"alloc_migratetype":"unmovable","fallback_migratetype":"movable","events":1}\]}' \
 	&& ok || bad "stress: extfrag summary for linux-6.15"
-# 2.6.24 retypes only the first pageblock of the order-10 block it takes
-[ "$(final linux-2.6.24)" = "0.005,30,1" ] && ok || bad "stress: linux-2.6.24 ends with $(final linux-2.6.24)"
+# 2.6.24 retypes only the first pageblock of the order-10 block it takes;
+# its one per-CPU list keeps a block from being whole, as 3.10's lists do
+[ "$(final linux-2.6.24)" = "0.037,29,1" ] && ok || bad "stress: linux-2.6.24 ends with $(final linux-2.6.24)"
 
 # --- summary JSON carries the counters
 "$FRAGSIM" replay -q --memory 4M --summary "$TMP/s.json" -o /dev/null "$DIR/anomalies.trace" 2>/dev/null
@@ -343,7 +350,10 @@ printf '### capture_snap seq=0 phase=before mono_ns=1 name=meminfo\nMemTotal:   
 # --- replay --emit-extfrag and --dump-pagetypeinfo (issue #4): the simulated
 # fallbacks as mm_page_alloc_extfrag lines, read back by fragsim extfrag, and
 # the final state as /proc/pagetypeinfo, read back by fragsim inspect. 16 MiB
-# makes the stress fall back 13 times, mostly fragmenting, in both directions.
+# makes the stress fall back 13 times on 4.19, mostly fragmenting, in both
+# directions; 66 times on 6.15, whose refills double up to 32 pages
+# (alloc_factor, 6.7+) although batch is 1, each page of an UNMOVABLE refill
+# a single-page steal.
 "$FRAGSIM" replay -q --memory 16M --policy linux-6.15,linux-4.19 --every 1000000 -o "$TMP/xf.csv" \
 	--summary "$TMP/xf.json" --emit-extfrag "$TMP/xf.log" --dump-pagetypeinfo "$TMP/pti.txt" \
 	"$TMP/stress.trace" 2>/dev/null || bad "replay --emit-extfrag: exit status $?"
@@ -369,7 +379,8 @@ for p in linux-6.15 linux-4.19; do
 	sim=$(xf_sim "$TMP/xf.json" "$p")
 	log=$(xf_log "$TMP/xf-$p.json" | sort | tr '\n' ' ')
 	[ -n "$sim" ] && [ "$sim" = "$log" ] && ok || bad "emit-extfrag $p: replay says \"$sim\", fragsim extfrag \"$log\""
-	[ "$(grep -c 'mm_page_alloc_extfrag: page=' "$TMP/xf.log.$p")" = 13 ] && ok || bad "emit-extfrag $p: not 13 lines"
+	n=13; [ "$p" = linux-6.15 ] && n=66
+	[ "$(grep -c 'mm_page_alloc_extfrag: page=' "$TMP/xf.log.$p")" = $n ] && ok || bad "emit-extfrag $p: not $n lines"
 	grep -q '0 malformed' "$TMP/xf-$p.out" && ok || bad "emit-extfrag $p: malformed lines: $(head -3 "$TMP/xf-$p.out")"
 	# pagetypeinfo: inspect's indices and pageblocks equal the CSV's final row
 	row=$(grep ",all,$p," "$TMP/xf.csv" | tail -1)
@@ -613,7 +624,7 @@ awk -f "$DIR/bligh.awk" >"$TMP/bligh.trace"
 # final zone=all rows: policy, unusable_9, free_pageblocks
 kfinal() { grep ",all,$1," "$TMP/bligh.csv" | tail -1 | cut -d, -f26,40; }
 [ "$(kfinal buddy)" = "0.359,30" ] && ok || bad "bligh: buddy ends with $(kfinal buddy), expected 0.359,30"
-[ "$(kfinal linux-6.15)" = "0.356,29" ] && ok || bad "bligh: linux-6.15 ends with $(kfinal linux-6.15), expected 0.356,29"
+[ "$(kfinal linux-6.15)" = "0.354,29" ] && ok || bad "bligh: linux-6.15 ends with $(kfinal linux-6.15), expected 0.354,29"
 [ "$(kfinal keyed-zones)" = "0.017,46" ] && ok || bad "bligh: keyed-zones ends with $(kfinal keyed-zones), expected 0.017,46"
 [ "$(kfinal keyed-zones:defrag=off)" = "0.017,46" ] && ok || bad "bligh: keyed-zones:defrag=off ends with $(kfinal keyed-zones:defrag=off)"
 tr -d ' \n' <"$TMP/bligh.json" | grep -q '"policy_stats":{"keyed_zones":18,"unkeyed_zones":46,"distinct_keys":2,' && ok ||
