@@ -82,6 +82,8 @@ const struct fs_tunable fs_kz_tunables[] = {
 	{ "defrag_batch", "1024", "pages moved per pass at most" },
 	{ "defrag_zones", "64", "keyed zones examined per pass at most" },
 	{ "sparse", "25", "a keyed zone is sparse when at most this % of its pages are allocated (0: never empty zones)" },
+	{ "reclaim_keyed", "on", "direct reclaim only for LRU (page-cache-like) requests, and only of LRU pages correctly keyed in zones of the request's key" },
+	{ "reclaim_pressure", "on", "under low_water unkeyed zones, reclaim the LRU pages of zones holding only LRU pages, sparsest first, up to the target" },
 	{ NULL, NULL, NULL }
 };
 
@@ -156,6 +158,11 @@ static int parse_tunables(struct fs_policy *p, const struct fs_kv *kv, unsigned 
 	if (parse_uint("sparse", fs_tunable_get(p->ops, kv, nkv, "sparse"), 100, &x, err))
 		return -EINVAL;
 	st->sparse_pct = (uint32_t)x;
+	if (fs_tunable_bool("reclaim_keyed", fs_tunable_get(p->ops, kv, nkv, "reclaim_keyed"),
+			    &st->reclaim_keyed, err) ||
+	    fs_tunable_bool("reclaim_pressure", fs_tunable_get(p->ops, kv, nkv, "reclaim_pressure"),
+			    &st->pressure, err))
+		return -EINVAL;
 	return 0;
 }
 
@@ -234,6 +241,7 @@ void fs_kz_destroy(struct fs_policy *p)
 	if (st->zrec)
 		fs_big_free(st->zrec, (size_t)st->nzones * st->zstride);
 	free(st->mis_bits);
+	free(st->cand);
 	free(st->keyset.val);
 	free(st->keyset.ref);
 }

@@ -446,7 +446,12 @@ bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 	X(reclaimed_pages, 1, "pages of LRU allocations freed by reclaim")      \
 	X(direct_reclaim_pages, 0, "of those, freed by direct reclaim")          \
 	X(kswapd_wakeups, 0, "a zone under its low watermark with LRU pages")    \
-	X(reclaimed_then_freed, 0, "frees of LRU allocations already reclaimed")
+	X(reclaimed_then_freed, 0, "frees of LRU allocations already reclaimed") \
+	/* a policy's say in reclaim (keyed zones, issue #7) */                  \
+	X(direct_reclaim_refused, 0, "failed allocations the policy kept from direct reclaim (keyed zones: not LRU)") \
+	X(direct_reclaim_passed_over, 0, "pages of LRU allocations direct reclaim scanned and left (wrongly keyed for the request)") \
+	X(pressure_reclaim_runs, 0, "runs of a policy's own reclaim (keyed zones: unkeyed zones under the low-water target)") \
+	X(pressure_reclaimed_pages, 0, "of reclaimed_pages, freed by a policy's own reclaim (keyed zones' low-water pressure)")
 
 struct fs_counters {
 #define FS_X(name, pz, doc) uint64_t name;
