@@ -178,6 +178,7 @@ static void free_part(struct fs_sim *s, struct fs_alloc *ap, uint64_t ident, uns
 		}
 		if (a.lru) {          /* the parts left keep the allocation's LRU position */
 			rest->lru = 1;
+			rest->ref = a.ref;
 			fs_reclaim_lru_insert_after(s, lru_at, rest->pfn_idx, a.zone, o);
 			lru_at = rest->pfn_idx;
 		}
@@ -315,6 +316,7 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 
 		if (ev->flags & FS_EVF_LRU) {
 			a->lru = 1;
+			a->ref = !!(ev->flags & FS_EVF_REFERENCED);
 			fs_reclaim_lru_add(s, a->pfn_idx, z->idx, ev->order);
 		}
 	}

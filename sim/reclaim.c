@@ -33,8 +33,10 @@
  *            the others are passed over. A policy may also reclaim on its
  *            own (fs_reclaim_at: keyed zones' low-water pressure).
  * The kernel's LRU is per node and has active/inactive halves with
- * second chances for referenced pages; workloads carry no references, so
- * allocation order is LRU order here.
+ * second chances for referenced pages. Here an allocation is referenced
+ * at most once (FS_EVF_REFERENCED: a workload class with `referenced`):
+ * reclaim meeting it at the LRU head moves it to the tail instead, once
+ * (second_chance); otherwise allocation order is LRU order.
  *
  * Watermarks are the kernel's (sim/watermark.c, 6.12 rules): min_free_kbytes
  * as computed at boot with THP's raise, watermark_scale_factor 10, the
@@ -195,11 +197,30 @@ static uint64_t reclaim_idx(struct fs_sim *s, uint32_t idx, unsigned zone, unsig
 	return 1ull << a.order;
 }
 
-/* Free the zone's LRU-oldest allocation; its pages, 0 if the list is empty. */
+/* A referenced LRU allocation gets a second chance: its reference is
+ * used up and it goes to the LRU tail (folio_check_references keeping a
+ * referenced folio). True if idx was referenced and moved. */
+static bool second_chance(struct fs_sim *s, uint32_t idx, unsigned zone)
+{
+	struct fs_alloc *a = fs_alloctab_lookup(&s->at, s->m->pages[idx] >> 6);
+
+	if (!a->ref)
+		return false;
+	a->ref = 0;
+	fs_reclaim_lru_del(s, idx, zone, a->order);
+	fs_reclaim_lru_add(s, idx, zone, a->order);
+	s->c.reclaim_second_chances++;
+	return true;
+}
+
+/* Free the zone's LRU-oldest allocation that has no reference left; its
+ * pages, 0 if the list is empty. */
 static uint64_t reclaim_oldest(struct fs_sim *s, unsigned zone, const struct fs_event *ev)
 {
-	uint32_t idx = s->reclaim->lru[zone].head;
+	uint32_t idx;
 
+	while ((idx = s->reclaim->lru[zone].head) != FS_NIL && second_chance(s, idx, zone))
+		;
 	return idx == FS_NIL ? 0 : reclaim_idx(s, idx, zone, ev->cpu, ev->time_ns);
 }
 
@@ -278,10 +299,14 @@ bool fs_reclaim_direct(struct fs_sim *s, const struct fs_alloc_req *req, unsigne
 		 * back the folios of ineligible zones it skips) */
 		for (uint32_t idx = r->lru[zi].head, next; idx != FS_NIL && got < want; idx = next) {
 			next = r->link[idx].next;
-			if (ok(s->pol, req, s->m->base_pfn + idx))
-				got += reclaim_idx(s, idx, (unsigned)zi, ev->cpu, ev->time_ns);
-			else
+			if (!ok(s->pol, req, s->m->base_pfn + idx)) {
 				s->c.direct_reclaim_passed_over += 1ull << ((s->m->pages[idx] >> 2) & 15);
+				continue;
+			}
+			if (!second_chance(s, idx, (unsigned)zi))
+				got += reclaim_idx(s, idx, (unsigned)zi, ev->cpu, ev->time_ns);
+			else if (next == FS_NIL)
+				next = idx;     /* it was the newest: met again at once, unreferenced */
 		}
 	}
 	s->c.direct_reclaim_pages += got;
