@@ -76,9 +76,9 @@ void fs_kz_get_stats(const struct fs_policy *p, int zone, uint64_t *v)
 const struct fs_tunable fs_kz_tunables[] = {
 	{ "key", "mt+order+comm", "what identifies an allocator: '+'-joined parts of mt (migrate type, for the gfp flags), order, comm (task name or key=NAME); or none" },
 	{ "zone_order", "pageblock", "keyed zone size, 2^zone_order pages: a number up to max_order (and 12), or pageblock" },
-	{ "low_water", "1", "target of unkeyed zones per zone type, % of its zones (rounded up); under it the defragmenter is woken" },
+	{ "low_water", "1", "target of unkeyed zones per zone type, % of its zones (rounded up); under it the pressure reclaim and the defragmenter are woken" },
 	{ "defrag", "on", "the background defragmenter" },
-	{ "defrag_period", "100ms", "simulated time between defragmenter passes" },
+	{ "defrag_period", "100ms", "simulated time between defragmenter passes (and after a pressure reclaim short of its target)" },
 	{ "defrag_batch", "1024", "pages moved per pass at most" },
 	{ "defrag_zones", "64", "keyed zones examined per pass at most" },
 	{ "sparse", "25", "a keyed zone is sparse when at most this % of its pages are allocated (0: never empty zones)" },
