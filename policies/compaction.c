@@ -577,7 +577,7 @@ static int migrate_pages(struct cc *cc, uint64_t *last_migrated)
 			 * itself, so its accounting (keys, zones) follows */
 			struct fs_alloc_req req = {
 				.order = a->order, .mt = (enum fs_migratetype)a->mt, .key = a->key,
-				.highest_zone = cc->z->idx, .time_ns = c->now_ns,
+				.highest_zone = cc->z->idx, .time_ns = c->now_ns, .lru = a->lru,
 			};
 
 			c->p->ops->release_free(c->p, target, a->order);

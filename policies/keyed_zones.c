@@ -260,10 +260,13 @@ static void label(struct fs_kz *st, uint32_t gz, uint32_t kidx)
 	t->nr_keyed++;
 	t->rekeys++;
 	/* "the number unkeyed (i.e. empty) zones will need to have a
-	 * particular low water market target": under it, wake the defragmenter */
+	 * particular low water market target, below which memory pressure
+	 * must somehow be caused": under it, wake the pressure reclaim and
+	 * the defragmenter */
 	if (t->nr_unkeyed < t->low_water) {
 		t->low_hits++;
 		st->wake = true;
+		st->pressure_wake = st->pressure;
 	}
 }
 
@@ -332,13 +335,15 @@ bool fs_kz_is_misplaced(const struct fs_kz *st, const struct fs_machine *m, uint
 
 /* An allocation of type mt now occupies [pfn, 2^order) in zone gz. */
 static void account(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_t pfn,
-		    unsigned order, unsigned mt, bool misplaced)
+		    unsigned order, unsigned mt, bool misplaced, bool lru)
 {
 	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	struct fs_kz_type *t = &st->type[kz->type];
 	uint32_t pages = 1u << order;
 
 	kz->used += pages;
+	if (lru)
+		kz->lru += pages;
 	if (mt != FS_MT_MOVABLE)
 		kz->pinned += pages;
 	if (misplaced) {
@@ -354,11 +359,11 @@ static void account(struct fs_kz *st, struct fs_machine *m, uint32_t gz, uint64_
 }
 
 uint64_t fs_kz_place(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsigned order,
-		     unsigned mt, bool misplaced)
+		     unsigned mt, bool misplaced, bool lru)
 {
 	uint64_t pfn = take_block(st, m, gz, order);
 
-	account(st, m, gz, pfn, order, mt, misplaced);
+	account(st, m, gz, pfn, order, mt, misplaced, lru);
 	return pfn;
 }
 
@@ -448,7 +453,8 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 			uint32_t s = fs_kz_bits_first(&k->avail[o]);
 
 			if (s != FS_KZ_NONE) {
-				*pfn = fs_kz_place(st, p->m, t->first + fs_kz_slots(k)[s], o, req->mt, false);
+				*pfn = fs_kz_place(st, p->m, t->first + fs_kz_slots(k)[s], o, req->mt, false,
+						   req->lru);
 				return 0;
 			}
 		}
@@ -457,7 +463,7 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 			if (kidx == FS_KZ_NONE)
 				kidx = fs_kz_key_add(st, t, val);
 			label(st, gz, kidx);
-			*pfn = fs_kz_place(st, p->m, gz, o, req->mt, false);
+			*pfn = fs_kz_place(st, p->m, gz, o, req->mt, false, req->lru);
 			return 0;
 		}
 	}
@@ -472,7 +478,9 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 			const struct fs_kz_zone *kz = fs_kz_zone_at(st, t->first + l);
 
 			*pfn = fs_kz_place(st, p->m, t->first + l, o, req->mt,
-					   t->keys[kz->key].val != val);
+					   t->keys[kz->key].val != val, req->lru);
+			/* all unkeyed zones are used up: memory pressure */
+			st->pressure_wake = st->pressure;
 			return 0;
 		}
 	}
@@ -481,6 +489,7 @@ static int kz_alloc(struct fs_policy *p, const struct fs_alloc_req *req, uint64_
 	 * request is not retried; gfp flags would tell which are atomic) */
 	if (o)
 		st->wake = true;
+	st->pressure_wake = st->pressure;
 	return -ENOMEM;
 }
 
@@ -534,7 +543,7 @@ static int kz_alloc_at(struct fs_policy *p, const struct fs_alloc_req *req, uint
 		label(st, gz, kidx != FS_KZ_NONE ? kidx : fs_kz_key_add(st, t, val));
 	}
 	mis = t->keys[kz->key].val != val;
-	account(st, m, gz, pfn, o, req->mt, mis);
+	account(st, m, gz, pfn, o, req->mt, mis, req->lru);
 	return 0;
 }
 
@@ -549,6 +558,8 @@ static void kz_free(struct fs_policy *p, const struct fs_free_req *req)
 	uint32_t mis = kz->misplaced ? (uint32_t)mis_mark(st, m, req->pfn, req->order, false) : 0;
 
 	kz->used -= pages;
+	if (req->lru)
+		kz->lru -= pages;
 	kz->misplaced -= mis;
 	t->misplaced -= mis;
 	t->keyed_pages -= pages - mis;
@@ -591,6 +602,13 @@ static void kz_tick(struct fs_policy *p, uint64_t now_ns)
 {
 	struct fs_kz *st = KZ(p);
 
+	/* pressure first: the zones it empties are no work for the defragmenter */
+	if (st->pressure_wake && now_ns >= st->pressure_next_ns) {
+		fs_kz_ensure_built(p);
+		st->pressure_wake = false;
+		/* a pass that could not reach the target waits a period */
+		st->pressure_next_ns = fs_kz_pressure_pass(p, now_ns) ? 0 : now_ns + st->period_ns;
+	}
 	if (!st->defrag)
 		return;
 	if (now_ns < st->next_pass_ns) {
@@ -621,6 +639,7 @@ const struct fs_policy_ops fs_keyed_zones_policy = {
 	.free = kz_free,
 	.isolate_free = kz_isolate_free,
 	.release_free = kz_release_free,
+	.reclaim_ok = fs_kz_reclaim_ok,
 	.tick = kz_tick,
 	.stats = fs_kz_stats,
 	.get_stats = fs_kz_get_stats,

@@ -111,6 +111,7 @@ struct fs_kz_zone {
 	uint16_t misplaced;           /* allocated pages of another key ("inappropriately keyed") */
 	uint16_t mis_movable;         /* of those, MOVABLE ones: what the defragmenter moves first */
 	uint16_t pinned;              /* allocated pages that are not MOVABLE */
+	uint16_t lru;                 /* allocated pages on the reclaim LRU (page-cache-like) */
 	uint16_t fmask;               /* bit o set: a free block of order o */
 	uint8_t type;                 /* zone type index */
 	uint8_t on[FS_KZ_NR_LISTS];
@@ -165,6 +166,12 @@ struct fs_kz {
 	uint32_t low_water_pct;
 	uint64_t passes, wake_passes;
 	uint64_t oversize;            /* requests above zone_order (always fail) */
+	/* the proposal's reclaim rules (keyed_zones_reclaim.c) */
+	bool reclaim_keyed;           /* direct reclaim: LRU requests, correctly keyed pages only */
+	bool pressure;                /* reclaim when unkeyed zones fall under low_water */
+	bool pressure_wake;           /* a type may be under its target: run a pressure pass */
+	uint64_t pressure_next_ns;    /* after a pass that could not reach the target: not before */
+	uint64_t *cand;               /* pressure pass scratch: (used << 32 | keyed zone), nzones */
 	/* keyed zones */
 	struct fs_kz_type type[FS_MAX_ZONES];
 	unsigned char *zrec;          /* nzones records of zstride bytes: header, bitmaps */
@@ -271,10 +278,16 @@ bool fs_kz_is_misplaced(const struct fs_kz *st, const struct fs_machine *m, uint
 /* Take a free block of order o (the zone has one) and account an
  * allocation of type mt there; returns its pfn. */
 uint64_t fs_kz_place(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsigned order,
-		     unsigned mt, bool misplaced);
+		     unsigned mt, bool misplaced, bool lru);
 
 /* keyed_zones_defrag.c: one pass at simulated time now_ns; pages moved */
 uint64_t fs_kz_defrag_pass(struct fs_policy *p, uint64_t now_ns);
+
+/* keyed_zones_reclaim.c: the proposal's reclaim rules. reclaim_ok is the
+ * ops callback (policy.h); the pressure pass runs from the tick when
+ * pressure_wake is set: true when every zone type has its unkeyed target. */
+bool fs_kz_reclaim_ok(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t pfn);
+bool fs_kz_pressure_pass(struct fs_policy *p, uint64_t now_ns);
 
 
 /* keyed_zones_setup.c: the ops' set-up and statistics callbacks */

@@ -4,7 +4,7 @@
  * allocation table:
  *   - the free-head bitmaps and order masks hold exactly
  *     the machine's free blocks, none above zone_order;
- *   - used, misplaced, misplaced-movable and pinned pages per keyed zone,
+ *   - used, misplaced, misplaced-movable, pinned and LRU pages per keyed zone,
  *     and each allocation marked misplaced as a whole or not at all;
  *   - a keyed zone carries a key exactly when it holds allocated pages;
  *   - the search bitmaps (type's any[o] and unkeyed, key's avail[o]) say
@@ -41,7 +41,7 @@ static int top_order(uint16_t mask)
 
 /* Recount keyed zone gz from the pages into c[]. */
 struct recount {
-	uint32_t nr_free[FS_KZ_ORDERS], present, used, mis, mis_movable, pinned;
+	uint32_t nr_free[FS_KZ_ORDERS], present, used, mis, mis_movable, pinned, lru;
 };
 
 static int recount_zone(const struct fs_policy *p, const struct fs_kz *st, uint32_t gz,
@@ -113,6 +113,8 @@ static int recount_zone(const struct fs_policy *p, const struct fs_kz *st, uint3
 		}
 		if (a->mt != FS_MT_MOVABLE)
 			c->pinned += (uint32_t)pages;
+		if (a->lru)
+			c->lru += (uint32_t)pages;
 		pfn += pages;
 	}
 out:
@@ -148,10 +150,10 @@ static int check_zone(const struct fs_policy *p, const struct fs_kz *st, uint32_
 	if (mask != kz->fmask)
 		FAIL("keyed zone at 0x%llx: order mask %#x, free blocks say %#x", at, kz->fmask, mask);
 	if (c.present != kz->present || c.used != kz->used || c.mis != kz->misplaced ||
-	    c.mis_movable != kz->mis_movable || c.pinned != kz->pinned)
-		FAIL("keyed zone at 0x%llx: present/used/misplaced/movable/pinned %u/%u/%u/%u/%u, recounted %u/%u/%u/%u/%u",
-		     at, kz->present, kz->used, kz->misplaced, kz->mis_movable, kz->pinned, c.present, c.used,
-		     c.mis, c.mis_movable, c.pinned);
+	    c.mis_movable != kz->mis_movable || c.pinned != kz->pinned || c.lru != kz->lru)
+		FAIL("keyed zone at 0x%llx: present/used/misplaced/movable/pinned/lru %u/%u/%u/%u/%u/%u, recounted %u/%u/%u/%u/%u/%u",
+		     at, kz->present, kz->used, kz->misplaced, kz->mis_movable, kz->pinned, kz->lru,
+		     c.present, c.used, c.mis, c.mis_movable, c.pinned, c.lru);
 	if (!kz->present) {
 		if (kz->key != FS_KZ_NONE || bit(&t->unkeyed, l))
 			FAIL("keyed zone at 0x%llx has no RAM but is keyed or listed unkeyed", at);

@@ -72,7 +72,7 @@ static bool move_alloc(struct fs_policy *p, struct fs_kz *st, struct fs_alloc *a
 
 			if (gz == gsrc || fs_kz_zone_at(st, gz)->used < min_used)
 				continue;
-			to = fs_kz_place(st, p->m, gz, o, a->mt, false);
+			to = fs_kz_place(st, p->m, gz, o, a->mt, false, a->lru);
 			fs_sim_migrate(p->sim, a, to, 0, now_ns);
 			st->type[src_type].moves++;
 			return true;

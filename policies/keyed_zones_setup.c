@@ -76,12 +76,14 @@ void fs_kz_get_stats(const struct fs_policy *p, int zone, uint64_t *v)
 const struct fs_tunable fs_kz_tunables[] = {
 	{ "key", "mt+order+comm", "what identifies an allocator: '+'-joined parts of mt (migrate type, for the gfp flags), order, comm (task name or key=NAME); or none" },
 	{ "zone_order", "pageblock", "keyed zone size, 2^zone_order pages: a number up to max_order (and 12), or pageblock" },
-	{ "low_water", "1", "target of unkeyed zones per zone type, % of its zones (rounded up); under it the defragmenter is woken" },
+	{ "low_water", "1", "target of unkeyed zones per zone type, % of its zones (rounded up); under it the pressure reclaim and the defragmenter are woken" },
 	{ "defrag", "on", "the background defragmenter" },
-	{ "defrag_period", "100ms", "simulated time between defragmenter passes" },
+	{ "defrag_period", "100ms", "simulated time between defragmenter passes (and after a pressure reclaim short of its target)" },
 	{ "defrag_batch", "1024", "pages moved per pass at most" },
 	{ "defrag_zones", "64", "keyed zones examined per pass at most" },
 	{ "sparse", "25", "a keyed zone is sparse when at most this % of its pages are allocated (0: never empty zones)" },
+	{ "reclaim_keyed", "on", "direct reclaim only for LRU (page-cache-like) requests, and only of LRU pages correctly keyed in zones of the request's key" },
+	{ "reclaim_pressure", "on", "under low_water unkeyed zones, reclaim the LRU pages of zones holding only LRU pages, sparsest first, up to the target" },
 	{ NULL, NULL, NULL }
 };
 
@@ -156,6 +158,11 @@ static int parse_tunables(struct fs_policy *p, const struct fs_kv *kv, unsigned 
 	if (parse_uint("sparse", fs_tunable_get(p->ops, kv, nkv, "sparse"), 100, &x, err))
 		return -EINVAL;
 	st->sparse_pct = (uint32_t)x;
+	if (fs_tunable_bool("reclaim_keyed", fs_tunable_get(p->ops, kv, nkv, "reclaim_keyed"),
+			    &st->reclaim_keyed, err) ||
+	    fs_tunable_bool("reclaim_pressure", fs_tunable_get(p->ops, kv, nkv, "reclaim_pressure"),
+			    &st->pressure, err))
+		return -EINVAL;
 	return 0;
 }
 
@@ -234,6 +241,7 @@ void fs_kz_destroy(struct fs_policy *p)
 	if (st->zrec)
 		fs_big_free(st->zrec, (size_t)st->nzones * st->zstride);
 	free(st->mis_bits);
+	free(st->cand);
 	free(st->keyset.val);
 	free(st->keyset.ref);
 }

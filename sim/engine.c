@@ -93,11 +93,11 @@ static struct fs_alloc *add_record(struct fs_sim *s, uint64_t ident, uint64_t pf
 
 /* Release [pfn, 2^order) of an allocation whose record is already gone. */
 static void release(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt,
-		    unsigned zone, const struct fs_event *ev)
+		    unsigned zone, bool lru, const struct fs_event *ev)
 {
 	struct fs_free_req fr = {
 		.pfn = pfn, .order = order, .mt = (enum fs_migratetype)mt,
-		.cpu = ev->cpu, .time_ns = ev->time_ns,
+		.cpu = ev->cpu, .time_ns = ev->time_ns, .lru = lru,
 	};
 
 	s->m->pages[pfn - s->m->base_pfn] = FS_PG_NONE;
@@ -115,7 +115,7 @@ void fs_sim_migrate(struct fs_sim *s, struct fs_alloc *a, uint64_t new_pfn, unsi
 	unsigned order = a->order, mt = a->mt;
 	struct fs_free_req fr = {
 		.pfn = old, .order = order, .mt = (enum fs_migratetype)mt, .cpu = cpu,
-		.time_ns = now_ns,
+		.time_ns = now_ns, .lru = a->lru,
 	};
 	struct fs_zone *z = fs_machine_zone_of(m, new_pfn);
 	uint32_t old_idx = a->pfn_idx;
@@ -152,7 +152,7 @@ static void free_record(struct fs_sim *s, struct fs_alloc *ap, const struct fs_e
 	if (a.lru)
 		fs_reclaim_lru_del(s, a.pfn_idx, a.zone, a.order);
 	fs_alloctab_remove(&s->at, ap);
-	release(s, s->m->base_pfn + a.pfn_idx, a.order, a.mt, a.zone, ev);
+	release(s, s->m->base_pfn + a.pfn_idx, a.order, a.mt, a.zone, a.lru, ev);
 }
 
 /* A free naming an aligned part of a live allocation: split the record as
@@ -181,12 +181,13 @@ static void free_part(struct fs_sim *s, struct fs_alloc *ap, uint64_t ident, uns
 		}
 		if (a.lru) {          /* the parts left keep the allocation's LRU position */
 			rest->lru = 1;
+			rest->ref = a.ref;
 			fs_reclaim_lru_insert_after(s, lru_at, rest->pfn_idx, a.zone, o);
 			lru_at = rest->pfn_idx;
 		}
 	}
 	s->c.partial_frees++;
-	release(s, pfn, order, a.mt, a.zone, ev);
+	release(s, pfn, order, a.mt, a.zone, a.lru, ev);
 }
 
 static void online_block(struct fs_sim *s, const struct fs_event *ev)
@@ -259,6 +260,7 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		.order = ev->order, .mt = (enum fs_migratetype)ev->mt,
 		.highest_zone = m->nr_zones - 1, .cpu = ev->cpu, .key = ev->key,
 		.time_ns = ev->time_ns, .gfp = ev->gfp, .has_gfp = ev->flags & FS_EVF_HAS_GFP,
+		.lru = ev->flags & FS_EVF_LRU,
 	};
 	struct fs_zone *z;
 	struct fs_alloc *old;
@@ -312,7 +314,7 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		rc = s->pol->ops->alloc(s->pol, &req, &pfn);
 		/* direct reclaim, then retry, for callers that may block */
 		for (unsigned round = 0; rc && !atomic && s->reclaim &&
-		     fs_reclaim_direct(s, req.highest_zone, ev->order, round, ev); round++)
+		     fs_reclaim_direct(s, &req, round, ev); round++)
 			rc = s->pol->ops->alloc(s->pol, &req, &pfn);
 		if (rc && s->pol->compact && ev->order)
 			rc = fs_compact_direct(s->pol->compact, &req, &pfn);
@@ -334,6 +336,7 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 
 		if (ev->flags & FS_EVF_LRU) {
 			a->lru = 1;
+			a->ref = !!(ev->flags & FS_EVF_REFERENCED);
 			fs_reclaim_lru_add(s, a->pfn_idx, z->idx, ev->order);
 		}
 	}

@@ -341,6 +341,8 @@ enum fs_kact {
 #define FS_EVF_ATOMIC 0x10        /* may not direct-reclaim (GFP_ATOMIC, GFP_TRANSHUGE_LIGHT) */
 #define FS_EVF_HAS_GFP 0x20       /* gfp flags given (gfp, sim/gfp.h bits) */
 #define FS_EVF_PCP_REFILL 0x40    /* FS_EV_BUDDY_TAKE: percpu_refill=1 */
+#define FS_EVF_REFERENCED 0x40    /* FS_EV_ALLOC with FS_EVF_LRU (the same bit): referenced after
+				   * it was added (flags=ref): reclaim gives it a second chance */
 #define FS_EVF_IF_FREE 0x80       /* FS_EV_BUDDY_TAKE: only if still free (extfrag) */
 /* FS_EV_BUDDY_ISOLATE's ident: the scanned range's start pfn, its length
  * and nr_taken (one pageblock at most, so 12 bits each suffice) */
@@ -389,7 +391,8 @@ struct fs_alloc {                 /* 24 bytes */
 	uint32_t key;
 	uint8_t order, mt, zone, live;  /* live = 0: empty slot */
 	uint8_t lru;                  /* on its zone's LRU list (sim/reclaim.c) */
-	uint8_t pad[3];
+	uint8_t ref;                  /* FS_EVF_REFERENCED: a second chance left on the LRU */
+	uint8_t pad[2];
 };
 
 struct fs_alloctab {
@@ -464,7 +467,13 @@ bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
 	X(reclaimed_pages, 1, "pages of LRU allocations freed by reclaim")      \
 	X(direct_reclaim_pages, 0, "of those, freed by direct reclaim")          \
 	X(kswapd_wakeups, 0, "a zone under its low watermark with LRU pages")    \
-	X(reclaimed_then_freed, 0, "frees of LRU allocations already reclaimed")
+	X(reclaim_second_chances, 0, "referenced LRU allocations reclaim moved to the LRU tail instead of freeing") \
+	X(reclaimed_then_freed, 0, "frees of LRU allocations already reclaimed") \
+	/* a policy's say in reclaim (keyed zones, issue #7) */                  \
+	X(direct_reclaim_refused, 0, "failed allocations the policy kept from direct reclaim (keyed zones: not LRU)") \
+	X(direct_reclaim_passed_over, 0, "pages of LRU allocations direct reclaim scanned and left (wrongly keyed for the request)") \
+	X(pressure_reclaim_runs, 0, "runs of a policy's own reclaim (keyed zones: unkeyed zones under the low-water target)") \
+	X(pressure_reclaimed_pages, 0, "of reclaimed_pages, freed by a policy's own reclaim (keyed zones' low-water pressure)")
 
 struct fs_counters {
 #define FS_X(name, pz, doc) uint64_t name;

@@ -298,10 +298,16 @@ uint64_t fs_reclaim_lru_pages(const struct fs_sim *s, unsigned zone);
 const struct fs_wmark *fs_reclaim_wmark(struct fs_sim *s, unsigned zone);
 /* kswapd: after an allocation in z (s->reclaim set) */
 void fs_reclaim_kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev);
-/* Direct reclaim round `round` (0-based) for a failed allocation: true if
- * pages were reclaimed and the allocation should be retried. */
-bool fs_reclaim_direct(struct fs_sim *s, unsigned highest_zone, unsigned order, unsigned round,
+/* Direct reclaim round `round` (0-based) for the failed request req: true
+ * if pages were reclaimed and the allocation should be retried. The
+ * policy's reclaim_ok, if any, says whether req may reclaim and what. */
+struct fs_alloc_req;
+bool fs_reclaim_direct(struct fs_sim *s, const struct fs_alloc_req *req, unsigned round,
 		       const struct fs_event *ev);
+/* A policy's own reclaim: free the LRU allocation headed at pfn (counted in
+ * reclaimed_pages and pressure_reclaimed_pages); its pages, 0 when there
+ * is no LRU allocation headed there. */
+uint64_t fs_reclaim_at(struct fs_sim *s, uint64_t pfn, unsigned cpu, uint64_t now_ns);
 void fs_reclaim_release(struct fs_sim *s);
 /* For fs_check: the LRU lists hold exactly the allocations marked lru, each
  * once, in both directions, with the pages counted. 0 or -EIO. */

@@ -30,6 +30,7 @@ struct fs_alloc_req {
 	uint64_t time_ns;
 	uint32_t gfp;                 /* FS_GFP_* (sim/gfp.h), when has_gfp */
 	bool has_gfp;                 /* the trace gave gfp flags; else the policy assumes GFP_KERNEL-like */
+	bool lru;                     /* page-cache-like (FS_EVF_LRU): the pages go on the reclaim LRU */
 };
 
 /* One free: the placement being released and the original request's type. */
@@ -39,7 +40,11 @@ struct fs_free_req {
 	enum fs_migratetype mt;
 	unsigned cpu;
 	uint64_t time_ns;
+	bool lru;                     /* the pages were on the reclaim LRU */
 };
+
+/* reclaim_ok's pfn when the question is about the request itself. */
+#define FS_RECLAIM_REQUEST UINT64_MAX
 
 /* A tunable: name, default, one-line doc (what `fragsim policies` prints). */
 struct fs_tunable {
@@ -93,6 +98,15 @@ struct fs_policy {
  *          moved page with alloc_at, so the policy accounts it.
  * drain    Return the per-CPU lists of zone index zone (cpu < 0: of every
  *          CPU) to the buddy (drain_local_pages / drain_all_pages). May be NULL.
+ * reclaim_ok  Placement rules for direct reclaim (sim/reclaim.c), for a
+ *          policy that makes some reclaim useless. With pfn ==
+ *          FS_RECLAIM_REQUEST: may the failed request req direct-reclaim
+ *          at all (false: it fails without reclaiming). Otherwise: may
+ *          direct reclaim for req free the LRU allocation headed at pfn
+ *          (false: it is passed over and stays on the LRU, in its place).
+ *          NULL: every request that may block reclaims, LRU-oldest first.
+ *          A policy that reclaims on its own (keyed zones' low-water
+ *          pressure) calls fs_reclaim_at (sim/internal.h) instead.
  * stats    Values of ops->stats for zone index zone, or every zone when
  *          zone < 0, into vals[] (same order). May be NULL.
  * boot     Once, after boot memory is on the free lists (fs_machine_populate):
@@ -115,6 +129,7 @@ struct fs_policy_ops {
 	void (*drain)(struct fs_policy *p, int zone, int cpu);
 	void (*isolate_free)(struct fs_policy *p, uint64_t pfn, unsigned order);
 	void (*release_free)(struct fs_policy *p, uint64_t pfn, unsigned order);
+	bool (*reclaim_ok)(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t pfn);
 	const struct fs_policy_stat *stats;     /* NULL-name terminated, at most FS_MAX_POLICY_STATS */
 	void (*get_stats)(const struct fs_policy *p, int zone, uint64_t *vals);
 	void (*destroy)(struct fs_policy *p);

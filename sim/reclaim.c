@@ -27,9 +27,16 @@
  *            zones of its zonelist, highest first, then retries; at most
  *            MAX_RECLAIM_RETRIES (16) rounds, and only while something is
  *            reclaimed (should_reclaim_retry).
+ *   policy   a policy with placement rules for reclaim (ops->reclaim_ok:
+ *            keyed zones) says which failed requests may direct-reclaim
+ *            and which LRU allocations direct reclaim may free for them;
+ *            the others are passed over. A policy may also reclaim on its
+ *            own (fs_reclaim_at: keyed zones' low-water pressure).
  * The kernel's LRU is per node and has active/inactive halves with
- * second chances for referenced pages; workloads carry no references, so
- * allocation order is LRU order here.
+ * second chances for referenced pages. Here an allocation is referenced
+ * at most once (FS_EVF_REFERENCED: a workload class with `referenced`):
+ * reclaim meeting it at the LRU head moves it to the tail instead, once
+ * (second_chance); otherwise allocation order is LRU order.
  *
  * Watermarks are the kernel's (sim/watermark.c, 6.12 rules): min_free_kbytes
  * as computed at boot with THP's raise, watermark_scale_factor 10, the
@@ -166,24 +173,21 @@ uint64_t fs_reclaim_lru_pages(const struct fs_sim *s, unsigned zone)
 	return s->reclaim ? s->reclaim->lru[zone].pages : 0;
 }
 
-/* Free the zone's LRU-oldest allocation; its pages, 0 if the list is empty. */
-static uint64_t reclaim_oldest(struct fs_sim *s, unsigned zone, const struct fs_event *ev)
+/* Free the LRU allocation headed at page index idx of zone; its pages. */
+static uint64_t reclaim_idx(struct fs_sim *s, uint32_t idx, unsigned zone, unsigned cpu,
+			    uint64_t now_ns)
 {
-	struct fs_reclaim *r = s->reclaim;
 	struct fs_machine *m = s->m;
-	uint32_t idx = r->lru[zone].head;
 	struct fs_alloc *ap, a;
 	struct fs_free_req fr;
 
-	if (idx == FS_NIL)
-		return 0;
 	ap = fs_alloctab_lookup(&s->at, m->pages[idx] >> 6);
 	a = *ap;
 	fs_reclaim_lru_del(s, idx, zone, a.order);
 	fs_alloctab_remove(&s->at, ap);
 	fr = (struct fs_free_req){
 		.pfn = m->base_pfn + idx, .order = a.order, .mt = (enum fs_migratetype)a.mt,
-		.cpu = ev->cpu, .time_ns = ev->time_ns,
+		.cpu = cpu, .time_ns = now_ns, .lru = true,
 	};
 	m->pages[idx] = FS_PG_NONE;
 	fs_pb_account(m, fr.pfn, a.order, a.mt, -1);
@@ -191,6 +195,48 @@ static uint64_t reclaim_oldest(struct fs_sim *s, unsigned zone, const struct fs_
 	s->c.reclaimed_pages += 1ull << a.order;
 	s->zc[zone].reclaimed_pages += 1ull << a.order;
 	return 1ull << a.order;
+}
+
+/* A referenced LRU allocation gets a second chance: its reference is
+ * used up and it goes to the LRU tail (folio_check_references keeping a
+ * referenced folio). True if idx was referenced and moved. */
+static bool second_chance(struct fs_sim *s, uint32_t idx, unsigned zone)
+{
+	struct fs_alloc *a = fs_alloctab_lookup(&s->at, s->m->pages[idx] >> 6);
+
+	if (!a->ref)
+		return false;
+	a->ref = 0;
+	fs_reclaim_lru_del(s, idx, zone, a->order);
+	fs_reclaim_lru_add(s, idx, zone, a->order);
+	s->c.reclaim_second_chances++;
+	return true;
+}
+
+/* Free the zone's LRU-oldest allocation that has no reference left; its
+ * pages, 0 if the list is empty. */
+static uint64_t reclaim_oldest(struct fs_sim *s, unsigned zone, const struct fs_event *ev)
+{
+	uint32_t idx;
+
+	while ((idx = s->reclaim->lru[zone].head) != FS_NIL && second_chance(s, idx, zone))
+		;
+	return idx == FS_NIL ? 0 : reclaim_idx(s, idx, zone, ev->cpu, ev->time_ns);
+}
+
+uint64_t fs_reclaim_at(struct fs_sim *s, uint64_t pfn, unsigned cpu, uint64_t now_ns)
+{
+	const struct fs_alloc *a = s->reclaim ? fs_sim_alloc_at(s, pfn) : NULL;
+	uint64_t n;
+	unsigned zone;
+
+	if (!a || !a->lru || a->pfn_idx != pfn - s->m->base_pfn)
+		return 0;
+	zone = a->zone;
+	n = reclaim_idx(s, a->pfn_idx, zone, cpu, now_ns);
+	s->c.pressure_reclaimed_pages += n;
+	s->zc[zone].pressure_reclaimed_pages += n;
+	return n;
 }
 
 static void kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev);
@@ -241,18 +287,41 @@ static void kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_ev
 	}
 }
 
-bool fs_reclaim_direct(struct fs_sim *s, unsigned highest_zone, unsigned order, unsigned round,
+bool fs_reclaim_direct(struct fs_sim *s, const struct fs_alloc_req *req, unsigned round,
 		       const struct fs_event *ev)
 {
-	uint64_t want = order >= 5 ? 1ull << order : SWAP_CLUSTER_MAX, got = 0;
+	bool (*ok)(struct fs_policy *, const struct fs_alloc_req *, uint64_t) = s->pol->ops->reclaim_ok;
+	uint64_t want = req->order >= 5 ? 1ull << req->order : SWAP_CLUSTER_MAX, got = 0;
+	struct fs_reclaim *r = s->reclaim;
 
-	if (!s->reclaim || round >= MAX_RECLAIM_RETRIES)
+	if (!r || round >= MAX_RECLAIM_RETRIES)
 		return false;
-	for (int zi = (int)highest_zone; zi >= 0 && got < want; zi--) {
+	if (ok && !ok(s->pol, req, FS_RECLAIM_REQUEST)) {
+		s->c.direct_reclaim_refused++;
+		return false;
+	}
+	for (int zi = (int)req->highest_zone; zi >= 0 && got < want; zi--) {
 		uint64_t n;
 
-		while (got < want && (n = reclaim_oldest(s, (unsigned)zi, ev)))
-			got += n;
+		if (!ok) {
+			while (got < want && (n = reclaim_oldest(s, (unsigned)zi, ev)))
+				got += n;
+			continue;
+		}
+		/* oldest first, each entry looked at once a round; what the
+		 * policy refuses stays where it is (isolate_lru_folios puts
+		 * back the folios of ineligible zones it skips) */
+		for (uint32_t idx = r->lru[zi].head, next; idx != FS_NIL && got < want; idx = next) {
+			next = r->link[idx].next;
+			if (!ok(s->pol, req, s->m->base_pfn + idx)) {
+				s->c.direct_reclaim_passed_over += 1ull << ((s->m->pages[idx] >> 2) & 15);
+				continue;
+			}
+			if (!second_chance(s, idx, (unsigned)zi))
+				got += reclaim_idx(s, idx, (unsigned)zi, ev->cpu, ev->time_ns);
+			else if (next == FS_NIL)
+				next = idx;     /* it was the newest: met again at once, unreferenced */
+		}
 	}
 	s->c.direct_reclaim_pages += got;
 	return got > 0;

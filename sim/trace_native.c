@@ -54,6 +54,7 @@ static const struct {
 	{ "probe", FS_EVF_PROBE },
 	{ "lru", FS_EVF_LRU },
 	{ "atomic", FS_EVF_ATOMIC },
+	{ "ref", FS_EVF_REFERENCED },           /* allocations only (the bit means more elsewhere) */
 };
 
 static int parse_flags(const char *s, size_t len, uint8_t *flags)
@@ -97,7 +98,8 @@ void fs_native_write(FILE *fp, const struct fs_event *ev, const struct fs_keytab
 	if (ev->cpu)
 		fprintf(fp, " cpu=%u", ev->cpu);
 	for (unsigned i = 0; i < FS_ARRAY_SIZE(flag_names); i++)
-		if (ev->flags & flag_names[i].bit)
+		if ((ev->flags & flag_names[i].bit) &&
+		    (flag_names[i].bit != FS_EVF_REFERENCED || ev->kind == FS_EV_ALLOC))
 			n += (size_t)snprintf(flags + n, sizeof(flags) - n, "%s%s", n ? "," : "",
 					      flag_names[i].name);
 	if (n)
@@ -184,7 +186,7 @@ int fs_native_parse(struct fs_trace *t, char *line, size_t len, struct fs_event 
 			ev->cpu = (uint16_t)v;
 		} else if (eq && klen == 5 && !memcmp(tok[i].s, "flags", 5)) {
 			if (parse_flags(eq + 1, vlen, &ev->flags))
-				return bad(err, "flags=NAME[,NAME] with names probe, lru, atomic", &tok[i]);
+				return bad(err, "flags=NAME[,NAME] with names probe, lru, atomic, ref", &tok[i]);
 		} else {
 			return bad(err, ev->kind == FS_EV_ALLOC && i == 4 ? "MIGRATETYPE, gfp=FLAGS, key=NAME, cpu=N or flags=F"
 					 : ev->kind == FS_EV_ALLOC ? "gfp=FLAGS, key=NAME, cpu=N or flags=F"

@@ -16,7 +16,7 @@ static int load_class(struct fs_wl_yctx *c, yaml_node_t *n, struct fs_wl_class *
 	yaml_node_t *k, *v, *order = NULL, *mtn = NULL;
 	const char *ks;
 	unsigned seen = 0;
-	bool lru = false, have_lru = false;
+	bool lru = false, have_lru = false, ref = false;
 	int rc;
 
 	if ((rc = fs_wl_need_map(c, n, "classes", "a class: name, rate, order, lifetime, ...")))
@@ -59,9 +59,12 @@ static int load_class(struct fs_wl_yctx *c, yaml_node_t *n, struct fs_wl_class *
 			if ((rc = fs_wl_get_bool(c, v, ks, &lru)))
 				return rc;
 			have_lru = true;
+		} else if (!strcmp(ks, "referenced")) {
+			if ((rc = fs_wl_get_bool(c, v, ks, &ref)))
+				return rc;
 		} else {
 			return fs_wl_yerr(c, k, "unknown key \"%s\" in a class (expected name, arrival, rate, every, "
-				    "count, order, gfp, migratetype, key, lifetime, footprint or reclaimable)", ks);
+				    "count, order, gfp, migratetype, key, lifetime, footprint, reclaimable or referenced)", ks);
 		}
 	}
 	if (!cl->name)
@@ -77,6 +80,10 @@ static int load_class(struct fs_wl_yctx *c, yaml_node_t *n, struct fs_wl_class *
 	}
 	if (lru)
 		cl->flags |= FS_EVF_LRU;
+	if (ref && !lru)
+		return fs_wl_yerr(c, n, "class \"%s\": referenced needs reclaimable: true", cl->name);
+	if (ref)
+		cl->flags |= FS_EVF_REFERENCED;
 	if (!(seen & 2) && cl->arrive.process != FS_WL_BURST)
 		return fs_wl_yerr(c, n, "class \"%s\" needs \"rate\" (allocations per second)", cl->name);
 	return fs_wl_check_arrive(c, n, &cl->arrive, cl->name);

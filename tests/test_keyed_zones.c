@@ -63,12 +63,12 @@ static struct fs_sim *ksim2(const char *spec)
 	return ksim_layout(spec, &l);
 }
 
-static void apply(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order, unsigned mt,
-		  uint32_t key)
+static void apply_f(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order, unsigned mt,
+		    uint32_t key, uint8_t flags)
 {
 	struct fs_event e = {
 		.time_ns = now += 1000, .ident = ident, .kind = (uint8_t)kind, .key = key,
-		.order = (uint8_t)order, .mt = (uint8_t)mt, .flags = FS_EVF_HAS_MT,
+		.order = (uint8_t)order, .mt = (uint8_t)mt, .flags = FS_EVF_HAS_MT | flags,
 	};
 
 	struct fs_err err = { { 0 } };
@@ -77,6 +77,12 @@ static void apply(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned orde
 		     kind == FS_EV_ALLOC ? "alloc" : "free", (unsigned long long)ident, order);
 	cr_assert_eq(fs_kz_check(s->pol, &err), 0, "%s %#llx order %u: %s",
 		     kind == FS_EV_ALLOC ? "alloc" : "free", (unsigned long long)ident, order, err.msg);
+}
+
+static void apply(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order, unsigned mt,
+		  uint32_t key)
+{
+	apply_f(s, kind, ident, order, mt, key, 0);
 }
 
 /* a defragmenter tick, then both checkers */
@@ -489,6 +495,193 @@ Test(keyed_zones, bad_tunables)
 	cr_assert_eq(fs_sim_new(&s, &l, "keyed-zones:sparse=101", FS_PLACE_POLICY, &err), -EINVAL);
 }
 
+/* ---- the proposal's reclaim rules (keyed_zones_reclaim.c) -------------------------- */
+
+/* Machine R: one zone of 1024 pages, max_order 5, pageblock_order 4: 64
+ * keyed zones of 16 pages; watermarks min 64, low 80, high 96 (see
+ * test_workload.c), so kswapd stays asleep while 80 pages or more are
+ * free, as they are in these tests. */
+static struct fs_sim *rsim(const char *spec)
+{
+	return ksim(spec, 1024);
+}
+
+/* an LRU (page-cache-like) movable page of key */
+static void alru(struct fs_sim *s, uint64_t id, uint32_t key)
+{
+	apply_f(s, FS_EV_ALLOC, id, 0, MOV, key, FS_EVF_LRU);
+	cr_assert_not_null(fs_alloctab_lookup(&s->at, id), "LRU page %#llx not placed", (unsigned long long)id);
+}
+
+static unsigned live_of(const struct fs_sim *s, uint64_t base, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		k += fs_alloctab_lookup(&s->at, base + i) != NULL;
+	return k;
+}
+
+/* Zones 0-59 hold every other page of key 3 (not LRU): 480 free pages, no
+ * free block above order 0. Key 2's 32 LRU pages fill zones 60-61, key 1's
+ * 16 zone 62, key 4 (not LRU) zone 63; one more key-1 LRU page finds no
+ * room of its key and no unkeyed zone: "the first page in ANY zone", pfn 1
+ * of key 3's zone 0, misplaced. LRU order: key 2's, key 1's, the misplaced
+ * one. */
+static struct fs_sim *direct_setup(const char *spec)
+{
+	struct fs_sim *s = rsim(spec);
+
+	for (unsigned i = 0; i < 960; i++)
+		cr_assert_eq(al(s, ID(3) + i, 0, MOV, 3), i);
+	for (unsigned i = 1; i < 960; i += 2)
+		fr(s, ID(3) + i, 0);
+	for (unsigned i = 0; i < 32; i++)
+		alru(s, ID(2) + i, 2);
+	for (unsigned i = 0; i < 16; i++)
+		alru(s, ID(1) + i, 1);
+	cr_assert_eq(where(s, ID(2)), 960);
+	cr_assert_eq(where(s, ID(1)), 992);
+	for (unsigned i = 0; i < 16; i++)
+		al(s, ID(4) + i, 0, MOV, 4);
+	alru(s, ID(5), 1);
+	cr_assert_eq(where(s, ID(5)), 1);
+	cr_assert_eq(stat(s, "misplaced_pages", -1), 1);
+	cr_assert_eq(stat(s, "unkeyed_zones", -1), 0);
+	cr_assert_eq(s->m->zones[0].free_pages, 479);
+	cr_assert_eq(s->c.reclaimed_pages, 0, "kswapd stayed asleep");
+	return s;
+}
+
+Test(keyed_zones, direct_reclaim_only_for_lru_requests_and_correctly_keyed_pages)
+{
+	struct fs_sim *s = direct_setup("keyed-zones:key=comm,defrag=off,reclaim_pressure=off");
+
+	/* key 1, order 1, not LRU, may block: no order-1 block anywhere, and
+	 * no direct reclaim for it */
+	apply(s, FS_EV_ALLOC, ID(6), 1, MOV, 1);
+	cr_assert_eq(s->c.alloc_failures, 1);
+	cr_assert_eq(s->c.direct_reclaim_refused, 1);
+	cr_assert_eq(s->c.reclaimed_pages, 0);
+	/* key 1, order 1, LRU: reclaims key 1's pages in key 1's zone only,
+	 * passing over key 2's older ones and the misplaced key-1 page */
+	apply_f(s, FS_EV_ALLOC, ID(7), 1, MOV, 1, FS_EVF_LRU);
+	cr_assert_eq(s->c.alloc_failures, 1, "reclaim made room");
+	cr_assert_eq(s->c.direct_reclaim_pages, 16);
+	cr_assert_eq(s->c.direct_reclaim_passed_over, 32 + 1);
+	cr_assert_eq(live_of(s, ID(2), 32), 32, "wrongly keyed LRU pages were reclaimed");
+	cr_assert_eq(live_of(s, ID(5), 1), 1, "the misplaced LRU page was reclaimed");
+	cr_assert_eq(live_of(s, ID(1), 16), 0);
+	/* zone 62 emptied, became unkeyed, and was labelled again for key 1 */
+	cr_assert_eq(where(s, ID(7)), 992);
+	cr_assert_eq(s->c.direct_reclaim_refused, 1);
+	fs_sim_free(s);
+}
+
+Test(keyed_zones, direct_reclaim_without_the_rule_takes_the_lru_oldest)
+{
+	struct fs_sim *s = direct_setup("keyed-zones:key=comm,defrag=off,reclaim_pressure=off,reclaim_keyed=off");
+
+	apply(s, FS_EV_ALLOC, ID(6), 1, MOV, 1);
+	cr_assert_eq(s->c.alloc_failures, 0, "a request that is not LRU reclaims too");
+	cr_assert_eq(s->c.direct_reclaim_refused, 0);
+	cr_assert_eq(s->c.direct_reclaim_passed_over, 0);
+	cr_assert_eq(s->c.direct_reclaim_pages, 32);
+	cr_assert_eq(live_of(s, ID(2), 32), 0, "the oldest, key 2's, went first");
+	cr_assert_eq(live_of(s, ID(1), 16), 16);
+	cr_assert_eq(where(s, ID(6)), 960, "in key 2's emptied zone, labelled for key 1");
+	fs_sim_free(s);
+}
+
+/* low_water=10: 7 of the 64 keyed zones must stay unkeyed. */
+Test(keyed_zones, pressure_reclaims_sparsest_lru_zones_up_to_the_target)
+{
+	struct fs_sim *s = rsim("keyed-zones:key=comm,low_water=10,defrag=off");
+
+	/* zones 0-55: 8 pages each of keys 100.. (not LRU); 8 unkeyed */
+	for (unsigned z = 0; z < 56; z++)
+		for (unsigned i = 0; i < 8; i++)
+			al(s, ID(0x100 + z) + i, 0, MOV, 100 + z);
+	/* zone 56: key 1, 12 LRU pages: 7 unkeyed, at the target */
+	for (unsigned i = 0; i < 12; i++)
+		alru(s, ID(1) + i, 1);
+	tick(s, now);
+	cr_assert_eq(s->c.pressure_reclaim_runs, 0, "at the target: no pressure");
+	cr_assert_eq(s->c.reclaimed_pages, 0);
+	/* zone 57: key 2, 4 LRU pages; zone 58: key 3, 2 LRU pages and one
+	 * that is not: 5 unkeyed */
+	for (unsigned i = 0; i < 4; i++)
+		alru(s, ID(2) + i, 2);
+	alru(s, ID(3), 3);
+	alru(s, ID(3) + 1, 3);
+	al(s, ID(3) + 2, 0, MOV, 3);
+	cr_assert_eq(stat(s, "unkeyed_zones", -1), 5);
+	cr_assert_eq(stat(s, "low_water_hits", -1), 2);
+	/* the pass empties the zones holding only LRU pages, sparsest first
+	 * (key 2's 4 pages, then key 1's 12); key 3's zone, the sparsest of
+	 * all, cannot be emptied by reclaim and keeps its pages */
+	tick(s, now);
+	cr_assert_eq(s->c.pressure_reclaim_runs, 1);
+	cr_assert_eq(s->c.pressure_reclaimed_pages, 16);
+	cr_assert_eq(s->zc[0].pressure_reclaimed_pages, 16);
+	cr_assert_eq(s->c.reclaimed_pages, 16);
+	cr_assert_eq(live_of(s, ID(2), 4), 0);
+	cr_assert_eq(live_of(s, ID(1), 12), 0);
+	cr_assert_eq(live_of(s, ID(3), 3), 3);
+	cr_assert_eq(stat(s, "unkeyed_zones", -1), 7);
+	/* it stops at the target: of two LRU zones, the sparser one goes */
+	for (unsigned i = 0; i < 3; i++)
+		alru(s, ID(4) + i, 4);
+	for (unsigned i = 0; i < 8; i++)
+		fr(s, ID(0x100) + i, 0);                /* zone 0 unkeyed */
+	alru(s, ID(5), 5);                              /* and labelled for key 5 */
+	cr_assert_eq(where(s, ID(5)), 0);
+	cr_assert_eq(stat(s, "unkeyed_zones", -1), 6);
+	tick(s, now);
+	cr_assert_eq(s->c.pressure_reclaim_runs, 2);
+	cr_assert_eq(s->c.pressure_reclaimed_pages, 16 + 1);
+	cr_assert_eq(live_of(s, ID(5), 1), 0);
+	cr_assert_eq(live_of(s, ID(4), 3), 3);
+	cr_assert_eq(stat(s, "unkeyed_zones", -1), 7);
+	/* two zones short, one LRU zone left: it goes, the target stays unmet */
+	al(s, ID(6), 0, MOV, 6);
+	al(s, ID(7), 0, MOV, 7);
+	tick(s, now);
+	cr_assert_eq(s->c.pressure_reclaim_runs, 3);
+	cr_assert_eq(live_of(s, ID(4), 3), 0);
+	cr_assert_eq(stat(s, "unkeyed_zones", -1), 6);
+	/* nothing more to reclaim: the next labelling under the target waits
+	 * a period (defrag_period, 100ms) before another pass */
+	al(s, ID(8), 0, MOV, 8);
+	tick(s, now);
+	cr_assert_eq(s->c.pressure_reclaim_runs, 3);
+	tick(s, now + 200000000);
+	cr_assert_eq(s->c.pressure_reclaim_runs, 4);
+	cr_assert_eq(s->c.pressure_reclaimed_pages, 16 + 1 + 3);
+	cr_assert_eq(stat(s, "unkeyed_zones", -1), 5);
+	fs_sim_free(s);
+}
+
+Test(keyed_zones, pressure_off_and_no_lru_memory_reclaim_nothing)
+{
+	struct fs_sim *s = rsim("keyed-zones:key=comm,low_water=10,defrag=off,reclaim_pressure=off");
+
+	for (unsigned z = 0; z < 60; z++)
+		alru(s, ID(0x100 + z), 100 + z);
+	tick(s, now);
+	cr_assert_eq(s->c.pressure_reclaim_runs, 0);
+	cr_assert_eq(s->c.reclaimed_pages, 0);
+	fs_sim_free(s);
+	/* pressure on, but nothing on the LRU: nothing to reclaim, no run */
+	s = rsim("keyed-zones:key=comm,low_water=10,defrag=off");
+	for (unsigned z = 0; z < 60; z++)
+		al(s, ID(0x100 + z), 0, MOV, 100 + z);
+	tick(s, now);
+	cr_assert_eq(s->c.pressure_reclaim_runs, 0);
+	cr_assert_eq(stat(s, "low_water_hits", -1), 3);
+	fs_sim_free(s);
+}
+
 /* ---- random sequences ------------------------------------------------------------ */
 
 struct live {
@@ -523,9 +716,12 @@ static void recount(const struct fs_sim *s, unsigned zone_order, uint64_t presen
 			cr_assert_eq(m->zones[z].nr_free[o], 0, "a free block above zone_order");
 }
 
+/* reclaim seen over the LRU runs (lru_pct > 0) */
+static uint64_t rr_pressure, rr_passed_over, rr_refused;
+
 static void random_run(const char *spec, const struct fs_layout *l, unsigned zone_order,
 		       uint64_t present_zones, unsigned nkeys, uint64_t seed, unsigned steps,
-		       bool want_moves)
+		       bool want_moves, unsigned lru_pct)
 {
 	struct fs_sim *s = ksim_layout(spec, l);
 	struct tu_rng g;
@@ -539,7 +735,9 @@ static void random_run(const char *spec, const struct fs_layout *l, unsigned zon
 		if (n && (failed || tu_chance(&g, 45))) {
 			unsigned j = (unsigned)tu_below(&g, n);
 
-			if (live[j].order && tu_chance(&g, 20)) {
+			if (!fs_alloctab_lookup(&s->at, live[j].id)) {
+				live[j] = live[--n];            /* reclaimed */
+			} else if (live[j].order && tu_chance(&g, 20)) {
 				/* a partial free: the upper half (split_page + free) */
 				live[j].order--;
 				fr(s, live[j].id + (1ull << live[j].order), live[j].order);
@@ -552,8 +750,10 @@ static void random_run(const char *spec, const struct fs_layout *l, unsigned zon
 			uint64_t id = (next++) << 12;
 			uint64_t before = s->c.allocs;
 
-			apply(s, FS_EV_ALLOC, id, o, tu_chance(&g, 70) ? MOV : UNM,
-			      (uint32_t)tu_below(&g, nkeys) + 1);
+			bool lru = tu_chance(&g, lru_pct);
+
+			apply_f(s, FS_EV_ALLOC, id, o, lru || tu_chance(&g, 70) ? MOV : UNM,
+				(uint32_t)tu_below(&g, nkeys) + 1, lru ? FS_EVF_LRU : 0);
 			failed = s->c.allocs == before;
 			if (!failed)
 				live[n++] = (struct live){ id, o };
@@ -564,10 +764,17 @@ static void random_run(const char *spec, const struct fs_layout *l, unsigned zon
 		}
 	}
 	while (n) {
-		fr(s, live[n - 1].id, live[n - 1].order);
+		if (fs_alloctab_lookup(&s->at, live[n - 1].id))
+			fr(s, live[n - 1].id, live[n - 1].order);
 		n--;
 	}
 	recount(s, zone_order, present_zones);
+	if (lru_pct) {
+		cr_assert_gt(s->c.reclaimed_pages, 0, "%s: nothing was reclaimed", spec);
+		rr_pressure += s->c.pressure_reclaimed_pages;
+		rr_passed_over += s->c.direct_reclaim_passed_over;
+		rr_refused += s->c.direct_reclaim_refused;
+	}
 	cr_assert_gt(s->c.partial_frees, 0, "the sequence had no partial free");
 	if (want_moves)
 		cr_assert_gt(stat(s, "defrag_moves", -1), 0, "%s: the defragmenter moved nothing", spec);
@@ -587,10 +794,10 @@ Test(keyed_zones, random_sequences_keep_the_invariants)
 	l.max_order = 6;
 	l.pageblock_order = 4;
 	for (uint64_t seed = 1; seed <= 4; seed++) {
-		random_run("keyed-zones", &l, 4, 32, 40, seed, 3000, false);
+		random_run("keyed-zones", &l, 4, 32, 40, seed, 3000, false, 0);
 		random_run("keyed-zones:key=comm,defrag_period=0,sparse=50,defrag_batch=8", &l, 4, 32, 12, seed,
-			   3000, true);
-		random_run("keyed-zones:key=mt,zone_order=2,defrag=off", &l, 2, 128, 1, seed, 2000, false);
+			   3000, true, 0);
+		random_run("keyed-zones:key=mt,zone_order=2,defrag=off", &l, 2, 128, 1, seed, 2000, false, 0);
 	}
 }
 
@@ -614,5 +821,28 @@ Test(keyed_zones, random_sequences_with_zone_types_and_holes)
 	l.holes[0].start_pfn = 40;
 	l.holes[0].nr_pages = 32;
 	for (uint64_t seed = 11; seed <= 13; seed++)
-		random_run("keyed-zones:defrag_period=1ms", &l, 4, 15 + 32, 60, seed, 3000, true);
+		random_run("keyed-zones:defrag_period=1ms", &l, 4, 15 + 32, 60, seed, 3000, true, 0);
+}
+
+/* Page-cache-like allocations under memory pressure: kswapd, direct
+ * reclaim with the proposal's rules, the low-water pressure and the
+ * defragmenter all free and move pages; both checkers after every event
+ * (the keyed zones' LRU page counts included). */
+Test(keyed_zones, random_sequences_with_reclaim_keep_the_invariants)
+{
+	struct fs_layout l;
+
+	fs_layout_single(&l, 512);
+	l.max_order = 6;
+	l.pageblock_order = 4;
+	rr_pressure = rr_passed_over = rr_refused = 0;
+	for (uint64_t seed = 21; seed <= 24; seed++) {
+		random_run("keyed-zones:key=comm,low_water=20,defrag_period=1ms", &l, 4, 32, 6, seed, 3000,
+			   true, 50);
+		random_run("keyed-zones:low_water=10,sparse=50,defrag_period=1ms", &l, 4, 32, 3, seed, 3000,
+			   false, 70);
+	}
+	cr_assert_gt(rr_pressure, 0, "the low-water pressure never reclaimed");
+	cr_assert_gt(rr_passed_over, 0, "direct reclaim never passed a wrongly keyed page over");
+	cr_assert_gt(rr_refused, 0, "direct reclaim was never refused");
 }

@@ -69,6 +69,7 @@ Test(workload, parses_every_part)
 		"    gfp: GFP_HIGHUSER_MOVABLE\n"
 		"    key: pagecache\n"
 		"    lifetime: until_reclaimed\n"
+		"    referenced: yes\n"
 		"    footprint: 40%\n"
 		"  - name: net\n"
 		"    arrival: burst\n"
@@ -96,7 +97,8 @@ Test(workload, parses_every_part)
 	cr_assert_float_eq(sp->classes[0].order_cdf[2], 1.0, 1e-12);
 	cr_assert_eq(sp->classes[0].max_order, 2);
 	cr_assert_eq(sp->classes[0].mt, FS_MT_MOVABLE);
-	cr_assert_eq(sp->classes[0].flags, FS_EVF_LRU | FS_EVF_HAS_GFP, "until_reclaimed implies reclaimable");
+	cr_assert_eq(sp->classes[0].flags, FS_EVF_LRU | FS_EVF_REFERENCED | FS_EVF_HAS_GFP,
+		     "until_reclaimed implies reclaimable");
 	cr_assert_str_eq(sp->classes[0].key, "pagecache");
 	cr_assert_float_eq(sp->classes[0].footprint_frac, 0.4, 1e-12);
 	cr_assert_eq(sp->classes[1].arrive.process, FS_WL_BURST);
@@ -128,6 +130,8 @@ Test(workload, errors_name_file_line_col_and_key)
 		   "w.yaml:3:1: unknown key \"bogus\"");
 	assert_msg("duration: 1s\nclasses:\n  - name: a\n    rate: 1\n    colour: red\n",
 		   "w.yaml:5:5: unknown key \"colour\" in a class");
+	assert_msg("duration: 1s\nclasses:\n  - name: a\n    rate: 1\n    referenced: true\n",
+		   "w.yaml:3:5: class \"a\": referenced needs reclaimable: true");
 	assert_msg("duration: 1s\nclasses:\n  - name: a\n    rate: -5\n",
 		   "w.yaml:4:11: \"rate\" must be at least 0, got -5");
 	assert_msg("duration: 1s\nclasses:\n  - name: a\n    rate: 1\n    lifetime: {dist: weibull, mean: 1s}\n",
@@ -517,6 +521,30 @@ Test(workload, kswapd_reclaims_lru_oldest_to_the_high_watermark)
 	/* an ordinary free of a live LRU allocation leaves the list */
 	apply(s, FS_EV_FREE, n - 1, 0, FS_EVF_LRU);
 	cr_assert_eq(fs_reclaim_lru_pages(s, 0), n - (96 - 79) - 1);
+	fs_sim_free(s);
+}
+
+/* A referenced LRU allocation (flags=ref) gets one second chance: kswapd
+ * moves it to the LRU tail and frees the next oldest instead. */
+Test(workload, referenced_lru_pages_get_a_second_chance)
+{
+	struct fs_sim *s = small_sim("buddy", 1024);
+	uint64_t n = 1;
+
+	apply(s, FS_EV_ALLOC, 1u << 20, 3, 0);
+	apply(s, FS_EV_ALLOC, 0, 0, FS_EVF_LRU | FS_EVF_REFERENCED);
+	while (!s->c.reclaimed_pages)
+		apply(s, FS_EV_ALLOC, n++, 0, FS_EVF_LRU);
+	cr_assert_eq(s->c.reclaimed_pages, 96 - 79);
+	cr_assert_eq(s->c.reclaim_second_chances, 1);
+	cr_assert_not_null(fs_alloctab_lookup(&s->at, 0), "the referenced page was reclaimed");
+	for (uint64_t id = 1; id <= 96 - 79; id++)
+		cr_assert_null(fs_alloctab_lookup(&s->at, id), "ident %llu", (unsigned long long)id);
+	cr_assert_not_null(fs_alloctab_lookup(&s->at, 96 - 79 + 1));
+	/* its reference is used up: it is now the newest, without one */
+	while (fs_alloctab_lookup(&s->at, 0))
+		apply(s, FS_EV_ALLOC, n++, 0, FS_EVF_LRU);
+	cr_assert_eq(s->c.reclaim_second_chances, 1, "one reference, one second chance");
 	fs_sim_free(s);
 }
 
