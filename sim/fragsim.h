@@ -497,7 +497,11 @@ void fs_sim_free(struct fs_sim *s);
  * passed to s->report). Returns 0, or -EIO if the debug checker fails. */
 int fs_sim_apply(struct fs_sim *s, const struct fs_event *ev);
 void fs_sim_tick(struct fs_sim *s, uint64_t now_ns);
+/* Software prefetch for replay loops, in two stages: fs_sim_prefetch for
+ * an event about 16 ahead (its allocation-table slot), fs_sim_prefetch2 for
+ * one about 8 ahead (a free's page word, from the slot fetched by then). */
 void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev);
+void fs_sim_prefetch2(const struct fs_sim *s, const struct fs_event *ev);
 /* Move live allocation a to new_pfn as migrate_pages() moves a folio: the
  * caller (compaction, a policy's defragmenter) has taken the target range
  * [new_pfn, 2^order) off the free lists; the old range is released through
