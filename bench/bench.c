@@ -193,7 +193,7 @@ static void bench_events(void)
 	printf("state per page: %zu bytes (one word per page)  [target <= 8]; with the zones and the\n"
 	       "  per-pageblock types and counters: %.3f bytes per page\n", sizeof(*s->m->pages),
 	       (double)fs_machine_state_bytes(s->m) / (double)s->m->nr_pages);
-	printf("  allocation table: %.1f bytes per live allocation (hash slots at load <= 1/2)\n",
+	printf("  allocation table: %.1f bytes per live allocation (16-byte hash slots at load <= 3/4)\n",
 	       (double)((s->at.mask + 1) * sizeof(struct fs_alloc)) / (double)s->at.live);
 	fs_sim_free(s);
 	s = new_sim(64ull << 30, "buddy");
