@@ -194,7 +194,7 @@ static void bench_events(void)
 	printf("state per page: %zu bytes (one word per page)  [target <= 8]; with the zones and the\n"
 	       "  per-pageblock types and counters: %.3f bytes per page\n", sizeof(*s->m->pages),
 	       (double)fs_machine_state_bytes(s->m) / (double)s->m->nr_pages);
-	printf("  allocation table: %.1f bytes per live allocation (hash slots at load <= 1/2)\n",
+	printf("  allocation table: %.1f bytes per live allocation (16-byte hash slots at load <= 3/4)\n",
 	       (double)((s->at.mask + 1) * sizeof(struct fs_alloc)) / (double)s->at.live);
 	fs_sim_free(s);
 	s = new_sim(64ull << 30, "buddy");
@@ -567,17 +567,21 @@ static void bench_workload_gen(void)
 		fs_sim_apply(s, &ev);
 	live_at = s->at.live;
 	pending_at = fs_wl_gen_pending(g);
-	/* as fragsim run's loop does: events generated 8 ahead of the one
-	 * applied, the newest one's hash slot prefetched */
+	/* as fragsim run's loop does: events generated 16 ahead of the one
+	 * applied, the newest one's hash slot prefetched, and the page word
+	 * of the free 8 ahead */
 	fs_sim_apply(s, &ev);
 	n++;
 	t0 = fs_now_ns();
 	c0 = cpu_ns();
 	while (fs_wl_gen_next_ahead(g, &ev) > 0) {
 		const struct fs_event *ahead = fs_wl_lookahead(g);
+		const struct fs_event *half = fs_wl_lookahead_half(g);
 
 		if (ahead)
 			fs_sim_prefetch(s, ahead);
+		if (half)
+			fs_sim_prefetch2(s, half);
 		fs_sim_apply(s, &ev);
 		n++;
 	}

@@ -34,8 +34,8 @@ int fs_layout_from_yaml_node(struct fs_layout *l, const char *path, struct yaml_
 
 /* "evq.c": the generator's timer queue (sim/workload.c): entries pop in
  * (time_ns, data) order, so ties pop in an order fixed by their data
- * alone. A timing wheel of ~1 ms buckets over two small heaps: millions of
- * pending frees cost an append each, not a walk down a big heap. */
+ * alone. A timing wheel of ~1 ms buckets: millions of pending frees cost an
+ * append each, and each bucket is sorted once when its time comes. */
 struct fs_tq_ent {
 	uint64_t time_ns;
 	uint64_t data;
@@ -46,9 +46,26 @@ struct fs_tq_heap {
 };
 #define FS_TQ_SHIFT 20                        /* bucket width: 2^20 ns */
 #define FS_TQ_SLOTS 16384                     /* buckets in the wheel: ~17 s */
+#define FS_TQ_CHUNK 255                       /* entries per 4 KiB chunk of a bucket */
+struct fs_tq_chunk {
+	uint32_t next;                        /* chunk index, or UINT32_MAX */
+	uint32_t pad[3];
+	struct fs_tq_ent e[FS_TQ_CHUNK];
+};
+struct fs_tq_bucket {
+	uint32_t head, tail;                  /* chunk indexes, UINT32_MAX when empty */
+	uint32_t tail_n;                      /* entries in the tail chunk (the others are full) */
+	uint32_t pad;
+};
 struct fs_tq {
-	struct fs_tq_heap near;               /* buckets <= cur, a 4-ary heap */
-	struct fs_tq_heap *slot;              /* buckets cur+1 .. cur+SLOTS-1, unsorted */
+	struct fs_tq_ent *run;                /* bucket cur, sorted: run[pos..run_n) */
+	struct fs_tq_ent *tmp;                /* radix sort's other buffer */
+	size_t pos, run_n, run_cap;
+	struct fs_tq_heap late;               /* pushed to bucket <= cur after its sort */
+	struct fs_tq_bucket *slot;            /* buckets cur+1 .. cur+SLOTS-1, unsorted */
+	struct fs_tq_chunk *chunk;            /* the buckets' storage (fs_big_alloc) */
+	uint32_t nr_chunks, cap_chunks;       /* chunks made, and room for */
+	uint32_t free_chunk;                  /* free list head */
 	struct fs_tq_heap far;                /* further out, a 4-ary heap */
 	uint64_t cur;                         /* the bucket being popped */
 	size_t in_wheel;                      /* entries in slot[] */

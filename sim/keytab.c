@@ -57,6 +57,10 @@ uint32_t fs_keytab_intern(struct fs_keytab *k, const char *s, size_t len)
 		if (strlen(n) == len && !memcmp(n, s, len))
 			return k->slot[i];
 	}
+	if (k->n == FS_KEY_LIMIT - 1) {       /* 268 million keys: never in practice */
+		fprintf(stderr, "fragsim: more than %u distinct allocator keys\n", FS_KEY_LIMIT - 2);
+		abort();
+	}
 	if (k->n == k->cap) {
 		k->cap *= 2;
 		k->name = fs_xrealloc(k->name, k->cap * sizeof(*k->name));

@@ -85,11 +85,14 @@ static int refill(struct fs_run *r, unsigned i, struct fs_err *err)
 
 	if (rc > 0)
 		fs_evq_push(&r->q, ev);
-	if (r->tr[i].gen) {                   /* a workload: prefetch for the event 8 ahead */
+	if (r->tr[i].gen) {                   /* a workload: prefetch for the events ahead */
 		const struct fs_event *ahead = fs_wl_lookahead(r->tr[i].gen);
+		const struct fs_event *half = fs_wl_lookahead_half(r->tr[i].gen);
 
 		for (unsigned s = 0; ahead && s < r->nr_sims; s++)
 			fs_sim_prefetch(r->sims[s], ahead);
+		for (unsigned s = 0; half && s < r->nr_sims; s++)
+			fs_sim_prefetch2(r->sims[s], half);
 	}
 	return rc < 0 ? rc : 0;
 }

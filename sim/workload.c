@@ -151,7 +151,7 @@ struct fs_wl_gen {
 	} pending;
 	uint64_t events;
 	bool done;                    /* the end was reached: next returns 0 from now on */
-	struct fs_event ring[8];      /* fs_wl_gen_next_ahead: events generated ahead */
+	struct fs_event ring[FS_WL_AHEAD];     /* fs_wl_gen_next_ahead: events generated ahead */
 	unsigned ring_head, ring_n;
 };
 
@@ -462,9 +462,10 @@ int fs_wl_gen_next(struct fs_wl_gen *g, struct fs_event *ev)
 	}
 }
 
-/* The replay loop's view: events come out of a ring kept 8 ahead of the
- * one returned, so the loop can prefetch what the newest will touch
- * (fs_wl_lookahead) while the oldest is applied. */
+/* The replay loop's view: events come out of a ring kept FS_WL_AHEAD
+ * ahead of the one returned, so the loop can prefetch what the newest and
+ * the middle one will touch (fs_wl_lookahead, fs_wl_lookahead_half) while
+ * the oldest is applied. */
 int fs_wl_gen_next_ahead(struct fs_wl_gen *g, struct fs_event *ev)
 {
 	while (g->ring_n < FS_ARRAY_SIZE(g->ring) &&
@@ -481,6 +482,13 @@ int fs_wl_gen_next_ahead(struct fs_wl_gen *g, struct fs_event *ev)
 const struct fs_event *fs_wl_lookahead(const struct fs_wl_gen *g)
 {
 	return g->ring_n ? &g->ring[(g->ring_head + g->ring_n - 1) % FS_ARRAY_SIZE(g->ring)] : NULL;
+}
+
+const struct fs_event *fs_wl_lookahead_half(const struct fs_wl_gen *g)
+{
+	const unsigned k = FS_WL_AHEAD / 2 - 1;
+
+	return g->ring_n > k ? &g->ring[(g->ring_head + k) % FS_ARRAY_SIZE(g->ring)] : NULL;
 }
 
 int fs_trace_open_workload(struct fs_trace *t, const struct fs_wl_spec *sp, unsigned max_order,

@@ -141,10 +141,16 @@ int fs_wl_gen_new(struct fs_wl_gen **out, const struct fs_wl_spec *sp, unsigned 
 /* 1 = an event in *ev (line = its number in the stream), 0 = the end. */
 int fs_wl_gen_next(struct fs_wl_gen *g, struct fs_event *ev);
 void fs_wl_gen_free(struct fs_wl_gen *g);
-/* The same events through a ring kept 8 ahead; fs_wl_lookahead is the
- * newest event generated (NULL at the end), for prefetching. */
+/* The same events through a ring kept FS_WL_AHEAD ahead, for prefetching
+ * in two stages: fs_wl_lookahead is the newest event generated (whose
+ * allocation-table slot the loop starts fetching, fs_sim_prefetch), and
+ * fs_wl_lookahead_half the one FS_WL_AHEAD / 2 ahead (whose slot has
+ * arrived by then, so the page it names can be fetched, fs_sim_prefetch2).
+ * NULL when there is no such event. */
+#define FS_WL_AHEAD 16
 int fs_wl_gen_next_ahead(struct fs_wl_gen *g, struct fs_event *ev);
 const struct fs_event *fs_wl_lookahead(const struct fs_wl_gen *g);
+const struct fs_event *fs_wl_lookahead_half(const struct fs_wl_gen *g);
 /* Events produced so far; pending scheduled events (frees, arrivals). */
 uint64_t fs_wl_gen_events(const struct fs_wl_gen *g);
 size_t fs_wl_gen_pending(const struct fs_wl_gen *g);

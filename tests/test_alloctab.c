@@ -66,26 +66,27 @@ Test(alloctab, empty)
 Test(alloctab, insert_lookup_remove)
 {
 	struct fs_alloctab t;
+	const uint64_t TOP = FS_IDENT_LIMIT - 1;   /* the highest identity records hold */
 
 	fs_alloctab_init(&t);
 	insert_order(&t, 0, 0, 10);      /* ident 0 is a valid pfn */
 	insert_order(&t, 0x1000, 3, 11);
-	insert_order(&t, UINT64_MAX, 0, 12);
+	insert_order(&t, TOP, 0, 12);
 	cr_assert_eq(t.live, 3);
 	cr_assert_eq(payload_of(&t, 0), 10);
 	cr_assert_eq(payload_of(&t, 0x1000), 11);
-	cr_assert_eq(payload_of(&t, UINT64_MAX), 12);
+	cr_assert_eq(payload_of(&t, TOP), 12);
 	cr_assert_eq(payload_of(&t, 0x1001), UINT32_MAX);
 
 	remove_ident(&t, 0x1000);
 	cr_assert_eq(t.live, 2);
 	cr_assert_eq(payload_of(&t, 0x1000), UINT32_MAX);
 	cr_assert_eq(payload_of(&t, 0), 10);
-	cr_assert_eq(payload_of(&t, UINT64_MAX), 12);
+	cr_assert_eq(payload_of(&t, TOP), 12);
 	insert_order(&t, 0x2000, 1, 13);
 	cr_assert_eq(payload_of(&t, 0x2000), 13);
 	remove_ident(&t, 0);
-	remove_ident(&t, UINT64_MAX);
+	remove_ident(&t, TOP);
 	remove_ident(&t, 0x2000);
 	cr_assert_eq(t.live, 0);
 	cr_assert_eq(payload_of(&t, 0x2000), UINT32_MAX);
@@ -106,7 +107,8 @@ Test(alloctab, growth_sequential)
 		insert_order(&t, 0x100000 + i, 0, (uint32_t)i);
 	cr_assert_eq(t.live, n);
 	cr_assert_gt(t.mask, mask0, "the hash never grew");
-	cr_assert_geq(t.mask + 1, 2 * n, "load above 1/2");
+	cr_assert_geq((t.mask + 1) * 3, 4 * n, "load above 3/4");
+	cr_assert_lt((t.mask + 1) * 3, 8 * n, "the table grew before load 3/4");
 	for (uint64_t i = 0; i < n; i++)
 		cr_assert_eq(payload_of(&t, 0x100000 + i), (uint32_t)i, "ident %#llx",
 			     (unsigned long long)(0x100000 + i));
@@ -122,9 +124,11 @@ Test(alloctab, growth_sequential)
 	fs_alloctab_release(&t);
 }
 
-/* Random 64-bit identities (and some with many trailing zeros, which a
- * weak hash would cluster), inserted and removed in random interleaving,
- * checked against a plain array model. */
+/* Random identities of up to FS_IDENT_BITS bits (and some with many
+ * trailing zeros, which a weak hash would cluster), inserted and removed in
+ * random interleaving, checked against a plain array model. */
+#define PAYLOAD(id) ((uint32_t)((id) ^ ((id) >> 32)) & FS_NIL)   /* fits pfn_idx */
+
 Test(alloctab, random_idents_against_model)
 {
 	struct fs_alloctab t;
@@ -143,8 +147,8 @@ Test(alloctab, random_idents_against_model)
 			uint64_t ident;
 
 			switch (tu_below(&g, 4)) {
-			case 0: ident = tu_rand(&g); break;
-			case 1: ident = tu_rand(&g) << 32; break;
+			case 0: ident = tu_rand(&g) & (FS_IDENT_LIMIT - 1); break;
+			case 1: ident = (tu_rand(&g) << 32) & (FS_IDENT_LIMIT - 1); break;
 			case 2: ident = (tu_rand(&g) & 0xffff) << 20; break;
 			default: ident = tu_rand(&g) & 0xfffff; break;
 			}
@@ -156,7 +160,7 @@ Test(alloctab, random_idents_against_model)
 				cr_assert_not_null(live);
 			}
 			live[nlive++] = ident;
-			insert_order(&t, ident, 0, (uint32_t)(ident ^ (ident >> 32)));
+			insert_order(&t, ident, 0, PAYLOAD(ident));
 		} else {
 			size_t i = tu_below(&g, nlive);
 
@@ -172,7 +176,7 @@ Test(alloctab, random_idents_against_model)
 		cr_assert_eq(t.live, nlive, "op %d", op);
 		if (op % 10007 == 0 || op == 299999) {
 			for (size_t i = 0; i < nlive; i++)
-				cr_assert_eq(payload_of(&t, live[i]), (uint32_t)(live[i] ^ (live[i] >> 32)),
+				cr_assert_eq(payload_of(&t, live[i]), PAYLOAD(live[i]),
 					     "op %d: ident %#llx", op, (unsigned long long)live[i]);
 			for (size_t i = 0; i < ngone; i++) {
 				bool relive = false;
@@ -188,6 +192,43 @@ Test(alloctab, random_idents_against_model)
 	}
 	free(live);
 	free(gone);
+	fs_alloctab_release(&t);
+}
+
+/* Records are 16 bytes of bit fields: each field holds its largest value
+ * without touching its neighbours, and an identity of 2^58 or more (which
+ * fs_sim_apply refuses) is never found. */
+Test(alloctab, record_fields_hold_their_ranges)
+{
+	struct fs_alloctab t;
+	struct fs_alloc *a;
+
+	cr_assert_eq(sizeof(struct fs_alloc), 16);
+	fs_alloctab_init(&t);
+	a = fs_alloctab_insert(&t, FS_IDENT_LIMIT - 1);
+	a->order = FS_ORDER_LIMIT;
+	a->pfn_idx = FS_NIL;
+	a->key = FS_KEY_LIMIT - 1;
+	a->mt = FS_MT_NR - 1;
+	a->zone = FS_MAX_ZONES - 1;
+	a->lru = 1;
+	a = fs_alloctab_insert(&t, 5);       /* a neighbour with every field 0 but live */
+	a = fs_alloctab_lookup(&t, FS_IDENT_LIMIT - 1);
+	cr_assert_not_null(a);
+	cr_assert_eq(a->ident, FS_IDENT_LIMIT - 1);
+	cr_assert_eq(a->order, FS_ORDER_LIMIT);
+	cr_assert_eq(a->pfn_idx, FS_NIL);
+	cr_assert_eq(a->key, FS_KEY_LIMIT - 1);
+	cr_assert_eq(a->mt, FS_MT_NR - 1);
+	cr_assert_eq(a->zone, FS_MAX_ZONES - 1);
+	cr_assert_eq(a->lru, 1);
+	cr_assert_eq(a->live, 1);
+	a->key = 0;                          /* clearing one field leaves the others */
+	cr_assert_eq(a->pfn_idx, FS_NIL);
+	cr_assert_eq(a->mt, FS_MT_NR - 1);
+	a = fs_alloctab_lookup(&t, 5);
+	cr_assert(a && a->ident == 5 && !a->order && !a->pfn_idx && !a->key && !a->mt && !a->zone && !a->lru);
+	cr_assert_null(fs_alloctab_lookup(&t, FS_IDENT_LIMIT + 5), "identities are kept in 58 bits");
 	fs_alloctab_release(&t);
 }
 

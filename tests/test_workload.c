@@ -312,6 +312,52 @@ Test(workload, same_seed_same_events_other_seed_other_events)
 	fs_wl_free(sp3);
 }
 
+/* The ring the replay loop reads through gives the same stream, and its
+ * two prefetch views are the events FS_WL_AHEAD - 1 and FS_WL_AHEAD / 2
+ * after the one just returned (NULL past the end). */
+Test(workload, lookahead_ring_same_events_and_views)
+{
+	struct fs_wl_spec *sp1 = churn(9), *sp2 = churn(9);
+	struct fs_wl_gen *g1 = gen(sp1, 1 << 20, NULL), *g2 = gen(sp2, 1 << 20, NULL);
+	struct fs_event *ref = NULL, ev;
+	size_t n = 0, cap = 0;
+
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			ref = realloc(ref, cap * sizeof(*ref));
+			cr_assert_not_null(ref);
+		}
+		if (fs_wl_gen_next(g1, &ref[n]) <= 0)
+			break;
+		n++;
+	}
+	cr_assert_gt(n, 10000);
+	for (size_t i = 0; i < n; i++) {
+		const struct fs_event *far, *half;
+
+		cr_assert_eq(fs_wl_gen_next_ahead(g2, &ev), 1, "event %zu missing", i);
+		cr_assert_eq(memcmp(&ev, &ref[i], sizeof(ev)), 0, "event %zu differs", i);
+		far = fs_wl_lookahead(g2);
+		half = fs_wl_lookahead_half(g2);
+		if (i + FS_WL_AHEAD - 1 < n)
+			cr_assert(far && !memcmp(far, &ref[i + FS_WL_AHEAD - 1], sizeof(*far)),
+				  "lookahead after event %zu", i);
+		if (i + FS_WL_AHEAD / 2 < n)
+			cr_assert(half && !memcmp(half, &ref[i + FS_WL_AHEAD / 2], sizeof(*half)),
+				  "lookahead_half after event %zu", i);
+		else
+			cr_assert_null(half, "lookahead_half past the end, after event %zu", i);
+	}
+	cr_assert_eq(fs_wl_gen_next_ahead(g2, &ev), 0);
+	cr_assert_null(fs_wl_lookahead(g2));
+	free(ref);
+	fs_wl_gen_free(g1);
+	fs_wl_gen_free(g2);
+	fs_wl_free(sp1);
+	fs_wl_free(sp2);
+}
+
 /* Every free comes at its allocation's time + a lifetime of the class's
  * distribution, names the allocation's identity and order, and comes once;
  * identities are aligned to their order and never reused. */
