@@ -633,18 +633,20 @@ bool fs_pcp_free(struct fs_pcp_set *s, struct fs_policy *p, struct fs_zone *z, u
 
 	if (mt == FS_MT_ISOLATE)
 		return false;
-	if (mt > FS_MT_RECLAIMABLE)
-		mt = FS_MT_MOVABLE;       /* HIGHATOMIC and CMA pages go on the MOVABLE list */
 	mark(m, z, idx, order, 1);
 	pcp->count += 1ull << order;
 	if (s->style == FS_PCP_2_6_24) {
-		/* free_hot_cold_page: tagged with get_pageblock_migratetype */
+		/* free_hot_cold_page: tagged with get_pageblock_migratetype,
+		 * MIGRATE_RESERVE too (slot 3 here): no request asks for it, so
+		 * the page waits for a drain or an untyped take */
 		push_head(&pcp->l[0], idx | (uint32_t)mt << TAG_SHIFT);
 		pcp->nr_tagged[mt]++;
 		if (pcp->count >= pcp->high)
 			bulk_2624(m, z, pcp, pcp->batch);
 		return true;
 	}
+	if (mt > FS_MT_RECLAIMABLE)
+		mt = FS_MT_MOVABLE;       /* HIGHATOMIC, RESERVE and CMA pages go on the MOVABLE list */
 	pi = pindex(s, order, mt);
 	push_head(&pcp->l[pi], idx);
 	switch (s->style) {

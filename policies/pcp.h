@@ -23,7 +23,7 @@ struct fs_pcp {
 	unsigned free_factor;           /* 5.14 .. 6.6 nr_pcp_free: doubles drains on consecutive frees */
 	unsigned alloc_factor;          /* 6.7+ nr_pcp_alloc: doubles refills on consecutive allocations */
 	bool prev_free_high_order;      /* 6.7+ PCPF_PREV_FREE_HIGH_ORDER: the last free was of order 1..3 */
-	uint32_t nr_tagged[3];          /* 2.6.24: pages on the list per page_private type */
+	uint32_t nr_tagged[4];          /* 2.6.24: pages on the list per page_private type (3: RESERVE) */
 };
 
 enum fs_pcp_style {

@@ -579,3 +579,34 @@ Test(pcp, random_sequences_keep_invariants)
 		fs_sim_free(s);
 	}
 }
+
+/* 2.6.24 free_hot_cold_page tags a page with its pageblock's type, and a
+ * MIGRATE_RESERVE block's page keeps tag RESERVE on the list: no request
+ * asks for that type, so a MOVABLE allocation takes a MOVABLE-tagged page
+ * before it, and a drain returns it to the reserve's lists. */
+Test(pcp, reserve_tag_2_6_24)
+{
+	struct fs_sim *s = sim("linux-2.6.24:watermarks=off,cpus=1");
+	struct fs_machine *m = s->m;
+	struct fs_zone *z = &m->zones[0];
+	struct fs_pcp *pc = pset(s, 0);
+	uint64_t rpfn = UINT64_MAX;
+
+	for (uint64_t b = 0; b < m->nr_pb && rpfn == UINT64_MAX; b++)
+		if (m->pb[b].type == FS_MT_RESERVE)
+			rpfn = m->base_pfn + (b << m->pageblock_order);
+	cr_assert_neq(rpfn, UINT64_MAX, "2.6.24 sets up a reserve pageblock");
+	ev_mt(s, FS_EV_ALLOC, 1, 0, 0, FS_MT_MOVABLE);          /* a refill: 2 MOVABLE-tagged left */
+	cr_assert_eq(pc->nr_tagged[FS_MT_MOVABLE], 2);
+	cr_assert_eq(fs_buddy_take(m, z, rpfn, 0), 0);
+	cr_assert(fs_pcp_free(&G(s->pol)->pcp, s->pol, z, 0, rpfn, 0));
+	cr_assert_eq(pc->nr_tagged[FS_MT_RESERVE], 1);
+	ev_mt(s, FS_EV_ALLOC, 2, 0, 0, FS_MT_MOVABLE);
+	cr_assert_neq(pfn_of(s, 2), rpfn, "the search passes over the RESERVE-tagged head");
+	cr_assert_eq(pc->nr_tagged[FS_MT_RESERVE], 1);
+	s->pol->ops->drain(s->pol, 0, -1);
+	cr_assert_eq(pc->nr_tagged[FS_MT_RESERVE], 0);
+	cr_assert(fs_buddy_is_free_head(m, rpfn, 0) || fs_pg_kind(m->pages[rpfn - m->base_pfn]) != FS_PG_OTHER);
+	cr_assert_eq(fs_check(s, &(struct fs_err){ { 0 } }), 0);
+	fs_sim_free(s);
+}
