@@ -80,6 +80,8 @@ static const struct fs_tunable grouping_tunables[] = {
 	{ "pcp_autotune", "gen", "6.7+ PCP high auto-tuning between high_min and high_max: on, off (high fixed at high_min), or gen (on from 6.10 here)" },
 	{ "boost", "gen", "vm.watermark_boost_factor (Linux 5.0, 1/10000 of high); gen: 15000 from 5.0, 0 before" },
 	{ "cpus", "2", "CPUs with pagesets; events go to cpu % cpus" },
+	{ "pcp_batch", "0", "per-CPU list batch in pages, every zone; 0: as the kernel computes it (zone_batchsize)" },
+	{ "pcp_high", "0", "per-CPU list high in pages, every zone, fixed (no auto-tuning); 0: as the kernel computes it" },
 	{ "highatomic", "gen", "the HIGHATOMIC reserve for high-order atomic requests (gfp flags needed): on, off, or gen (4.4+)" },
 	{ "reserve", "gen", "MIGRATE_RESERVE pageblocks, the last resort before failing: on, off, or gen (2.6.24 to 4.3)" },
 	{ "cma", "0", "CMA area (K/M/G suffix; 0: none): MIGRATE_CMA pageblocks at the top of the highest zone, for movable requests only (3.10+)" },
@@ -152,6 +154,36 @@ static int setup_watermarks(struct fs_policy *p, const struct fs_kv *kv, unsigne
  * high_max, or fixed at high_min with pcp_autotune=off, as a set
  * percpu_pagelist_high_fraction fixes it), 2.6.24 (the hot list), 3.10 and
  * 4.19 high = 6 * batch (setup_pageset, pageset_set_batch). */
+/* pcp_batch / pcp_high: the sizes fixed by hand, as the sysctls
+ * percpu_pagelist_fraction (until 5.13) and percpu_pagelist_high_fraction
+ * (5.14+) fix high for every pageset (and stop 6.7+'s auto-tuning) */
+static int pcp_override(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
+			struct fs_pcp_zone_sizes *sz, struct fs_err *err)
+{
+	static const char *const names[2] = { "pcp_batch", "pcp_high" };
+	uint64_t val[2];
+
+	for (unsigned k = 0; k < 2; k++) {
+		const char *v = fs_tunable_get(p->ops, kv, nkv, names[k]);
+
+		if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 9)
+			return fs_error(err, -EINVAL, "tunable \"%s\" expects pages (0: as the kernel computes), got \"%s\"",
+					names[k], v);
+		val[k] = strtoull(v, NULL, 10);
+	}
+	for (unsigned i = 0; i < p->m->nr_zones; i++) {
+		if (val[0])
+			sz[i].batch = val[0];
+		if (val[1])
+			sz[i].high_min = sz[i].high_max = val[1];
+		if (sz[i].high_min <= sz[i].batch)
+			return fs_error(err, -EINVAL, "per-CPU list high (%llu) must exceed batch (%llu) in zone %s",
+					(unsigned long long)sz[i].high_min, (unsigned long long)sz[i].batch,
+					p->m->zones[i].name);
+	}
+	return 0;
+}
+
 static int setup_pcp(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 		     struct fs_err *err)
 {
@@ -192,6 +224,8 @@ static int setup_pcp(struct fs_policy *p, const struct fs_kv *kv, unsigned nkv,
 			sz[i].high_min = ps->high_min;
 		sz[i].high_max = autotune ? ps->high_max : sz[i].high_min;
 	}
+	if (pcp_override(p, kv, nkv, sz, err))
+		return -EINVAL;
 	if (fs_pcp_init(&st->pcp, p->m, style, (unsigned)cpus, sz, fs_grp_rmqueue,
 			fs_grp_zone_above_high))
 		return fs_error(err, -ENOMEM, "out of memory for per-CPU pagesets");

@@ -610,3 +610,28 @@ Test(pcp, reserve_tag_2_6_24)
 	cr_assert_eq(fs_check(s, &(struct fs_err){ { 0 } }), 0);
 	fs_sim_free(s);
 }
+
+/* pcp_batch / pcp_high fix the sizes by hand (as the percpu_pagelist
+ * sysctls do); a fixed high stops 6.7+'s auto-tuning; high must exceed
+ * batch. */
+Test(pcp, batch_and_high_by_hand)
+{
+	struct fs_sim *s = sim("linux-3.10:watermarks=off,pcp_batch=5,pcp_high=40");
+	struct fs_layout l;
+	struct fs_err err;
+
+	cr_assert_eq(pset(s, 0)->batch, 5);
+	cr_assert_eq(pset(s, 0)->high, 40);
+	fs_sim_free(s);
+	s = sim("linux-6.15:watermarks=off,pcp_high=64");
+	cr_assert_eq(pset(s, 0)->high_min, 64);
+	cr_assert_eq(pset(s, 0)->high_max, 64);
+	for (uint64_t i = 1; i <= 200; i++)            /* refills would raise an auto-tuned high */
+		ev(s, FS_EV_ALLOC, i, 0, 0);
+	cr_assert_eq(pset(s, 0)->high, 64);
+	fs_sim_free(s);
+	fs_layout_single(&l, PAGES);
+	cr_assert_neq(fs_sim_new(&s, &l, "linux-6.15:pcp_batch=64,pcp_high=64", FS_PLACE_POLICY, &err), 0);
+	cr_assert(strstr(err.msg, "must exceed batch"), "%s", err.msg);
+	cr_assert_neq(fs_sim_new(&s, &l, "linux-6.15:pcp_batch=x", FS_PLACE_POLICY, &err), 0);
+}
