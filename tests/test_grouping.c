@@ -29,7 +29,7 @@
  * a block is 8 pages): pageblock 0 is pfns 0-15, pageblock 1 is 16-31, and
  * 32, 64, 96 start the other three order-5 blocks. States are built with
  * exact placement (the identity is the pfn), by setting pageblock types of
- * fully allocated blocks, and with retype() below, which moves a
+ * fully allocated blocks, and with tu_retype() below, which moves a
  * pageblock's free blocks to the lists of its new type as a claim would. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -119,37 +119,6 @@ static void fr(struct fs_sim *s, uint64_t id, unsigned order)
 	apply(s, FS_EV_FREE, id, order, 0);
 	cr_assert_eq(s->c.frees, before + 1, "%s: free of %#llx order %u was not applied", cur,
 		     (unsigned long long)id, order);
-}
-
-/* Make pfn's pageblock of `type` and move its free blocks (none may be
- * larger than the pageblock) to the tails of that type's lists, in pfn
- * order. A construction step: the kernel state it yields is one a claim
- * produces. */
-static void retype(struct fs_sim *s, uint64_t pfn, unsigned type)
-{
-	struct fs_machine *m = s->m;
-	struct fs_zone *z = fs_machine_zone_of(m, pfn);
-	uint64_t pbn = 1ull << m->pageblock_order, start = pfn & ~(pbn - 1);
-	struct fs_err err = { { 0 } };
-
-	fs_pb_set_type(m, start, type);
-	for (uint64_t q = start; q < start + pbn;) {
-		uint64_t slot = m->pages[q - m->base_pfn];
-
-		if (fs_pg_kind(slot) == FS_PG_FREE) {
-			unsigned o = fs_buddy_order(m, q - m->base_pfn);
-
-			cr_assert_leq(o, m->pageblock_order, "retype: free block larger than the pageblock");
-			fs_buddy_del(m, z, q);
-			fs_buddy_add(m, z, q, o, type, true);
-			q += 1ull << o;
-		} else if (fs_pg_kind(slot) == FS_PG_ALLOC) {
-			q += 1ull << ((slot >> 2) & 15);
-		} else {
-			q++;
-		}
-	}
-	cr_assert_eq(fs_check(s, &err), 0, "retype: %s", err.msg);
 }
 
 /* Allocate the order-5 blocks at 32, 64 and 96 (and, per flags, pageblock
@@ -423,7 +392,7 @@ static struct fs_sim *small_unmovable_block(enum gen g)
 	at(s, 10, 1, UNM);
 	at(s, 12, 2, UNM);
 	fill_g1(s, KEEP_PB0);
-	retype(s, 0, UNM);
+	tu_retype(s, 0, UNM);
 	LIST(s, 1, UNM, 4);
 	LIST(s, 0, UNM, 9);
 	none_of(s, MOV);
@@ -523,8 +492,8 @@ Test(grouping, steal_largest_or_smallest)
 		at(s, 22, 1, MOV);
 		at(s, 24, 3, MOV);
 		fill_g1(s, KEEP_PB0 | KEEP_PB1);
-		retype(s, 0, MOV);
-		retype(s, 16, MOV);
+		tu_retype(s, 0, MOV);
+		tu_retype(s, 16, MOV);
 		LIST(s, 2, MOV, 0);
 		LIST(s, 0, MOV, 20);
 		MIXED(s, 0);
@@ -580,8 +549,8 @@ Test(grouping, claim_search_continues_below_a_refusal)
 		at(s, 22, 1, UNM);
 		at(s, 24, 3, UNM);
 		fill_g1(s, KEEP_PB0 | KEEP_PB1);
-		retype(s, 0, MOV);
-		retype(s, 16, MOV);
+		tu_retype(s, 0, MOV);
+		tu_retype(s, 16, MOV);
 
 		PFN(pol(s, ID(1), 0, UNM), want[g]);
 		PB(s, 0, MOV);
@@ -635,7 +604,7 @@ static struct fs_sim *unmovable_block_with_movable(enum gen g, unsigned k)
 	}
 	at(s, 8, 3, UNM);
 	fill_g1(s, KEEP_PB0);
-	retype(s, 0, UNM);
+	tu_retype(s, 0, UNM);
 	LIST(s, 2, UNM, 0);
 	MIXED(s, 1);
 	return s;
@@ -677,7 +646,7 @@ static struct fs_sim *movable_block_with_unmovable(enum gen g, unsigned k)
 	}
 	at(s, 8, 3, MOV);
 	fill_g1(s, KEEP_PB0);
-	retype(s, 0, MOV);
+	tu_retype(s, 0, MOV);
 	LIST(s, 2, MOV, 0);
 	return s;
 }
@@ -719,7 +688,7 @@ Test(grouping, claim_alike_only_from_movable_blocks)
 			at(s, 4, 2, UNM);
 			at(s, 8, 3, UNM);
 			fill_g1(s, KEEP_PB0);
-			retype(s, 0, btype);
+			tu_retype(s, 0, btype);
 
 			PFN(pol(s, ID(1), 0, REC), 0);
 			PB(s, 0, claim ? REC : btype);
@@ -764,7 +733,7 @@ static struct fs_sim *half_free_block(enum gen g, unsigned nfree)
 	at(s, 13, 0, UNM);
 	at(s, 14, 1, UNM);
 	fill_g1(s, KEEP_PB0);
-	retype(s, 0, UNM);
+	tu_retype(s, 0, UNM);
 	LIST(s, 2, UNM, 0);
 	LIST(s, 1, UNM, 6);
 	if (nfree == 8)
@@ -866,7 +835,7 @@ Test(grouping, which_block_is_taken_after_a_move)
 		at(s, 10, 1, MOV);
 		at(s, 12, 2, MOV);
 		fill_g1(s, KEEP_PB0);
-		retype(s, 0, MOV);
+		tu_retype(s, 0, MOV);
 		LIST(s, 2, MOV, 0);
 		LIST(s, 0, MOV, 8);
 
@@ -921,8 +890,8 @@ Test(grouping, moved_blocks_list_position)
 		at(s, 20, 2, UNM);
 		at(s, 24, 3, UNM);
 		fill_g1(s, KEEP_PB0 | KEEP_PB1);
-		retype(s, 0, MOV);
-		retype(s, 16, UNM);
+		tu_retype(s, 0, MOV);
+		tu_retype(s, 16, UNM);
 		LIST(s, 0, UNM, 16);
 
 		PFN(pol(s, ID(1), 1, UNM), 0);
@@ -950,7 +919,7 @@ Test(grouping, free_goes_to_current_block_type)
 
 		at(s, 16, 4, MOV);                      /* keeps pageblock 0 from merging up */
 		at(s, 0, 0, MOV);
-		retype(s, 0, UNM);                      /* 1, 2, 4, 8 now UNMOVABLE */
+		tu_retype(s, 0, UNM);                      /* 1, 2, 4, 8 now UNMOVABLE */
 		fr(s, 0, 0);
 		LIST(s, 4, UNM, 0);
 		for (unsigned o = 0; o < 4; o++) {
@@ -1174,7 +1143,7 @@ static struct fs_sim *two_zones(enum gen g, bool dma32_free)
 		at(s, 4, 2, UNM);
 		at(s, 8, 3, UNM);
 		fill_g1(s, KEEP_PB0);
-		retype(s, 0, UNM);
+		tu_retype(s, 0, UNM);
 	} else {
 		at(s, 0, 5, UNM);
 		fill_g1(s, KEEP_PB0 | KEEP_PB1);

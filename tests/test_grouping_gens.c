@@ -77,35 +77,6 @@ static uint64_t pol(struct fs_sim *s, uint64_t id, unsigned order, unsigned mt)
 		     "%s (line %d): pageblock of pfn %d is %s, want %s", cur, __LINE__, (int)(pfn), \
 		     fs_mt_name(fs_pb_type((s)->m, pfn)), fs_mt_name(type))
 
-/* Make pfn's pageblock of `type` and move its free blocks (none larger
- * than the pageblock) to that type's lists, as a claim would. */
-static void retype(struct fs_sim *s, uint64_t pfn, unsigned type)
-{
-	struct fs_machine *m = s->m;
-	struct fs_zone *z = fs_machine_zone_of(m, pfn);
-	uint64_t pbn = 1ull << m->pageblock_order, start = pfn & ~(pbn - 1);
-	struct fs_err err = { { 0 } };
-
-	fs_pb_set_type(m, start, type);
-	for (uint64_t q = start; q < start + pbn;) {
-		uint64_t slot = m->pages[q - m->base_pfn];
-
-		if (fs_pg_kind(slot) == FS_PG_FREE) {
-			unsigned o = fs_buddy_order(m, q - m->base_pfn);
-
-			cr_assert_leq(o, m->pageblock_order, "retype: free block larger than the pageblock");
-			fs_buddy_del(m, z, q);
-			fs_buddy_add(m, z, q, o, type, true);
-			q += 1ull << o;
-		} else if (fs_pg_kind(slot) == FS_PG_ALLOC) {
-			q += 1ull << ((slot >> 2) & 15);
-		} else {
-			q++;
-		}
-	}
-	cr_assert_eq(fs_check(s, &err), 0, "retype: %s", err.msg);
-}
-
 /* one zone of `pages` under spec (debug checks on) */
 static struct fs_sim *one_zone(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo)
 {
@@ -161,7 +132,7 @@ static struct fs_sim *spill_state(const char *spec)
 
 	at(s, 0, 2, UNM);
 	at(s, 16, 4, MOV);
-	retype(s, 0, UNM);            /* 4 (order 2) and 8 (order 3) on the UNMOVABLE lists */
+	tu_retype(s, 0, UNM);            /* 4 (order 2) and 8 (order 3) on the UNMOVABLE lists */
 	at(s, 32, 5, MOV);
 	at(s, 64, 5, MOV);
 	at(s, 96, 5, MOV);
@@ -228,7 +199,7 @@ Test(grouping_5_0, nofragment_only_for_normal_preferred)
 	s->debug_check = 1;
 	at(s, 0, 2, UNM);
 	at(s, 16, 4, MOV);
-	retype(s, 0, UNM);
+	tu_retype(s, 0, UNM);
 	for (uint64_t pfn = 32; pfn < 128; pfn += 32)
 		at(s, pfn, 5, MOV);
 	at(s, 128, 3, MOV);

@@ -139,3 +139,34 @@ struct fs_sim *tu_sim(const char *spec, uint64_t pages, unsigned max_order, unsi
 			   (unsigned long long)pages);
 	return s;
 }
+
+/* Make pfn's pageblock of `type` and move its free blocks (none may be
+ * larger than the pageblock) to the tails of that type's lists, in pfn
+ * order. A construction step: the kernel state it yields is one a claim
+ * produces. */
+void tu_retype(struct fs_sim *s, uint64_t pfn, unsigned type)
+{
+	struct fs_machine *m = s->m;
+	struct fs_zone *z = fs_machine_zone_of(m, pfn);
+	uint64_t pbn = 1ull << m->pageblock_order, start = pfn & ~(pbn - 1);
+	struct fs_err err = { { 0 } };
+
+	fs_pb_set_type(m, start, type);
+	for (uint64_t q = start; q < start + pbn;) {
+		uint64_t slot = m->pages[q - m->base_pfn];
+
+		if (fs_pg_kind(slot) == FS_PG_FREE) {
+			unsigned o = fs_buddy_order(m, q - m->base_pfn);
+
+			cr_assert_leq(o, m->pageblock_order, "retype: free block larger than the pageblock");
+			fs_buddy_del(m, z, q);
+			fs_buddy_add(m, z, q, o, type, true);
+			q += 1ull << o;
+		} else if (fs_pg_kind(slot) == FS_PG_ALLOC) {
+			q += 1ull << ((slot >> 2) & 15);
+		} else {
+			q++;
+		}
+	}
+	cr_assert_eq(fs_check(s, &err), 0, "retype: %s", err.msg);
+}

@@ -75,4 +75,9 @@ void tu_check(const struct fs_machine *m, const char *ctx);
 struct fs_sim *tu_try_sim(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo);
 struct fs_sim *tu_sim(const char *spec, uint64_t pages, unsigned max_order, unsigned pbo);
 
+/* Make pfn's pageblock of `type` and move its free blocks (none larger than
+ * the pageblock) to the tails of that type's lists in pfn order, as a claim
+ * would; asserts the checker agrees. */
+void tu_retype(struct fs_sim *s, uint64_t pfn, unsigned type);
+
 #endif
