@@ -75,7 +75,7 @@ run: fragsim
 		--summary out/default-trace-placement.json $(RUN_TRACE)
 	@echo "wrote out/default.csv, out/default.json (policy placement) and out/default-trace-placement.{csv,json}"
 	@# issue #9: a batch of the bundled traces, then the plots (skipped without gnuplot)
-	./fragsim batch -q -j 2 batches/default.yaml -o out/batch
+	./fragsim batch -q -j 2 --force batches/default.yaml -o out/batch
 	./fragsim replay -q --machine $(RUN_MACHINE) --policy buddy,linux-6.15 --interval 100ms \
 		-o /dev/null --dump-map end out/default.map $(RUN_TRACE) 2>/dev/null
 	@if command -v gnuplot >/dev/null 2>&1; then \
