@@ -102,6 +102,7 @@ unsigned fs_batch_emit_jobs(const struct fs_batch *b, const struct fs_batch_opts
 /* Headline results of one run, from its JSON summary. */
 struct fs_batch_result {
 	bool done;                    /* CSV and JSON complete and valid */
+	bool stale;                   /* complete, but made by another fragsim build */
 	unsigned pageblock_order;
 	uint64_t events;
 	double unusable_pb_final, unusable_pb_mean;

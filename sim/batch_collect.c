@@ -94,6 +94,15 @@ int fs_batch_result_read(const char *dir, const char *id, struct fs_batch_result
 		snprintf(r->error, sizeof(r->error), "runs/%.100s.json:%d: %.100s", id, je.line, je.text);
 		return -EINVAL;
 	}
+	/* a result another build made may differ: not this build's (rerun) */
+	v = json_object_get(root, "fragsim_build");
+	if (!json_is_string(v) || strcmp(json_string_value(v), fs_build_id)) {
+		snprintf(r->error, sizeof(r->error), "runs/%.150s.json was made by another fragsim build (%.20s)",
+			 id, json_is_string(v) ? json_string_value(v) : "unknown");
+		r->stale = true;
+		json_decref(root);
+		return -ESTALE;
+	}
 	p0 = json_array_get(json_object_get(root, "policies"), 0);
 	if (!num(root, "events", &d[0]) || !num(root, "machine.pageblock_order", &d[1]) ||
 	    !num(p0, "metrics.unusable_pb.final", &d[2]) || !num(p0, "metrics.unusable_pb.mean", &d[3]) ||

@@ -261,6 +261,7 @@ int fs_batch_execute(const struct fs_batch *b, const struct fs_batch_opts *o, un
 		     struct fs_err *err)
 {
 	unsigned jobs = o->jobs ? o->jobs : 1, next = 0, running = 0, done = 0, failed = 0, executed = 0;
+	unsigned said_stale = 0;
 	struct slot *slots;
 	uint64_t start = fs_now_ns(), events = 0;
 	struct fs_batch_result res;
@@ -287,6 +288,8 @@ int fs_batch_execute(const struct fs_batch *b, const struct fs_batch_opts *o, un
 				(*skipped)++;
 				continue;
 			}
+			if (!o->force && res.stale && !said_stale++)
+				fprintf(stderr, "fragsim batch: %s: such runs are rerun\n", res.error);
 			clear_run(o->dir, r->id);
 			for (s = 0; slots[s].pid; s++)
 				;

@@ -202,6 +202,7 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 
 	json_object_set_new(root, "schema_version", json_integer(FS_SCHEMA_VERSION));
 	json_object_set_new(root, "fragsim_version", json_string(FS_VERSION));
+	json_object_set_new(root, "fragsim_build", json_string(fs_build_id));
 	json_object_set_new(root, "command", json_string(cfg->workload ? "run" : "replay"));
 	if (cfg->workload) {
 		json_t *w = json_object();

@@ -79,6 +79,12 @@ head -c 100 "$B/out/runs/tiny__buddy.json" >"$B/cut.json" && mv "$B/cut.json" "$
 	grep -q '"policies"' "$B/out/runs/tiny__buddy.json" && ok || bad "batch: a truncated JSON is not redone: $(cat "$B/re.err")"
 "$FRAGSIM" batch --force -j 2 "$B/grid.yaml" -o "$B/out" 2>"$B/re.err" && grep -q '6 runs: 6 ran, 0 skipped' "$B/re.err" &&
 	ok || bad "batch --force: $(cat "$B/re.err")"
+# a result another fragsim build made (its summary's fragsim_build differs) is rerun
+sed 's/"fragsim_build": *"[0-9a-f]*"/"fragsim_build": "0123456789abcdef"/' "$B/out/runs/tiny__buddy.json" >"$B/old.json" &&
+	mv "$B/old.json" "$B/out/runs/tiny__buddy.json"
+"$FRAGSIM" batch "$B/grid.yaml" -o "$B/out" 2>"$B/re.err" && grep -q '6 runs: 1 ran, 5 skipped' "$B/re.err" &&
+	grep -q 'made by another fragsim build (0123456789abcdef): such runs are rerun' "$B/re.err" &&
+	! grep -q 0123456789abcdef "$B/out/runs/tiny__buddy.json" && ok || bad "batch: another build's result is not rerun: $(cat "$B/re.err")"
 
 # --- a failing run is reported with its error and does not stop the others;
 # the exit status is the number of failed runs
