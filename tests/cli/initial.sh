@@ -56,3 +56,11 @@ expect_fail initial-keyed 1 'keyed-zones' replay -p keyed-zones -M "zoneinfo:$S/
 expect_fail initial-layout 2 '--initial-layout expects spread or packed' replay --initial-layout tight --initial "$S/snap_buddyinfo.txt" "$TMP/empty.trace"
 expect_fail initial-kind 1 'no /proc/buddyinfo record' replay -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "buddyinfo:$S/snap_pagetypeinfo.txt" "$TMP/empty.trace"
 expect_fail initial-zoneinfo 1 'not a buddyinfo or pagetypeinfo\|no /proc/buddyinfo or pagetypeinfo record' replay -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "$S/snap_zoneinfo.txt" "$TMP/empty.trace"
+# memory coming online: the offline top of Normal (pfn 0x1e0000 on) comes in
+# block by block at the trace's memory-online frees, once each
+S=traces/pagecache-churn/snapshots
+printf '          <idle>-0       [000] d..1.   100.000000: mm_page_free: page=0000000000000000 pfn=0x1e0000 order=10\n          <idle>-0       [000] d..1.   100.000001: mm_page_free: page=0000000000000000 pfn=0x1e0000 order=10\n          <idle>-0       [000] d..1.   100.000002: mm_page_free: page=0000000000000000 pfn=0x1e0400 order=10\n' >"$TMP/online.trace"
+"$FRAGSIM" replay -q -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "$S/snap_pagetypeinfo.txt" -p linux-6.15 --debug-check \
+	-e 1 -o "$TMP/online.csv" "$TMP/online.trace" 2>"$TMP/online.err" &&
+	[ "$(awk -F, '$3 == "Normal" { printf "%s ", $5 }' "$TMP/online.csv")" = "778177 779201 779201 780225 " ] && ok ||
+	bad "initial: memory online: $(awk -F, '$3 == "Normal"' "$TMP/online.csv" | cut -c1-60) $(tail -2 "$TMP/online.err")"
