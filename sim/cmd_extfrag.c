@@ -139,7 +139,7 @@ int fs_cmd_extfrag(int argc, char **argv)
 	enum fs_extfrag_numbering n = FS_EXTFRAG_MT_4_4, seen;
 	const char *kver = NULL, *csv = NULL, *summary = NULL;
 	char nsrc[160];
-	uint64_t interval = 1000000000ull, v;
+	uint64_t interval = 1000000000ull, v, stream;
 	bool quiet = false, strict = false;
 	int pb = -1, c, rc = 0, det;
 
@@ -184,12 +184,27 @@ int fs_cmd_extfrag(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("%s", "no log given");
-	fs_extfrag_init(&a);
-	a.pageblock_order = pb;
-	a.strict = strict;
 	fs_out_install_signal_cleanup();
-	for (int i = optind; i < argc && !rc; i++)
-		rc = fs_extfrag_read(&a, argv[i], &err);
+	/* the timeline counted as the events come, unless an input is stdin
+	 * (it could not be read again if the stream breaks) */
+	stream = interval;
+	for (int i = optind; i < argc; i++)
+		if (!strcmp(argv[i], "-"))
+			stream = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		fs_extfrag_init(&a);
+		a.pageblock_order = pb;
+		a.strict = strict;
+		a.stream_ns = pass ? 0 : stream;
+		rc = 0;
+		for (int i = optind; i < argc && !rc; i++)
+			rc = fs_extfrag_read(&a, argv[i], &err);
+		if (rc != -EAGAIN)
+			break;
+		/* a line earlier than the first: read again, keeping every
+		 * event's time for the timeline */
+		fs_extfrag_release(&a);
+	}
 	if (rc) {
 		fprintf(stderr, "fragsim extfrag: %s\n", err.msg);
 		fs_extfrag_release(&a);

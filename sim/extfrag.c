@@ -360,6 +360,7 @@ void fs_extfrag_release(struct fs_extfrag_an *a)
 		free(a->inputs[i].path);
 	free(a->inputs);
 	fs_big_free(a->pts, a->cap_pts * sizeof(*a->pts));
+	free(a->bk);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -416,6 +417,40 @@ int fs_extfrag_detect_numbering(const struct fs_extfrag_an *a, enum fs_extfrag_n
 		return 0;
 	*n = v[0] ? FS_EXTFRAG_MT_4_4 : FS_EXTFRAG_MT_PRE_4_4;
 	return 1;
+}
+
+/* Count the event into its interval; -EAGAIN when the stream cannot hold
+ * it (see fs_extfrag_an.stream_ns). */
+static int add_bucket(struct fs_extfrag_an *a, uint64_t t, const struct fs_extfrag_rec *r, int pb)
+{
+	uint64_t b = (t - a->first_ns) / a->stream_ns;
+	struct fs_extfrag_bucket *k;
+	unsigned fm = cap_mt(r->fallback_mt);
+	bool frag = r->fallback_order < pb;
+
+	if (t < a->first_ns || b >= FS_EXTFRAG_MAX_BUCKETS)
+		return -EAGAIN;
+	if (b >= a->cap_bk) {
+		size_t cap = a->cap_bk ? a->cap_bk : 256;
+
+		while (cap <= b)
+			cap *= 2;
+		a->bk = fs_xrealloc(a->bk, cap * sizeof(*a->bk));
+		memset(a->bk + a->cap_bk, 0, (cap - a->cap_bk) * sizeof(*a->bk));
+		a->cap_bk = cap;
+	}
+	if (b >= a->nr_bk)
+		a->nr_bk = b + 1;
+	k = &a->bk[b];
+	k->events++;
+	k->fragmenting += frag;
+	k->change_ownership += r->change_ownership == 1;
+	if (cap_mt(r->alloc_mt) == 0) {
+		k->unmovable++;
+		k->unmovable_from[fm]++;
+		k->fragmenting_unmovable_from[fm] += frag;
+	}
+	return 0;
 }
 
 static void add_point(struct fs_extfrag_an *a, uint64_t t, const struct fs_extfrag_rec *r,
@@ -519,6 +554,10 @@ int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *er
 				break;
 			continue;
 		}
+		if (a->stream_ns && a->have_time && rec.time_ns < a->first_ns) {
+			rc = -EAGAIN;         /* the stream's intervals start too late */
+			break;
+		}
 		if (!a->have_time || rec.time_ns < a->first_ns)
 			a->first_ns = rec.time_ns;
 		if (!a->have_time || rec.time_ns > a->last_ns)
@@ -548,7 +587,10 @@ int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *er
 		pb = a->pageblock_order >= 0 ? a->pageblock_order
 		     : r.pageblock_order >= 0 ? r.pageblock_order : 9;
 		fs_extfrag_count(&a->c, &r, pb);
-		add_point(a, rec.time_ns, &r, pb);
+		if (!a->stream_ns)
+			add_point(a, rec.time_ns, &r, pb);
+		else if ((rc = add_bucket(a, rec.time_ns, &r, pb)))
+			break;
 	}
 	if (rc == 0 && a->warn && in->malformed)
 		fprintf(a->warn, "fragsim: warning: %s: %" PRIu64 " malformed line%s skipped "
@@ -598,6 +640,19 @@ int fs_extfrag_write_csv(const struct fs_extfrag_an *a, enum fs_extfrag_numberin
 	for (uint64_t b = 0; b < nbuckets; b++) {
 		uint64_t t = t0 + b * interval_ns, v[TL_COLS] = { 0 };
 
+		if (a->stream_ns == interval_ns && b < a->nr_bk) {
+			const struct fs_extfrag_bucket *k = &a->bk[b];
+
+			v[0] = k->events;
+			v[1] = k->fragmenting;
+			v[2] = k->change_ownership;
+			v[3] = k->unmovable;
+			v[4] = k->unmovable_from[mov];
+			v[5] = 0;
+			for (unsigned f = 0; f < FS_EXTFRAG_NR_MT; f++)
+				v[5] += k->fragmenting_unmovable_from[f];
+			v[6] = k->fragmenting_unmovable_from[mov];
+		}
 		for (; i < a->nr_pts && src[i].time_ns < t + interval_ns; i++) {
 			const struct fs_extfrag_point *p = &src[i];
 

@@ -74,6 +74,15 @@ struct fs_extfrag_point {              /* one event, for the timeline */
 	uint8_t fragmenting, change_ownership;
 };
 
+/* One timeline interval, counted as the events are read (the stream). */
+struct fs_extfrag_bucket {
+	uint32_t events, fragmenting, change_ownership, unmovable;
+	/* unmovable requests by fallback type: the movable type's number is
+	 * known only once the numbering is decided, after reading */
+	uint32_t unmovable_from[FS_EXTFRAG_NR_MT], fragmenting_unmovable_from[FS_EXTFRAG_NR_MT];
+};
+#define FS_EXTFRAG_MAX_BUCKETS (1u << 20)
+
 struct fs_extfrag_an {
 	/* configuration */
 	int pageblock_order;           /* -1: as printed in each event, else 9 */
@@ -86,6 +95,15 @@ struct fs_extfrag_an {
 	struct fs_extfrag_point *pts;
 	size_t nr_pts, cap_pts;
 	bool pts_unsorted;             /* a point earlier than the one before */
+	/* stream_ns (set before reading): count the timeline into intervals of
+	 * stream_ns from the first record line as the events come, instead of
+	 * keeping every point - memory per interval, not per event. A record
+	 * line earlier than the first (or an interval past
+	 * FS_EXTFRAG_MAX_BUCKETS) makes fs_extfrag_read return -EAGAIN: read
+	 * everything again with stream_ns 0. */
+	uint64_t stream_ns;
+	struct fs_extfrag_bucket *bk;
+	size_t nr_bk, cap_bk;
 	bool have_time;
 	uint64_t first_ns, last_ns;    /* over every record line */
 	int pb_seen_min, pb_seen_max;  /* printed pageblock orders, -1 if none */

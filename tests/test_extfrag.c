@@ -331,3 +331,65 @@ Test(extfrag, fast_and_general_field_parsers_agree)
 			cr_assert_eq(fs_extfrag_parse_fields(bad[k], strlen(bad[k]), &r, &err), -EINVAL, "%s", bad[k]);
 	}
 }
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf = calloc(1, 1 << 16);
+
+	cr_assert_not_null(fp);
+	cr_assert_lt(fread(buf, 1, (1 << 16) - 1, fp), (size_t)(1 << 16) - 1);
+	fclose(fp);
+	return buf;
+}
+
+/* The timeline counted into intervals as it is read (stream_ns) gives the
+ * CSV keeping every point gives, out-of-order lines included; a line
+ * earlier than the first stops the stream with -EAGAIN. */
+Test(extfrag, stream_timeline_matches_points)
+{
+	static const char *const fields = ": mm_page_alloc_extfrag: page=0 pfn=0x1 alloc_order=0 fallback_order=%d "
+					  "pageblock_order=9 alloc_migratetype=%d fallback_migratetype=%d fragmenting=0 "
+					  "change_ownership=%d\n";
+	char *text = calloc(1, 1 << 16), *path, csv[2][64], *out[2];
+	size_t len = 0;
+	struct fs_extfrag_an a;
+	struct fs_err err = { "" };
+
+	for (int i = 0; i < 200; i++) {
+		int t = 1000000 + (i * 7919) % 3000000 + (i > 100 ? 500000 : 0);   /* us, out of order */
+
+		len += (size_t)sprintf(text + len, "   bash-1  [000] d..1. %d.%06d", 100 + t / 1000000, t % 1000000);
+		len += (size_t)sprintf(text + len, fields, i % 11, i % 3, (i / 3) % 3, i & 1);
+	}
+	path = write_tmp(text);
+	for (int mode = 0; mode < 2; mode++) {
+		fs_extfrag_init(&a);
+		a.warn = NULL;
+		a.stream_ns = mode ? 100000000ull : 0;
+		cr_assert_eq(fs_extfrag_read(&a, path, &err), 0, "%s", err.msg);
+		cr_assert_eq(mode ? a.nr_pts : a.nr_bk, 0, "one form only");
+		snprintf(csv[mode], sizeof(csv[mode]), "%s.%d.csv", path, mode);
+		cr_assert_eq(fs_extfrag_write_csv(&a, FS_EXTFRAG_MT_4_4, 100000000ull, csv[mode], &err), 0, "%s", err.msg);
+		out[mode] = slurp(csv[mode]);
+		unlink(csv[mode]);
+		fs_extfrag_release(&a);
+	}
+	cr_assert_str_eq(out[0], out[1]);
+	/* a line earlier than the first */
+	sprintf(text + len, "   bash-1  [000] d..1. 50.000000");
+	sprintf(text + strlen(text), fields, 1, 0, 1, 0);
+	unlink(path);
+	free(path);
+	path = write_tmp(text);
+	fs_extfrag_init(&a);
+	a.warn = NULL;
+	a.stream_ns = 100000000ull;
+	cr_assert_eq(fs_extfrag_read(&a, path, &err), -EAGAIN);
+	fs_extfrag_release(&a);
+	unlink(path);
+	free(path);
+	free(text);
+	free(out[0]);
+	free(out[1]);
+}

@@ -301,6 +301,18 @@ grep -q 'numbered as Linux 4.4+.*--kernel-version 6.1' "$TMP/old2.out" && grep -
 [ "$(sed -n '2p;5p' "$TMP/old.csv" | tr '\n' ' ')" = "123.456789,1,1,0,1,1,1,1 124.956789,1,0,1,1,0,0,0 " ] && ok ||
 	bad "extfrag timeline: $(cat "$TMP/old.csv")"
 [ "$(wc -l <"$TMP/old.csv")" = 5 ] && ok || bad "extfrag timeline rows"
+# the timeline is counted into intervals as it is read; an input that starts
+# earlier than the first (here: the 3.10 log after the mixed one, whose
+# times come later) makes extfrag read everything again keeping every
+# event's time: the same CSV in either order (3 + 4 events), and from stdin
+# (never streamed)
+"$FRAGSIM" extfrag -q -i 250ms -o "$TMP/ab.csv" "$EF/old-3.10.txt" "$EF/mixed.txt" 2>/dev/null &&
+	"$FRAGSIM" extfrag -q -i 250ms -o "$TMP/ba.csv" "$EF/mixed.txt" "$EF/old-3.10.txt" 2>/dev/null &&
+	cat "$EF/mixed.txt" | "$FRAGSIM" extfrag -q -i 250ms -o "$TMP/m1.csv" - 2>/dev/null &&
+	"$FRAGSIM" extfrag -q -i 250ms -o "$TMP/m2.csv" "$EF/mixed.txt" 2>/dev/null &&
+	cmp -s "$TMP/ab.csv" "$TMP/ba.csv" && cmp -s "$TMP/m1.csv" "$TMP/m2.csv" &&
+	[ "$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$TMP/ab.csv")" = 7 ] && ok ||
+	bad "extfrag timeline by input order: $(diff "$TMP/ab.csv" "$TMP/ba.csv" | head -4)"
 # errors
 expect_fail extfrag-strict 1 'mixed.txt:9: expected fallback_order=N' extfrag --strict "$EF/mixed.txt"
 expect_fail extfrag-missing 1 'nosuch.txt' extfrag "$EF/nosuch.txt"
