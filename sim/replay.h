@@ -25,6 +25,8 @@ struct fs_run_acc {
 };
 
 struct fs_run {
+	int initial_kind;                     /* --initial: the kind of record used (enum fs_procfs_kind) */
+	uint64_t initial_line;                /* ... and its line in the file */
 	const struct fs_run_cfg *cfg;
 	struct fs_trace *tr;
 	unsigned nr_tr;

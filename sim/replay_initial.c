@@ -64,6 +64,8 @@ int fs_replay_initial_setup(struct fs_run *r, struct fs_err *err)
 		}
 	}
 	if (!rc) {
+		r->initial_kind = snap->kind;
+		r->initial_line = snap->line;
 		snprintf(what, sizeof(what), "%s (the %s record at line %llu%s)", f.path,
 			 fs_procfs_kind_name(snap->kind), (unsigned long long)snap->line,
 			 cfg->initial_layout == FS_INITIAL_PACKED ? ", packed" : ", spread");

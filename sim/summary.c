@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kexact.h"
+#include "procfs.h"
 #include "replay.h"
 #include "workload.h"
 
@@ -213,6 +214,23 @@ int fs_summary_write(const struct fs_run *r, const char *path, struct fs_err *er
 		json_object_set_new(w, "classes", json_integer(cfg->workload->nr_classes));
 		json_object_set_new(w, "phases", json_integer(cfg->workload->nr_phases));
 		json_object_set_new(root, "workload", w);
+	}
+	if (cfg->initial_snapshot || cfg->initial_kpageflags) {
+		json_t *w = json_object();
+
+		/* where the machine's state at the start came from (README:
+		 * Starting from a snapshot, Kernel-exact replay) */
+		json_object_set_new(w, "path", json_string(cfg->initial_snapshot ? cfg->initial_snapshot
+							   : cfg->initial_kpageflags));
+		json_object_set_new(w, "kind", json_string(cfg->initial_kpageflags ? "kpageflags"
+							   : fs_procfs_kind_name(r->initial_kind)));
+		if (cfg->initial_snapshot) {
+			json_object_set_new(w, "record_line", json_integer((json_int_t)r->initial_line));
+			json_object_set_new(w, "layout", json_string(cfg->initial_layout ? "packed" : "spread"));
+		}
+		if (cfg->initial_buddyinfo)
+			json_object_set_new(w, "buddyinfo", json_string(cfg->initial_buddyinfo));
+		json_object_set_new(root, "initial", w);
 	}
 	for (unsigned i = 0; i < r->nr_tr; i++) {
 		const struct fs_trace *t = &r->tr[i];

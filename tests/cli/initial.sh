@@ -64,3 +64,9 @@ printf '          <idle>-0       [000] d..1.   100.000000: mm_page_free: page=00
 	-e 1 -o "$TMP/online.csv" "$TMP/online.trace" 2>"$TMP/online.err" &&
 	[ "$(awk -F, '$3 == "Normal" { printf "%s ", $5 }' "$TMP/online.csv")" = "778177 779201 779201 780225 " ] && ok ||
 	bad "initial: memory online: $(awk -F, '$3 == "Normal"' "$TMP/online.csv" | cut -c1-60) $(tail -2 "$TMP/online.err")"
+# the JSON summary says where the start came from
+S=traces/thp-burst/snapshots
+"$FRAGSIM" replay -q -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "$S/snap_pagetypeinfo.txt" --initial-layout packed \
+	-o /dev/null -s "$TMP/init.json" "$TMP/empty.trace" 2>/dev/null &&
+	tr -d ' \n' <"$TMP/init.json" | grep -q '"initial":{"path":"traces/thp-burst/snapshots/snap_pagetypeinfo.txt","kind":"pagetypeinfo","record_line":1,"layout":"packed"}' &&
+	ok || bad "initial: summary: $(grep -A5 '"initial"' "$TMP/init.json")"
