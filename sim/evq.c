@@ -68,19 +68,30 @@ bool fs_evq_pop(struct fs_evq *q, struct fs_event *out)
 }
 
 /* ---- fs_tq: the generator's timer queue -------------------------------------
- * A hashed timing wheel (Varghese & Lauck). Time is cut into buckets of
- * 2^FS_TQ_SHIFT ns (about 1 ms); `cur` is the bucket being popped. The next
- * FS_TQ_SLOTS - 1 buckets are unsorted lists of 4 KiB chunks taken from one
- * THP-advised pool (a push is an append; a free list hands the chunks of a
- * bucket just emptied to the next appends, so they are still in cache), and
- * entries further out wait in the `far` heap. When `cur` runs dry the next
- * bucket is copied out and radix-sorted on its time bits, and pops walk it
- * in order; the rare push into a bucket already sorted (a lifetime shorter
- * than the bucket) goes to the small `late` heap, merged at each pop. Pops
- * come out in exactly (time, data) order. (The queue used to pour each
- * bucket into a 4-ary heap: with thousands of entries a bucket, every pop
- * walked it down with a miss and a mispredicted branch per level, and
- * per-bucket arrays spread the appends over thousands of pages.) */
+ * Hierarchical timing wheels (Varghese & Lauck). Time is cut into buckets
+ * of 2^FS_TQ_SHIFT ns (about 1 ms); `cur` is the bucket being popped. The
+ * rest of cur's coarse bucket (64 buckets, 67 ms) are fine buckets, the
+ * next FS_TQ_COARSE - 1 coarse buckets (~17 s) are coarse ones, all
+ * unsorted lists of 4 KiB chunks taken from one THP-advised pool (a push is
+ * an append; a free list hands the chunks of a bucket just emptied to the
+ * next appends, so they are still in cache), and entries further out wait
+ * in the `far` heap. When `cur` enters a coarse bucket, its entries are
+ * dealt out to the fine buckets (a sequential read, appends to 64 tails);
+ * when `cur` runs dry the next fine bucket is copied out and radix-sorted
+ * on its time bits, and pops walk it in order; the rare push into a bucket
+ * already sorted (a lifetime shorter than the bucket) goes to the small
+ * `late` heap, merged at each pop. Pops come out in exactly (time, data)
+ * order.
+ *
+ * Why two levels: with one wheel of 16384 fine buckets, the pushes of
+ * lifetimes spread over seconds appended to thousands of tail chunks at
+ * random, each in its own 4 KiB page, and on this VM (whose TLB entries
+ * are 4 KiB whatever the guest's huge pages) that was a TLB miss and a
+ * cache miss per push: a tenth of the generator benchmark's time, on one
+ * store. Appends now go to at most 64 + 256 tails, which stay in the TLB
+ * and the caches; each entry is copied once more, sequentially. (Before
+ * the wheel, the queue poured each bucket into a 4-ary heap: every pop
+ * walked it down with a miss and a mispredicted branch per level.) */
 #define NO_CHUNK UINT32_MAX
 
 static inline bool tq_less(const struct fs_tq_ent *a, const struct fs_tq_ent *b)
@@ -134,8 +145,8 @@ static struct fs_tq_ent heap_pop(struct fs_tq_heap *h)
 void fs_tq_init(struct fs_tq *q)
 {
 	memset(q, 0, sizeof(*q));
-	q->slot = fs_xcalloc(FS_TQ_SLOTS, sizeof(*q->slot));
-	for (size_t i = 0; i < FS_TQ_SLOTS; i++)
+	q->slot = fs_xcalloc(FS_TQ_FINE + FS_TQ_COARSE, sizeof(*q->slot));
+	for (size_t i = 0; i < FS_TQ_FINE + FS_TQ_COARSE; i++)
 		q->slot[i].head = q->slot[i].tail = NO_CHUNK;
 	q->free_chunk = NO_CHUNK;
 }
@@ -176,29 +187,65 @@ static uint32_t chunk_get(struct fs_tq *q)
 	return c;
 }
 
+static void bucket_append(struct fs_tq *q, struct fs_tq_bucket *bk, struct fs_tq_ent ev)
+{
+	if (bk->tail == NO_CHUNK || bk->tail_n == FS_TQ_CHUNK) {
+		uint32_t c = chunk_get(q);
+
+		if (bk->tail == NO_CHUNK)
+			bk->head = c;
+		else
+			q->chunk[bk->tail].next = c;
+		bk->tail = c;
+		bk->tail_n = 0;
+	}
+	q->chunk[bk->tail].e[bk->tail_n++] = ev;
+}
+
 static void wheel_put(struct fs_tq *q, struct fs_tq_ent ev)
 {
-	uint64_t b = ev.time_ns >> FS_TQ_SHIFT;
+	uint64_t b = ev.time_ns >> FS_TQ_SHIFT, cb = b >> FS_TQ_FINE_BITS;
+	uint64_t ccur = q->cur >> FS_TQ_FINE_BITS;
 
 	if (b <= q->cur) {
 		heap_push(&q->late, ev);
-	} else if (b - q->cur < FS_TQ_SLOTS) {
-		struct fs_tq_bucket *bk = &q->slot[b & (FS_TQ_SLOTS - 1)];
-
-		if (bk->tail == NO_CHUNK || bk->tail_n == FS_TQ_CHUNK) {
-			uint32_t c = chunk_get(q);
-
-			if (bk->tail == NO_CHUNK)
-				bk->head = c;
-			else
-				q->chunk[bk->tail].next = c;
-			bk->tail = c;
-			bk->tail_n = 0;
-		}
-		q->chunk[bk->tail].e[bk->tail_n++] = ev;
+	} else if (cb == ccur) {
+		bucket_append(q, &q->slot[b & (FS_TQ_FINE - 1)], ev);
+		q->in_wheel++;
+		q->in_fine++;
+	} else if (cb - ccur < FS_TQ_COARSE) {
+		bucket_append(q, &q->slot[FS_TQ_FINE + (cb & (FS_TQ_COARSE - 1))], ev);
 		q->in_wheel++;
 	} else {
 		heap_push(&q->far, ev);
+	}
+}
+
+/* `cur` has just entered coarse bucket cb: deal its entries out to the
+ * fine buckets (all after cur, or at it: none is before its first bucket,
+ * which is where cur enters unless it jumped to the far heap's minimum, and
+ * then the wheels are empty). Chunks go back to the free list as they are
+ * read, after their last entry: an append may take one. */
+static void deal_coarse(struct fs_tq *q, uint64_t cb)
+{
+	struct fs_tq_bucket *bk = &q->slot[FS_TQ_FINE + (cb & (FS_TQ_COARSE - 1))];
+	uint32_t c = bk->head, tail = bk->tail, tail_n = bk->tail_n;
+
+	bk->head = bk->tail = NO_CHUNK;
+	bk->tail_n = 0;
+	while (c != NO_CHUNK) {
+		uint32_t cnt = c == tail ? tail_n : FS_TQ_CHUNK, next;
+
+		for (uint32_t i = 0; i < cnt; i++) {
+			struct fs_tq_ent ev = q->chunk[c].e[i];
+
+			bucket_append(q, &q->slot[(ev.time_ns >> FS_TQ_SHIFT) & (FS_TQ_FINE - 1)], ev);
+		}
+		q->in_fine += cnt;
+		next = q->chunk[c].next;
+		q->chunk[c].next = q->free_chunk;
+		q->free_chunk = c;
+		c = next;
 	}
 }
 
@@ -261,21 +308,41 @@ static void sort_run(struct fs_tq *q, size_t n)
 	}
 }
 
-/* Make the next entry available (sorting buckets in); false if all is empty. */
-static bool tq_fill(struct fs_tq *q)
+/* Make the next entry available (sorting buckets in), looking no further
+ * than bucket max_b; false if there is none up to there (or at all).
+ *
+ * The bound is what keeps `cur` from running ahead of the caller's present:
+ * the generator peeks before each arrival, and an unbounded peek on a
+ * sparse queue (a workload's start, when the few frees queued are seconds
+ * away) sorted in the bucket of the first of them, so every free pushed
+ * meanwhile fell at or before `cur` and into the late heap: millions of
+ * entries, a miss per heap level at each push and pop (15% of the time of
+ * the benchmark's fill phase). */
+static bool tq_fill(struct fs_tq *q, uint64_t max_b)
 {
 	while (q->pos == q->run_n && !q->late.n) {
 		struct fs_tq_bucket *bk;
+		uint64_t nb;
 		size_t n = 0;
 
-		if (!q->in_wheel) {
+		if (q->in_fine) {
+			nb = q->cur + 1;
+		} else if (q->in_wheel) {     /* the rest of this coarse bucket is empty */
+			nb = ((q->cur >> FS_TQ_FINE_BITS) + 1) << FS_TQ_FINE_BITS;
+		} else {
 			if (!q->far.n)
 				return false;
-			/* nothing within reach: jump to the bucket before the far minimum */
-			q->cur = (q->far.e[0].time_ns >> FS_TQ_SHIFT) - 1;
+			/* nothing within reach: jump to the far minimum's bucket */
+			nb = q->far.e[0].time_ns >> FS_TQ_SHIFT;
 		}
-		q->cur++;
-		bk = &q->slot[q->cur & (FS_TQ_SLOTS - 1)];
+		if (nb > max_b)
+			return false;
+		if (nb >> FS_TQ_FINE_BITS != q->cur >> FS_TQ_FINE_BITS) {
+			q->cur = nb;
+			deal_coarse(q, nb >> FS_TQ_FINE_BITS);
+		}
+		q->cur = nb;
+		bk = &q->slot[q->cur & (FS_TQ_FINE - 1)];
 		for (uint32_t c = bk->head, next; c != NO_CHUNK; c = next) {
 			size_t cnt = c == bk->tail ? bk->tail_n : FS_TQ_CHUNK;
 
@@ -295,10 +362,12 @@ static bool tq_fill(struct fs_tq *q)
 		bk->head = bk->tail = NO_CHUNK;
 		bk->tail_n = 0;
 		q->in_wheel -= n;
+		q->in_fine -= n;
 		sort_run(q, n);
 		q->pos = 0;
 		q->run_n = n;
-		while (q->far.n && (q->far.e[0].time_ns >> FS_TQ_SHIFT) - q->cur < FS_TQ_SLOTS)
+		while (q->far.n && (q->far.e[0].time_ns >> (FS_TQ_SHIFT + FS_TQ_FINE_BITS)) -
+					   (q->cur >> FS_TQ_FINE_BITS) < FS_TQ_COARSE)
 			wheel_put(q, heap_pop(&q->far));
 	}
 	return true;
@@ -311,7 +380,12 @@ static inline bool take_late(const struct fs_tq *q)
 
 bool fs_tq_peek(struct fs_tq *q, struct fs_tq_ent *out)
 {
-	if (!tq_fill(q))
+	return fs_tq_peek_until(q, UINT64_MAX, out);
+}
+
+bool fs_tq_peek_until(struct fs_tq *q, uint64_t limit_ns, struct fs_tq_ent *out)
+{
+	if (!tq_fill(q, limit_ns >> FS_TQ_SHIFT))
 		return false;
 	*out = take_late(q) ? q->late.e[0] : q->run[q->pos];
 	return true;
@@ -319,7 +393,7 @@ bool fs_tq_peek(struct fs_tq *q, struct fs_tq_ent *out)
 
 bool fs_tq_pop(struct fs_tq *q, struct fs_tq_ent *out)
 {
-	if (!tq_fill(q))
+	if (!tq_fill(q, UINT64_MAX))
 		return false;
 	*out = take_late(q) ? heap_pop(&q->late) : q->run[q->pos++];
 	q->n--;

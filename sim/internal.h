@@ -46,7 +46,10 @@ struct fs_tq_heap {
 	size_t n, cap;
 };
 #define FS_TQ_SHIFT 20                        /* bucket width: 2^20 ns */
-#define FS_TQ_SLOTS 16384                     /* buckets in the wheel: ~17 s */
+#define FS_TQ_SLOTS 16384                     /* buckets the wheels reach: ~17 s */
+#define FS_TQ_FINE_BITS 6                     /* a coarse bucket is 64 buckets (67 ms) */
+#define FS_TQ_FINE (1u << FS_TQ_FINE_BITS)
+#define FS_TQ_COARSE (FS_TQ_SLOTS >> FS_TQ_FINE_BITS)  /* 256 coarse buckets */
 #define FS_TQ_CHUNK 255                       /* entries per 4 KiB chunk of a bucket */
 struct fs_tq_chunk {
 	uint32_t next;                        /* chunk index, or UINT32_MAX */
@@ -63,13 +66,16 @@ struct fs_tq {
 	struct fs_tq_ent *tmp;                /* radix sort's other buffer */
 	size_t pos, run_n, run_cap;
 	struct fs_tq_heap late;               /* pushed to bucket <= cur after its sort */
-	struct fs_tq_bucket *slot;            /* buckets cur+1 .. cur+SLOTS-1, unsorted */
+	struct fs_tq_bucket *slot;            /* FS_TQ_FINE buckets (the rest of cur's
+					       * coarse bucket), then FS_TQ_COARSE coarse
+					       * ones (the next ~17 s); unsorted */
 	struct fs_tq_chunk *chunk;            /* the buckets' storage (fs_big_alloc) */
 	uint32_t nr_chunks, cap_chunks;       /* chunks made, and room for */
 	uint32_t free_chunk;                  /* free list head */
 	struct fs_tq_heap far;                /* further out, a 4-ary heap */
 	uint64_t cur;                         /* the bucket being popped */
 	size_t in_wheel;                      /* entries in slot[] */
+	size_t in_fine;                       /* of which in the fine buckets */
 	size_t n;                             /* entries in all */
 };
 void fs_tq_init(struct fs_tq *q);
@@ -77,6 +83,11 @@ void fs_tq_release(struct fs_tq *q);
 void fs_tq_push(struct fs_tq *q, uint64_t time_ns, uint64_t data);
 bool fs_tq_pop(struct fs_tq *q, struct fs_tq_ent *out);
 bool fs_tq_peek(struct fs_tq *q, struct fs_tq_ent *out);   /* the next pop, left in place */
+/* The same, but false when the next pop (if any) is certainly after
+ * limit_ns (it may return one that is after it too): it never sorts in a
+ * bucket past limit_ns's, so a caller that peeks up to its present keeps
+ * the queue's current bucket from running ahead of the pushes to come. */
+bool fs_tq_peek_until(struct fs_tq *q, uint64_t limit_ns, struct fs_tq_ent *out);
 
 /* "keytab.c": interned allocator keys; id 0 means "no key" */
 struct fs_keytab {

@@ -422,7 +422,12 @@ int fs_wl_gen_next(struct fs_wl_gen *g, struct fs_event *ev)
 				return 1;
 			continue;
 		}
-		have = fs_tq_peek(&g->q, &e);
+		/* the queue's head, looked for no further than the next arrival:
+		 * past it, the arrival comes first whatever the head is (and the
+		 * queue's current bucket must not run ahead of the pushes to come;
+		 * see tq_fill in sim/evq.c) */
+		have = g->next_cls >= 0 ? fs_tq_peek_until(&g->q, g->cs[g->next_cls].t_arr, &e)
+					: fs_tq_peek(&g->q, &e);
 		/* the next arrival, if it comes before the queue's head (at equal
 		 * times after frees, before phase ends and probes) */
 		if (g->next_cls >= 0 &&

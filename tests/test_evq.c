@@ -4,7 +4,9 @@
  * path: pushes into the bucket being popped (the late heap), the wheel's
  * chunk lists (buckets of more than one 4 KiB chunk), the radix sort of
  * big buckets and the insertion sort of small ones, ties on time broken by
- * data (a burst freed at one instant), and the far heap beyond the wheel.
+ * data (a burst freed at one instant), the coarse wheel's buckets dealt
+ * out to the fine ones, the far heap beyond the wheels, and peeks bounded
+ * by a limit (fs_tq_peek_until) that must not let the wheel run ahead.
  * Every run uses a fixed seed; failures name the operation. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -84,7 +86,16 @@ static void run_shape(uint64_t seed, unsigned ops, unsigned push_pct)
 			}
 		} else {
 			struct fs_tq_ent got, peek, want = model_pop(&m);
+			/* as the generator peeks, up to its next arrival: nothing
+			 * only if the head is after the limit, else the head */
+			uint64_t lim = now + tu_below(&g, 128ull << FS_TQ_SHIFT);
+			bool any = fs_tq_peek_until(&q, lim, &peek);
 
+			cr_assert(any || want.time_ns > lim, "seed %llu op %u: peek_until(%llu) missed %llu",
+				  (unsigned long long)seed, op, (unsigned long long)lim,
+				  (unsigned long long)want.time_ns);
+			cr_assert(!any || (peek.time_ns == want.time_ns && peek.data == want.data),
+				  "seed %llu op %u: peek_until gave another head", (unsigned long long)seed, op);
 			cr_assert(fs_tq_peek(&q, &peek), "seed %llu op %u: peek found nothing",
 				  (unsigned long long)seed, op);
 			cr_assert(fs_tq_pop(&q, &got), "seed %llu op %u: pop found nothing",
