@@ -642,12 +642,22 @@ static void kz_tick(struct fs_policy *p, uint64_t now_ns)
  *             names, as kz_alloc will pick it; fetch its header and
  *             free-head bitmap;
  *   call n+4  the block take_block will choose there: fetch its page word
- *             (written by fs_buddy_count_del and the engine). For a free:
- *             its allocation record (fetched by the engine at call n) gives
- *             the pages; fetch their word and their zone's header and
- *             bitmap, which kz_free and put_block read.
+ *             (written by fs_buddy_count_del and the engine);
+ * and for a free:
+ *   call n+6  its allocation record (fetched by the engine at call n)
+ *             gives the pages; fetch their word and their zone's header
+ *             and bitmap, which kz_free and put_block read.
  * Only reads: the state the later events meet decides, so a prediction
  * made stale by the events in between costs a wasted fetch, nothing else. */
+/* Only with a key table of 1 MiB or more (4096 records; the bench's 20,000
+ * keys make 16 MB): with fewer keys (key=comm's 1000, any trace's few
+ * dozen) the records and each key's current zone stay in the caches, and
+ * the pipeline's own loads measured as pure overhead. */
+static bool kz_prefetch_worth(const struct fs_kz_type *t)
+{
+	return ((size_t)t->kmask + 1) * sizeof(struct fs_kz_key) >= (1u << 20);
+}
+
 static void kz_prefetch(struct fs_policy *p, const struct fs_event *ev, const struct fs_alloctab *at)
 {
 	struct fs_kz *st = KZ(p);
@@ -657,7 +667,7 @@ static void kz_prefetch(struct fs_policy *p, const struct fs_event *ev, const st
 	struct fs_kz_pf *e = &st->pf[n & 7];
 
 	e->ok = 0;
-	if (!st->built)
+	if (!st->built || !kz_prefetch_worth(t))
 		return;
 	e->kind = ev->kind;
 	e->order = ev->order;
@@ -693,15 +703,12 @@ static void kz_prefetch(struct fs_policy *p, const struct fs_event *ev, const st
 	}
 
 	e = &st->pf[(n - 4) & 7];
-	if (!e->ok)
-		return;
-	if (e->kind == FS_EV_ALLOC && e->gz != FS_KZ_NONE) {
+	if (e->ok && e->kind == FS_EV_ALLOC && e->gz != FS_KZ_NONE &&
+	    fs_kz_zone_at(st, e->gz)->fmask >> e->order) {
 		const struct fs_kz_zone *kz = fs_kz_zone_at(st, e->gz);
 		unsigned o = e->order, h, nw;
 		const uint64_t *w;
 
-		if (!(kz->fmask >> o))
-			return;
 		h = o + (unsigned)__builtin_ctz(kz->fmask >> o);
 		w = fs_kz_fb(st, e->gz, h);
 		nw = st->fb_off[h + 1] - st->fb_off[h];
@@ -712,7 +719,12 @@ static void kz_prefetch(struct fs_policy *p, const struct fs_event *ev, const st
 				__builtin_prefetch(&m->pages[fs_kz_start(st, e->gz) + (i << h) - m->base_pfn], 1);
 				break;
 			}
-	} else if (e->kind == FS_EV_FREE) {
+	}
+
+	/* a free's allocation record: its slot was fetched 6 calls ago (a
+	 * lookup sooner stalls on it, as fs_sim_prefetch2's comment says) */
+	e = &st->pf[(n - 6) & 7];
+	if (e->ok && e->kind == FS_EV_FREE) {
 		const struct fs_alloc *a = fs_alloctab_lookup(at, e->ident);
 		const struct fs_kz_type *ft;
 		uint64_t pfn;
