@@ -628,6 +628,15 @@ static void kz_tick(struct fs_policy *p, uint64_t now_ns)
 	st->deferred = fs_kz_defrag_pass(p, now_ns) == 0;
 }
 
+/* Only with a key table of 1 MiB or more (4096 records; the bench's 20,000
+ * keys make 16 MB): with fewer keys (key=comm's 1000, any trace's few
+ * dozen) the records and each key's current zone stay in the caches, and
+ * the pipeline's own loads measured as pure overhead. */
+static bool kz_prefetch_worth(const struct fs_kz_type *t)
+{
+	return ((size_t)t->kmask + 1) * sizeof(struct fs_kz_key) >= (1u << 20);
+}
+
 /* Prefetching. An allocation here is a chain of dependent cache misses
  * on a large machine with thousands of keys: the key's hash record (64K
  * records of 256 bytes in the bench), then the zone its avail bitmap
@@ -649,15 +658,6 @@ static void kz_tick(struct fs_policy *p, uint64_t now_ns)
  *             and bitmap, which kz_free and put_block read.
  * Only reads: the state the later events meet decides, so a prediction
  * made stale by the events in between costs a wasted fetch, nothing else. */
-/* Only with a key table of 1 MiB or more (4096 records; the bench's 20,000
- * keys make 16 MB): with fewer keys (key=comm's 1000, any trace's few
- * dozen) the records and each key's current zone stay in the caches, and
- * the pipeline's own loads measured as pure overhead. */
-static bool kz_prefetch_worth(const struct fs_kz_type *t)
-{
-	return ((size_t)t->kmask + 1) * sizeof(struct fs_kz_key) >= (1u << 20);
-}
-
 static void kz_prefetch(struct fs_policy *p, const struct fs_event *ev, const struct fs_alloctab *at)
 {
 	struct fs_kz *st = KZ(p);
