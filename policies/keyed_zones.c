@@ -628,6 +628,123 @@ static void kz_tick(struct fs_policy *p, uint64_t now_ns)
 	st->deferred = fs_kz_defrag_pass(p, now_ns) == 0;
 }
 
+/* Only with a key table of 1 MiB or more (4096 records; the bench's 20,000
+ * keys make 16 MB): with fewer keys (key=comm's 1000, any trace's few
+ * dozen) the records and each key's current zone stay in the caches, and
+ * the pipeline's own loads measured as pure overhead. */
+static bool kz_prefetch_worth(const struct fs_kz_type *t)
+{
+	return ((size_t)t->kmask + 1) * sizeof(struct fs_kz_key) >= (1u << 20);
+}
+
+/* Prefetching. An allocation here is a chain of dependent cache misses
+ * on a large machine with thousands of keys: the key's hash record (64K
+ * records of 256 bytes in the bench), then the zone its avail bitmap
+ * names (a 256-byte record among 32K), then that zone's free-head bitmap,
+ * then the page word of the block found (128 MB of them for 64 GiB) -
+ * about a third of the time of an event, profiled, as stalls. The engine
+ * announces each event some way ahead (fs_sim_prefetch); each is taken
+ * one link further every second call, so every miss has two events'
+ * time to arrive before the next link reads it:
+ *   call n    the event's key record (hash slot, and the avail word);
+ *   call n+2  the key lookup (now cached): the zone its first avail slot
+ *             names, as kz_alloc will pick it; fetch its header and
+ *             free-head bitmap;
+ *   call n+4  the block take_block will choose there: fetch its page word
+ *             (written by fs_buddy_count_del and the engine);
+ * and for a free:
+ *   call n+6  its allocation record (fetched by the engine at call n)
+ *             gives the pages; fetch their word and their zone's header
+ *             and bitmap, which kz_free and put_block read.
+ * Only reads: the state the later events meet decides, so a prediction
+ * made stale by the events in between costs a wasted fetch, nothing else. */
+static void kz_prefetch(struct fs_policy *p, const struct fs_event *ev, const struct fs_alloctab *at)
+{
+	struct fs_kz *st = KZ(p);
+	const struct fs_machine *m = p->m;
+	const struct fs_kz_type *t = &st->type[m->nr_zones - 1];
+	uint32_t n = st->pf_n++;
+	struct fs_kz_pf *e = &st->pf[n & 7];
+
+	e->ok = 0;
+	if (!st->built || !kz_prefetch_worth(t))
+		return;
+	e->kind = ev->kind;
+	e->order = ev->order;
+	e->ident = ev->ident;
+	e->gz = FS_KZ_NONE;
+	if (ev->kind == FS_EV_ALLOC && ev->order <= st->zone_order && !(ev->flags & FS_EVF_FAILED)) {
+		e->val = fs_kz_key_of(st, ev->mt, ev->order, ev->key);
+		if (t->keys) {
+			const struct fs_kz_key *k = &t->keys[fs_kz_key_hash(e->val) & t->kmask];
+
+			__builtin_prefetch(k);
+			__builtin_prefetch(&k->avail[ev->order]);
+		}
+		e->ok = 1;
+	} else if (ev->kind == FS_EV_FREE && ev->order <= st->zone_order) {
+		e->ok = 1;
+	}
+
+	e = &st->pf[(n - 2) & 7];
+	if (e->ok && e->kind == FS_EV_ALLOC) {
+		uint32_t kidx = fs_kz_key_find(t, e->val);
+
+		if (kidx != FS_KZ_NONE) {
+			const struct fs_kz_key *k = &t->keys[kidx];
+			uint32_t s = fs_kz_bits_peek(&k->avail[e->order]);
+
+			if (s != FS_KZ_NONE && fs_kz_cslots(k)[s] != FS_KZ_NONE) {
+				e->gz = t->first + fs_kz_cslots(k)[s];
+				__builtin_prefetch(fs_kz_zone_at(st, e->gz));
+				__builtin_prefetch(fs_kz_fb(st, e->gz, e->order));
+			}
+		}
+	}
+
+	e = &st->pf[(n - 4) & 7];
+	if (e->ok && e->kind == FS_EV_ALLOC && e->gz != FS_KZ_NONE &&
+	    fs_kz_zone_at(st, e->gz)->fmask >> e->order) {
+		const struct fs_kz_zone *kz = fs_kz_zone_at(st, e->gz);
+		unsigned o = e->order, h, nw;
+		const uint64_t *w;
+
+		h = o + (unsigned)__builtin_ctz(kz->fmask >> o);
+		w = fs_kz_fb(st, e->gz, h);
+		nw = st->fb_off[h + 1] - st->fb_off[h];
+		for (unsigned j = 0; j < nw; j++)
+			if (w[j]) {
+				uint64_t i = (uint64_t)j * 64 + (uint64_t)__builtin_ctzll(w[j]);
+
+				__builtin_prefetch(&m->pages[fs_kz_start(st, e->gz) + (i << h) - m->base_pfn], 1);
+				break;
+			}
+	}
+
+	/* a free's allocation record: its slot was fetched 6 calls ago (a
+	 * lookup sooner stalls on it, as fs_sim_prefetch2's comment says) */
+	e = &st->pf[(n - 6) & 7];
+	if (e->ok && e->kind == FS_EV_FREE) {
+		const struct fs_alloc *a = fs_alloctab_lookup(at, e->ident);
+		const struct fs_kz_type *ft;
+		uint64_t pfn;
+		uint32_t gz;
+
+		if (!a || a->zone >= m->nr_zones || a->order > st->zone_order)
+			return;
+		ft = &st->type[a->zone];
+		pfn = m->base_pfn + a->pfn_idx;
+		__builtin_prefetch(&m->pages[a->pfn_idx], 1);
+		if (pfn < ft->base_pfn)
+			return;
+		gz = ft->first + (uint32_t)((pfn - ft->base_pfn) >> st->zone_order);
+		if (gz >= ft->first + ft->nr)
+			return;
+		__builtin_prefetch(fs_kz_zone_at(st, gz));
+		__builtin_prefetch(&fs_kz_fb(st, gz, a->order)[fb_bit(st, pfn, a->order) / 64]);
+	}
+}
+
 const struct fs_policy_ops fs_keyed_zones_policy = {
 	.name = "keyed-zones",
 	.summary = "Bligh's keyed zones (LKML 2001): many small zones labelled by allocator key, with a defragmenter",
@@ -644,4 +761,5 @@ const struct fs_policy_ops fs_keyed_zones_policy = {
 	.stats = fs_kz_stats,
 	.get_stats = fs_kz_get_stats,
 	.destroy = fs_kz_destroy,
+	.prefetch = kz_prefetch,
 };

@@ -180,6 +180,15 @@ struct fs_kz {
 	unsigned fb_words;            /* free-head bitmap words per keyed zone */
 	unsigned fb_off[FS_KZ_ORDERS + 1];  /* word offset of order o's bitmap (fb_off[zone_order + 1] = fb_words) */
 	uint64_t *mis_bits;           /* per page: part of an inappropriately keyed allocation */
+	/* kz_prefetch's pipeline: the last 8 events announced (a ring indexed
+	 * by pf_n mod 8), each taken a stage further two calls later */
+	struct fs_kz_pf {
+		uint64_t ident;
+		uint64_t val;                 /* an allocation's key (fs_kz_key_of) */
+		uint32_t gz;                  /* its predicted keyed zone, FS_KZ_NONE: none */
+		uint8_t kind, order, ok;      /* ok: an allocation or free worth following */
+	} pf[8];
+	uint32_t pf_n;
 	struct fs_kz_list list[FS_KZ_NR_LISTS];
 	struct fs_kz_keyset keyset;
 };
@@ -219,6 +228,19 @@ static inline uint32_t fs_kz_bits_first(struct fs_kz_bits *b)
 			return j * 64 + (uint32_t)__builtin_ctzll(w[j]);
 		}
 	b->hint = n;
+	return FS_KZ_NONE;
+}
+
+/* fs_kz_bits_first without moving the hint (for prefetch hints, which
+ * must not change the state). */
+static inline uint32_t fs_kz_bits_peek(const struct fs_kz_bits *b)
+{
+	const uint64_t *w = fs_kz_cwords(b);
+	uint32_t n = fs_kz_nwords(b);
+
+	for (uint32_t j = b->hint; j < n; j++)
+		if (w[j])
+			return j * 64 + (uint32_t)__builtin_ctzll(w[j]);
 	return FS_KZ_NONE;
 }
 

@@ -233,7 +233,8 @@ void fs_kz_destroy(struct fs_policy *p)
 			for (unsigned o = 0; o < FS_KZ_ORDERS; o++)
 				fs_kz_bits_release(&t->keys[k].avail[o]);
 		}
-		free(t->keys);
+		if (t->keys)
+			fs_big_free(t->keys, ((size_t)t->kmask + 1) * sizeof(*t->keys));
 		fs_kz_bits_release(&t->unkeyed);
 		for (unsigned o = 0; o < FS_KZ_ORDERS; o++)
 			fs_kz_bits_release(&t->any[o]);

@@ -433,6 +433,11 @@ check:
 void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev)
 {
 	fs_alloctab_prefetch(&s->at, ev->ident);
+	/* a policy whose placement is a chain of dependent lookups (keyed
+	 * zones: key record, zone record, its bitmap, the page) pipelines its
+	 * own prefetches over the events announced here */
+	if (s->pol->ops->prefetch && s->placement == FS_PLACE_POLICY && !s->kx)
+		s->pol->ops->prefetch(s->pol, ev, &s->at);
 }
 
 void fs_sim_prefetch2(const struct fs_sim *s, const struct fs_event *ev)

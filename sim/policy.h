@@ -107,6 +107,12 @@ struct fs_policy {
  *          NULL: every request that may block reclaims, LRU-oldest first.
  *          A policy that reclaims on its own (keyed zones' low-water
  *          pressure) calls fs_reclaim_at (sim/internal.h) instead.
+ * prefetch A hint, from fs_sim_prefetch, with policy placement only: event
+ *          ev is about to be applied (8-16 events ahead, in order; some
+ *          may be skipped); start fetching what its alloc or free will
+ *          touch. Must not change anything the simulation reads (only
+ *          the policy's own prefetch bookkeeping). at is the engine's
+ *          allocation table, to find a free's pages. May be NULL.
  * stats    Values of ops->stats for zone index zone, or every zone when
  *          zone < 0, into vals[] (same order). May be NULL.
  * boot     Once, after boot memory is on the free lists (fs_machine_populate):
@@ -134,6 +140,7 @@ struct fs_policy_ops {
 	void (*get_stats)(const struct fs_policy *p, int zone, uint64_t *vals);
 	void (*destroy)(struct fs_policy *p);
 	void (*boot)(struct fs_policy *p);
+	void (*prefetch)(struct fs_policy *p, const struct fs_event *ev, const struct fs_alloctab *at);
 };
 
 /* policies/registry.c */
