@@ -82,11 +82,11 @@ static bool zone_ok(struct fs_policy *p, const struct fs_zone *z, unsigned order
 	if (st->gen->wmark == &fs_wmark_rules_6_12) {
 		/* 6.12 subtracts the free pages on HIGHATOMIC lists (nr_free_highatomic) */
 		c.highatomic = 0;
-		for (unsigned o = 0; o <= p->m->max_order; o++)
+		for (unsigned o = 0; o <= p->m->max_order && o < FS_NR_ORDERS; o++)
 			c.highatomic += (uint64_t)z->lists[o][FS_MT_HIGHATOMIC].count << o;
 	}
 	if (order)
-		for (unsigned o = 0; o <= p->m->max_order; o++)
+		for (unsigned o = 0; o <= p->m->max_order && o < FS_NR_ORDERS; o++)
 			for (unsigned t = 0; t < FS_WMARK_NR_TYPES; t++)
 				nr_free[o][t] = z->lists[o][t].count;
 	return fs_wmark_ok(st->gen->wmark, &c);
