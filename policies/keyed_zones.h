@@ -293,6 +293,18 @@ static inline uint64_t fs_kz_start(const struct fs_kz *st, uint32_t gz)
 	return t->base_pfn + ((uint64_t)(gz - t->first) << st->zone_order);
 }
 
+/* the pfns [*lo, *hi) keyed zone gz holds inside its (real) zone */
+static inline void fs_kz_span(const struct fs_kz *st, uint32_t gz, uint64_t *lo, uint64_t *hi)
+{
+	const struct fs_kz_type *t = &st->type[fs_kz_zone_at(st, gz)->type];
+	uint64_t start = fs_kz_start(st, gz);
+
+	*lo = start > t->z->start_pfn ? start : t->z->start_pfn;
+	*hi = start + (1ull << st->zone_order);
+	if (*hi > t->z->end_pfn)
+		*hi = t->z->end_pfn;
+}
+
 /* keyed_zones.c, for the defragmenter and the checker */
 uint64_t fs_kz_key_of(const struct fs_kz *st, unsigned mt, unsigned order, uint32_t key);
 uint32_t fs_kz_zone_of(struct fs_kz *st, struct fs_machine *m, uint64_t pfn);

@@ -50,15 +50,12 @@ static int recount_zone(const struct fs_policy *p, const struct fs_kz *st, uint3
 	const struct fs_machine *m = p->m;
 	const struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	const struct fs_kz_type *t = &st->type[kz->type];
-	uint64_t start = fs_kz_start(st, gz);
-	uint64_t lo = start > t->z->start_pfn ? start : t->z->start_pfn;
-	uint64_t hi = start + (1ull << st->zone_order);
+	uint64_t start = fs_kz_start(st, gz), lo, hi;
 	uint64_t zval = kz->key != FS_KZ_NONE ? t->keys[kz->key].val : 0;
 	const uint64_t order_bits = 0xffull << 8;
 	int rc = 0;
 
-	if (hi > t->z->end_pfn)
-		hi = t->z->end_pfn;
+	fs_kz_span(st, gz, &lo, &hi);
 	for (uint64_t pfn = lo; pfn < hi;) {
 		uint64_t idx = pfn - m->base_pfn, s = m->pages[idx], marks = 0, pages;
 		const uint64_t *fb;

@@ -89,17 +89,14 @@ static uint64_t drain_zone(struct fs_policy *p, struct fs_kz *st, uint32_t gz, e
 	struct fs_machine *m = p->m;
 	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
 	const struct fs_kz_type *t = &st->type[kz->type];
-	uint64_t start = fs_kz_start(st, gz);
-	uint64_t lo = start > t->z->start_pfn ? start : t->z->start_pfn;
-	uint64_t hi = start + (1ull << st->zone_order), moved = 0, zval;
+	uint64_t lo, hi, moved = 0, zval;
 	uint32_t src_used = kz->used;
 	bool keyed = kz->key != FS_KZ_NONE;
 
 	if (!keyed)
 		return 0;
 	zval = t->keys[kz->key].val;
-	if (hi > t->z->end_pfn)
-		hi = t->z->end_pfn;
+	fs_kz_span(st, gz, &lo, &hi);
 	for (uint64_t pfn = lo; pfn < hi && moved < budget && kz->used;) {
 		uint64_t idx = pfn - m->base_pfn, s = m->pages[idx];
 		unsigned order;

@@ -75,13 +75,9 @@ static void empty_zone(struct fs_policy *p, struct fs_kz *st, uint32_t gz, uint6
 {
 	const struct fs_machine *m = p->m;
 	const struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
-	const struct fs_kz_type *t = &st->type[kz->type];
-	uint64_t start = fs_kz_start(st, gz);
-	uint64_t lo = start > t->z->start_pfn ? start : t->z->start_pfn;
-	uint64_t hi = start + (1ull << st->zone_order);
+	uint64_t lo, hi;
 
-	if (hi > t->z->end_pfn)
-		hi = t->z->end_pfn;
+	fs_kz_span(st, gz, &lo, &hi);
 	for (uint64_t pfn = lo; pfn < hi && kz->lru;) {
 		uint64_t idx = pfn - m->base_pfn, s = m->pages[idx];
 

@@ -72,33 +72,14 @@ static struct fs_sim *gsim(enum gen g, uint64_t pages, unsigned max_order, unsig
 
 #define G1(g) gsim(g, 128, 5, 4)
 
-static void apply(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order, unsigned mt)
-{
-	static uint64_t t;
-	struct fs_event e = {
-		.time_ns = t += 1000, .ident = ident, .kind = (uint8_t)kind,
-		.order = (uint8_t)order, .mt = (uint8_t)mt, .flags = FS_EVF_HAS_MT,
-	};
-
-	cr_assert_eq(fs_sim_apply(s, &e), 0, "%s: %s %#llx order %u: invariant check failed", cur,
-		     kind == FS_EV_ALLOC ? "alloc" : "free", (unsigned long long)ident, order);
-}
+#define apply(s, kind, ident, order, mt) tu_apply_mt(s, kind, ident, order, mt, cur)
 
 /* Identities of policy-placed allocations: far from the pfns (which name
  * the exactly placed ones) and from each other's aligned ranges. */
 #define ID(n) ((uint64_t)(n) << 24)
 
-/* Place an allocation exactly at pfn (--placement trace); identity = pfn. */
-static void at(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt)
-{
-	uint64_t before = s->c.allocs;
-
-	s->placement = FS_PLACE_TRACE;
-	apply(s, FS_EV_ALLOC, pfn, order, mt);
-	s->placement = FS_PLACE_POLICY;
-	cr_assert_eq(s->c.allocs, before + 1, "%s: pfn %llu order %u could not be placed exactly", cur,
-		     (unsigned long long)pfn, order);
-}
+/* an allocation placed exactly at pfn (identity = pfn) */
+#define at(s, pfn, order, mt) tu_at(s, pfn, order, mt, cur)
 
 /* Let the policy place a request; returns its pfn. */
 static uint64_t pol(struct fs_sim *s, uint64_t id, unsigned order, unsigned mt)

@@ -32,30 +32,12 @@
 
 static const char *cur = "";
 
-static void apply(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order, unsigned mt)
-{
-	static uint64_t t;
-	struct fs_event e = {
-		.time_ns = t += 1000, .ident = ident, .kind = (uint8_t)kind,
-		.order = (uint8_t)order, .mt = (uint8_t)mt, .flags = FS_EVF_HAS_MT,
-	};
-
-	cr_assert_eq(fs_sim_apply(s, &e), 0, "%s: %s %#llx order %u: invariant check failed", cur,
-		     kind == FS_EV_ALLOC ? "alloc" : "free", (unsigned long long)ident, order);
-}
+#define apply(s, kind, ident, order, mt) tu_apply_mt(s, kind, ident, order, mt, cur)
 
 #define ID(n) ((uint64_t)(n) << 24)
 
-static void at(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt)
-{
-	uint64_t before = s->c.allocs;
-
-	s->placement = FS_PLACE_TRACE;
-	apply(s, FS_EV_ALLOC, pfn, order, mt);
-	s->placement = FS_PLACE_POLICY;
-	cr_assert_eq(s->c.allocs, before + 1, "%s: pfn %llu order %u could not be placed exactly", cur,
-		     (unsigned long long)pfn, order);
-}
+/* an allocation placed exactly at pfn (identity = pfn) */
+#define at(s, pfn, order, mt) tu_at(s, pfn, order, mt, cur)
 
 /* the policy places a request; its pfn, or NONE when it failed */
 #define FAILED UINT64_MAX

@@ -170,3 +170,30 @@ void tu_retype(struct fs_sim *s, uint64_t pfn, unsigned type)
 	}
 	cr_assert_eq(fs_check(s, &err), 0, "retype: %s", err.msg);
 }
+
+/* Apply one event with a migrate type (time advancing 1 us per event);
+ * asserts the invariant checker passes. ctx names the case. */
+void tu_apply_mt(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order, unsigned mt,
+		 const char *ctx)
+{
+	static uint64_t t;
+	struct fs_event e = {
+		.time_ns = t += 1000, .ident = ident, .kind = (uint8_t)kind,
+		.order = (uint8_t)order, .mt = (uint8_t)mt, .flags = FS_EVF_HAS_MT,
+	};
+
+	cr_assert_eq(fs_sim_apply(s, &e), 0, "%s: %s %#llx order %u: invariant check failed", ctx,
+		     kind == FS_EV_ALLOC ? "alloc" : "free", (unsigned long long)ident, order);
+}
+
+/* Place an allocation exactly at pfn (--placement trace); identity = pfn. */
+void tu_at(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt, const char *ctx)
+{
+	uint64_t before = s->c.allocs;
+
+	s->placement = FS_PLACE_TRACE;
+	tu_apply_mt(s, FS_EV_ALLOC, pfn, order, mt, ctx);
+	s->placement = FS_PLACE_POLICY;
+	cr_assert_eq(s->c.allocs, before + 1, "%s: pfn %llu order %u could not be placed exactly", ctx,
+		     (unsigned long long)pfn, order);
+}

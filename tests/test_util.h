@@ -80,4 +80,10 @@ struct fs_sim *tu_sim(const char *spec, uint64_t pages, unsigned max_order, unsi
  * would; asserts the checker agrees. */
 void tu_retype(struct fs_sim *s, uint64_t pfn, unsigned type);
 
+/* An event with a migrate type through fs_sim_apply (checker must pass),
+ * and an allocation placed exactly at pfn; ctx names the case in failures. */
+void tu_apply_mt(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order, unsigned mt,
+		 const char *ctx);
+void tu_at(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt, const char *ctx);
+
 #endif
