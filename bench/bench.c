@@ -204,6 +204,51 @@ static void bench_events(void)
 	fs_sim_free(s);
 }
 
+/* Each policy runs twice on the kernel-like mix (nev events), the runs
+ * interleaved so that a busy neighbour costs both alike; best[] keeps each
+ * policy's better rate, and collect() reads what a part reports after every
+ * run. */
+static void best_of_two(const char *const *pols, unsigned np, uint64_t nev, double *best,
+			void (*collect)(struct fs_sim *s, unsigned i, void *ctx), void *ctx)
+{
+	for (unsigned r = 0; r < 2; r++)
+		for (unsigned i = 0; i < np; i++) {
+			struct fs_sim *s = new_sim(64ull << 30, pols[i]);
+			double evs;
+
+			rng_state = 0x9e3779b97f4a7c15ull;
+			evs = run_mix(s, nev, 4 << 20, 8 << 20, 90);
+			if (evs > best[i])
+				best[i] = evs;
+			collect(s, i, ctx);
+			fs_sim_free(s);
+		}
+}
+
+static void collect_fallbacks(struct fs_sim *s, unsigned i, void *ctx)
+{
+	uint64_t *ext = ctx;
+
+	ext[i] = 0;
+	for (unsigned z = 0; z < s->m->nr_zones; z++)
+		ext[i] += s->m->zones[z].extfrag.events;
+}
+
+struct keyed_out {
+	uint64_t *fails;
+	uint64_t (*v)[FS_MAX_POLICY_STATS];
+};
+
+static void collect_keyed(struct fs_sim *s, unsigned i, void *ctx)
+{
+	struct keyed_out *o = ctx;
+
+	o->fails[i] = s->c.alloc_failures;
+	memset(o->v[i], 0, sizeof(o->v[i]));
+	if (s->pol->ops->get_stats)
+		s->pol->ops->get_stats(s->pol, -1, o->v[i]);
+}
+
 /* issue #4: each grouping generation on the same mix, against plain buddy.
  * The policies' ticks run before every event, as in replays (6.7+
  * pagesets decay their high once a simulated second); thread CPU time,
@@ -222,20 +267,7 @@ static void bench_generations(void)
 
 	mix_tick = true;
 	mix_cpu_clock = true;
-	for (unsigned r = 0; r < 2; r++)
-		for (unsigned i = 0; i < NP; i++) {
-			struct fs_sim *s = new_sim(64ull << 30, pols[i]);
-			double evs;
-
-			rng_state = 0x9e3779b97f4a7c15ull;
-			evs = run_mix(s, 4000000, 4 << 20, 8 << 20, 90);
-			if (evs > best[i])
-				best[i] = evs;
-			ext[i] = 0;
-			for (unsigned z = 0; z < s->m->nr_zones; z++)
-				ext[i] += s->m->zones[z].extfrag.events;
-			fs_sim_free(s);
-		}
+	best_of_two(pols, NP, 4000000, best, collect_fallbacks, ext);
 	printf("64 GiB, kernel-like mix with 80/15/5%% movable/unmovable/reclaimable, 2 CPUs,\n"
 	       "  policy ticks before every event (thread CPU time, better of two runs):\n");
 	for (unsigned i = 0; i < NP; i++)
@@ -267,24 +299,12 @@ static void bench_keyed(void)
 	uint64_t v[NP][FS_MAX_POLICY_STATS] = { { 0 } }, fails[NP] = { 0 };
 	double best[NP] = { 0 };
 
+	struct keyed_out out = { fails, v };
+
 	mix_keys = 1000;
 	mix_tick = true;
 	mix_cpu_clock = true;
-	for (unsigned r = 0; r < 2; r++)
-		for (unsigned i = 0; i < NP; i++) {
-			struct fs_sim *s = new_sim(64ull << 30, pols[i]);
-			double evs;
-
-			rng_state = 0x9e3779b97f4a7c15ull;
-			evs = run_mix(s, 2000000, 4 << 20, 8 << 20, 90);
-			if (evs > best[i])
-				best[i] = evs;
-			fails[i] = s->c.alloc_failures;
-			memset(v[i], 0, sizeof(v[i]));
-			if (s->pol->ops->get_stats)
-				s->pol->ops->get_stats(s->pol, -1, v[i]);
-			fs_sim_free(s);
-		}
+	best_of_two(pols, NP, 2000000, best, collect_keyed, &out);
 	printf("64 GiB, kernel-like mix, 1000 task keys, policy ticks before every event\n"
 	       "  (thread CPU time, better of two runs):\n");
 	for (unsigned i = 0; i < NP; i++) {
