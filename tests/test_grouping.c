@@ -1103,16 +1103,7 @@ static struct fs_sim *two_zones(enum gen g, bool dma32_free)
 	struct fs_err err = { { 0 } };
 
 	cur = gen_name[g];
-	memset(&l, 0, sizeof(l));
-	l.nr_zones = 2;
-	strcpy(l.zones[0].name, "DMA32");
-	l.zones[0].start_pfn = 0;
-	l.zones[0].nr_pages = 128;
-	strcpy(l.zones[1].name, "Normal");
-	l.zones[1].start_pfn = 128;
-	l.zones[1].nr_pages = 128;
-	l.max_order = 5;
-	l.pageblock_order = 4;
+	tu_layout_two(&l, 128, 5, 4);
 	{
 		char spec[96];
 

@@ -52,14 +52,7 @@ static struct fs_sim *ksim2(const char *spec)
 {
 	struct fs_layout l;
 
-	fs_layout_single(&l, 64);
-	l.max_order = 5;
-	l.pageblock_order = 4;
-	l.nr_zones = 2;
-	strcpy(l.zones[0].name, "DMA32");
-	strcpy(l.zones[1].name, "Normal");
-	l.zones[1].start_pfn = 64;
-	l.zones[1].nr_pages = 64;
+	tu_layout_two(&l, 64, 5, 4);
 	return ksim_layout(spec, &l);
 }
 

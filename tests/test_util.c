@@ -1,5 +1,6 @@
 /* test_util.c - see test_util.h */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,20 @@ void tu_layout(struct fs_layout *l, uint64_t start_pfn, uint64_t nr_pages, unsig
 	l->zones[0].nr_pages = nr_pages;
 	l->max_order = max_order;
 	l->pageblock_order = max_order < 9 ? max_order : 9;
+}
+
+void tu_layout_two(struct fs_layout *l, uint64_t zone_pages, unsigned max_order, unsigned pbo)
+{
+	fs_layout_single(l, 2 * zone_pages);
+	l->nr_zones = 2;
+	snprintf(l->zones[0].name, sizeof(l->zones[0].name), "DMA32");
+	l->zones[0].start_pfn = 0;
+	l->zones[0].nr_pages = zone_pages;
+	snprintf(l->zones[1].name, sizeof(l->zones[1].name), "Normal");
+	l->zones[1].start_pfn = zone_pages;
+	l->zones[1].nr_pages = zone_pages;
+	l->max_order = max_order;
+	l->pageblock_order = pbo;
 }
 
 struct fs_machine *tu_machine_from(const struct fs_layout *l, bool merge_likely)

@@ -47,6 +47,9 @@ static inline unsigned tu_skewed_order(struct tu_rng *g, unsigned max)
 /* A one-zone layout: zone [start, start + nr) with max_order, pageblock
  * order min(9, max_order), no holes. */
 void tu_layout(struct fs_layout *l, uint64_t start_pfn, uint64_t nr_pages, unsigned max_order);
+/* Two zones of zone_pages each: DMA32 from pfn 0, Normal right after it
+ * (a zonelist with a fallback zone, as ALLOC_NOFRAGMENT needs). */
+void tu_layout_two(struct fs_layout *l, uint64_t zone_pages, unsigned max_order, unsigned pbo);
 /* fs_machine_new + merge_likely + fs_machine_populate(m, 0); asserts. */
 struct fs_machine *tu_machine_from(const struct fs_layout *l, bool merge_likely);
 struct fs_machine *tu_machine(uint64_t start_pfn, uint64_t nr_pages, unsigned max_order,

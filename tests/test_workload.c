@@ -10,6 +10,7 @@
 #include "watermark.h"
 #include "gfp.h"
 #include "workload.h"
+#include "test_util.h"
 
 static struct fs_wl_spec *parse(const char *yaml)
 {
@@ -795,13 +796,7 @@ Test(workload, kswapd_waits_for_every_zone)
 	struct fs_err err = { "" };
 	uint64_t n = 0;
 
-	fs_layout_single(&l, 8192);
-	l.nr_zones = 2;
-	strcpy(l.zones[0].name, "DMA32");
-	l.zones[0].nr_pages = 4096;
-	strcpy(l.zones[1].name, "Normal");
-	l.zones[1].start_pfn = 4096;
-	l.zones[1].nr_pages = 4096;
+	tu_layout_two(&l, 4096, 10, 9);
 	cr_assert_eq(fs_sim_new(&s, &l, "buddy", FS_PLACE_POLICY, &err), 0, "%s", err.msg);
 	s->debug_check = 1;
 	while (!s->c.reclaimed_pages) {
