@@ -369,20 +369,59 @@ uint64_t fs_kz_place(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsign
 
 /* ---- building the keyed zones from the boot free lists ------------------------ */
 
-/* Boot memory was handed over by fs_machine_populate after init (capped at
- * zone_order), so the keyed free areas are read from the machine's pages
- * on the first call: every free head, in pfn order. */
+/* A page allocated before the trace (a snapshot start, --initial): RAM that
+ * is neither free nor a tracked allocation and not waiting to come online. */
+bool fs_kz_pretrace_page(const struct fs_policy *p, uint64_t pfn)
+{
+	const struct fs_machine *m = p->m;
+	const struct fs_sim *s = p->sim;
+
+	if (!s || !s->untracked || fs_pg_kind(m->pages[pfn - m->base_pfn]) != FS_PG_NONE ||
+	    fs_machine_is_hole(m, pfn))
+		return false;
+	return !s->offline || !s->offline[(pfn - m->base_pfn) >> m->max_order];
+}
+
+/* A keyed zone holding pages allocated before the trace carries the key
+ * FS_KZ_PRETRACE: their allocator is unknown, so they are a key of their
+ * own, never rekeyed while one remains; the zone's free blocks serve other
+ * keys only as "the first page in ANY zone" (counted misplaced). Not a
+ * rekeying (rekeys), and not MOVABLE: the defragmenter cannot move pages it
+ * has no record of (pinned). */
+static void label_pretrace(struct fs_kz *st, struct fs_kz_type *t, uint32_t gz, uint32_t pages)
+{
+	struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
+	uint32_t kidx = fs_kz_key_find(t, FS_KZ_PRETRACE);
+
+	if (kidx == FS_KZ_NONE)
+		kidx = fs_kz_key_add(st, t, FS_KZ_PRETRACE);
+	label(st, gz, kidx);
+	t->rekeys--;
+	kz->used += pages;
+	kz->pinned += pages;
+	t->keyed_pages += pages;
+	lists_update(st, gz);
+}
+
+/* Boot memory was handed over by fs_machine_populate after init, and a
+ * snapshot start installed before the first call, both in blocks capped at
+ * zone_order (m->merge_order), so the keyed free areas are read from the
+ * machine's pages on the first call: every free head, in pfn order, and
+ * the pages allocated before the trace (O(pages), once). */
 void fs_kz_build(struct fs_policy *p)
 {
 	struct fs_kz *st = KZ(p);
 	struct fs_machine *m = p->m;
+	bool snapshot = p->sim && p->sim->untracked;
 
 	for (unsigned ti = 0; ti < m->nr_zones; ti++) {
 		struct fs_kz_type *t = &st->type[ti];
 		const struct fs_zone *z = t->z;
+		uint32_t *pre = snapshot ? fs_xcalloc(t->nr ? t->nr : 1, sizeof(*pre)) : NULL;
 
 		for (uint64_t idx = z->start_idx; idx < z->end_idx;) {
 			uint64_t pfn = m->base_pfn + idx;
+			uint32_t gz = t->first + (uint32_t)((pfn - t->base_pfn) >> st->zone_order);
 
 			if (fs_pg_kind(m->pages[idx]) == FS_PG_FREE) {
 				unsigned o = fs_buddy_order(m, idx);
@@ -390,7 +429,6 @@ void fs_kz_build(struct fs_policy *p)
 				/* off the linked lists: counted only from now on */
 				fs_buddy_del(m, t->z, pfn);
 				fs_buddy_count_add(m, t->z, pfn, o, 0);
-				uint32_t gz = t->first + (uint32_t)((pfn - t->base_pfn) >> st->zone_order);
 				uint64_t i = fb_bit(st, pfn, o);
 
 				fs_kz_fb(st, gz, o)[i / 64] |= 1ull << (i & 63);
@@ -398,6 +436,10 @@ void fs_kz_build(struct fs_policy *p)
 				fs_kz_zone_at(st, gz)->present += 1u << o;
 				idx += 1ull << o;
 			} else {
+				if (pre && fs_kz_pretrace_page(p, pfn)) {
+					pre[gz - t->first]++;
+					fs_kz_zone_at(st, gz)->present++;
+				}
 				idx++;                  /* a hole */
 			}
 		}
@@ -412,9 +454,38 @@ void fs_kz_build(struct fs_policy *p)
 			avail_update(st, gz, 0);
 		}
 		t->low_water = (uint32_t)(((uint64_t)t->nr_present * st->low_water_pct + 99) / 100);
+		for (uint32_t l = 0; pre && l < t->nr; l++)
+			if (pre[l])
+				label_pretrace(st, t, t->first + l, pre[l]);
+		free(pre);
 	}
 	m->unlinked_lists = true;
 	st->built = true;
+}
+
+/* Memory coming online (a snapshot start left it offline, sim/engine.c):
+ * new RAM for the keyed zones it falls in, free, in zone_order pieces. */
+static void kz_online(struct fs_policy *p, uint64_t pfn, unsigned order)
+{
+	struct fs_kz *st = KZ(p);
+	unsigned o = order < st->zone_order ? order : st->zone_order;
+
+	fs_kz_ensure_built(p);
+	for (uint64_t q = pfn; q < pfn + (1ull << order); q += 1ull << o) {
+		uint32_t gz = fs_kz_zone_of(st, p->m, q);
+		struct fs_kz_zone *kz = fs_kz_zone_at(st, gz);
+		struct fs_kz_type *t = &st->type[kz->type];
+
+		if (!kz->present) {
+			t->nr_present++;
+			t->nr_unkeyed++;
+			fs_kz_bits_set(&t->unkeyed, gz - t->first);
+			t->low_water = (uint32_t)(((uint64_t)t->nr_present * st->low_water_pct + 99) / 100);
+		}
+		kz->present += 1u << o;
+		put_block(st, p->m, gz, q, o);
+		lists_update(st, gz);
+	}
 }
 
 
@@ -756,6 +827,7 @@ const struct fs_policy_ops fs_keyed_zones_policy = {
 	.free = kz_free,
 	.isolate_free = kz_isolate_free,
 	.release_free = kz_release_free,
+	.online = kz_online,
 	.reclaim_ok = fs_kz_reclaim_ok,
 	.tick = kz_tick,
 	.stats = fs_kz_stats,

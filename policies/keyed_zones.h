@@ -18,6 +18,9 @@
 #include "../sim/policy.h"
 
 #define FS_KZ_NONE UINT32_MAX
+/* the key of pages allocated before the trace: fs_kz_key_of's values are
+ * below 2^48, and the keyset stores values + 1 */
+#define FS_KZ_PRETRACE (1ull << 63)
 /* zone_order limit: a keyed zone's order-0 free-head bitmap is at most 64 words */
 #define FS_KZ_MAX_ORDER 12
 #define FS_KZ_ORDERS (FS_KZ_MAX_ORDER + 1)
@@ -309,6 +312,7 @@ static inline void fs_kz_span(const struct fs_kz *st, uint32_t gz, uint64_t *lo,
 uint64_t fs_kz_key_of(const struct fs_kz *st, unsigned mt, unsigned order, uint32_t key);
 uint32_t fs_kz_zone_of(struct fs_kz *st, struct fs_machine *m, uint64_t pfn);
 bool fs_kz_is_misplaced(const struct fs_kz *st, const struct fs_machine *m, uint64_t pfn);
+bool fs_kz_pretrace_page(const struct fs_policy *p, uint64_t pfn);
 /* Take a free block of order o (the zone has one) and account an
  * allocation of type mt there; returns its pfn. */
 uint64_t fs_kz_place(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsigned order,

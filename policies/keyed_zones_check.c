@@ -6,7 +6,8 @@
  *     the machine's free blocks, none above zone_order;
  *   - used, misplaced, misplaced-movable, pinned and LRU pages per keyed zone,
  *     and each allocation marked misplaced as a whole or not at all;
- *   - a keyed zone carries a key exactly when it holds allocated pages;
+ *   - a keyed zone carries a key exactly when it holds allocated pages,
+ *     FS_KZ_PRETRACE when some were allocated before the trace;
  *   - the search bitmaps (type's any[o] and unkeyed, key's avail[o]) say
  *     what the free areas say, and no bit lies below a search hint;
  *   - key slots, zone counts per key, live keys per type and machine-wide;
@@ -77,8 +78,19 @@ static int recount_zone(const struct fs_policy *p, const struct fs_kz *st, uint3
 			pfn += 1ull << o;
 			continue;
 		case FS_PG_NONE:
-			if (!fs_machine_is_hole(m, pfn))
+			if (fs_kz_pretrace_page(p, pfn)) {
+				/* allocated before the trace: the zone's key is theirs */
+				if (zval != FS_KZ_PRETRACE)
+					FAIL("pfn 0x%llx, allocated before the trace, is in a zone of another key",
+					     (unsigned long long)pfn);
+				c->used++;
+				c->present++;
+				c->pinned++;
+			} else if (!fs_machine_is_hole(m, pfn) &&
+				   !(p->sim && p->sim->offline &&
+				     p->sim->offline[(pfn - m->base_pfn) >> m->max_order])) {
 				FAIL("pfn 0x%llx is neither free nor allocated", (unsigned long long)pfn);
+			}
 			pfn++;
 			continue;
 		case FS_PG_OTHER:

@@ -202,7 +202,10 @@ static void online_block(struct fs_sim *s, const struct fs_event *ev)
 	    !s->offline[blk])
 		return;
 	s->offline[blk] = 0;
-	s->pol->ops->free(s->pol, &fr);
+	if (s->pol->ops->online)
+		s->pol->ops->online(s->pol, ev->ident, ev->order);
+	else
+		s->pol->ops->free(s->pol, &fr);
 }
 
 static void do_free(struct fs_sim *s, const struct fs_event *ev)

@@ -458,11 +458,11 @@ int fs_initial_build(struct fs_initial *in, const struct fs_procfs_rec *snap,
 }
 
 int fs_initial_install(const struct fs_initial *in, struct fs_machine *m, bool typed,
-		       unsigned cls0, bool own_free_areas, struct fs_err *err)
+		       unsigned cls0, struct fs_err *err)
 {
-	if (own_free_areas || m->unlinked_lists)
-		return fs_error(err, -EINVAL, "%s", "this policy keeps free areas of its own (keyed-zones): "
-				"a start from a buddyinfo or pagetypeinfo snapshot is not supported for it");
+	if (m->unlinked_lists)
+		return fs_error(err, -EINVAL, "%s", "the policy has built its own free areas already: "
+				"a snapshot start must come before its first call");
 	if (typed)
 		for (uint64_t i = 0; i < m->nr_pb; i++)
 			fs_pb_set_type(m, m->base_pfn + (i << m->pageblock_order), in->pb_type[i]);

@@ -41,10 +41,11 @@ int fs_initial_build(struct fs_initial *in, const struct fs_procfs_rec *snap,
 		     const struct fs_procfs_rec *bi, const struct fs_machine *m,
 		     enum fs_initial_layout layout, struct fs_err *err);
 /* Install into a simulation's machine: pageblock types (typed policies)
- * and the free lists. -EINVAL when the policy keeps free areas of its own
- * (own_free_areas: ops->isolate_free, see sim/policy.h). */
+ * and the free lists, before the policy's first call. A policy with free
+ * areas of its own (keyed zones) builds them from the installed pages on
+ * its first call; -EINVAL if it already has (m->unlinked_lists). */
 int fs_initial_install(const struct fs_initial *in, struct fs_machine *m, bool typed,
-		       unsigned cls0, bool own_free_areas, struct fs_err *err);
+		       unsigned cls0, struct fs_err *err);
 /* The simulation's copy of in->offline (fs_sim.offline), NULL if none. */
 uint8_t *fs_initial_offline_copy(const struct fs_initial *in, const struct fs_machine *m);
 void fs_initial_report(const struct fs_initial *in, const struct fs_machine *m, const char *what,

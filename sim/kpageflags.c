@@ -229,12 +229,16 @@ void fs_kpf_install(const struct fs_kpf_state *st, struct fs_machine *m, bool ty
 					fs_buddy_del(m, z, m->base_pfn + z->lists[o][c].head);
 	}
 	/* ascending, each at the tail: the lists read in pfn order, as after
-	 * boot (memblock_free_all frees with FPI_TO_TAIL) */
+	 * boot (memblock_free_all frees with FPI_TO_TAIL); blocks above a
+	 * policy's merge cap (keyed zones' zone_order) in pieces of it, as
+	 * boot memory is handed over */
 	for (uint64_t i = 0; i < st->nr_blocks; i++) {
 		uint64_t pfn = BLK_PFN(st->blocks[i]);
+		unsigned o = BLK_ORDER(st->blocks[i]), po = o < m->merge_order ? o : m->merge_order;
 		struct fs_zone *z = fs_machine_zone_of(m, pfn);
 
-		fs_buddy_add(m, z, pfn, BLK_ORDER(st->blocks[i]), typed ? fs_pb_type(m, pfn) : cls0, true);
+		for (uint64_t q = pfn; q < pfn + (1ull << o); q += 1ull << po)
+			fs_buddy_add(m, z, q, po, typed ? fs_pb_type(m, q) : cls0, true);
 	}
 }
 

@@ -96,6 +96,9 @@ struct fs_policy {
  *          (release_free_list). NULL: the buddy core's lists are the free
  *          areas (fs_buddy_del, fs_buddy_free). Compaction then places a
  *          moved page with alloc_at, so the policy accounts it.
+ * online   Memory coming online: [pfn, 2^order) was not RAM yet (a snapshot
+ *          start left it offline) and is now free. NULL: free (the buddy
+ *          core's lists are the free areas).
  * drain    Return the per-CPU lists of zone index zone (cpu < 0: of every
  *          CPU) to the buddy (drain_local_pages / drain_all_pages). May be NULL.
  * reclaim_ok  Placement rules for direct reclaim (sim/reclaim.c), for a
@@ -135,6 +138,7 @@ struct fs_policy_ops {
 	void (*drain)(struct fs_policy *p, int zone, int cpu);
 	void (*isolate_free)(struct fs_policy *p, uint64_t pfn, unsigned order);
 	void (*release_free)(struct fs_policy *p, uint64_t pfn, unsigned order);
+	void (*online)(struct fs_policy *p, uint64_t pfn, unsigned order);
 	bool (*reclaim_ok)(struct fs_policy *p, const struct fs_alloc_req *req, uint64_t pfn);
 	const struct fs_policy_stat *stats;     /* NULL-name terminated, at most FS_MAX_POLICY_STATS */
 	void (*get_stats)(const struct fs_policy *p, int zone, uint64_t *vals);

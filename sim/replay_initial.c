@@ -55,8 +55,7 @@ int fs_replay_initial_setup(struct fs_run *r, struct fs_err *err)
 
 		r->sims[i]->offline = fs_initial_offline_copy(&in, r->sims[i]->m);
 		r->sims[i]->untracked = true;
-		if ((rc = fs_initial_install(&in, r->sims[i]->m, p->typed_pageblocks, p->initial_class,
-					      p->ops->isolate_free != NULL, err))) {
+		if ((rc = fs_initial_install(&in, r->sims[i]->m, p->typed_pageblocks, p->initial_class, err))) {
 			char msg[sizeof(err->msg)];
 
 			snprintf(msg, sizeof(msg), "%s", err->msg);

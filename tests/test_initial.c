@@ -74,7 +74,7 @@ Test(initial, worked_example_spread_and_packed)
 	struct fs_initial in;
 
 	cr_assert_eq(fs_initial_build(&in, &r, NULL, m, FS_INITIAL_SPREAD, &err), 0, "%s", err.msg);
-	cr_assert_eq(fs_initial_install(&in, m, false, 0, false, &err), 0);
+	cr_assert_eq(fs_initial_install(&in, m, false, 0, &err), 0);
 	cr_assert(free_head(m, 16, 4));
 	cr_assert(free_head(m, 0, 1));
 	cr_assert(free_head(m, 8, 0));
@@ -86,7 +86,7 @@ Test(initial, worked_example_spread_and_packed)
 
 	m = machine(32, 4, 3);
 	cr_assert_eq(fs_initial_build(&in, &r, NULL, m, FS_INITIAL_PACKED, &err), 0, "%s", err.msg);
-	cr_assert_eq(fs_initial_install(&in, m, false, 0, false, &err), 0);
+	cr_assert_eq(fs_initial_install(&in, m, false, 0, &err), 0);
 	cr_assert(free_head(m, 16, 4));
 	cr_assert(free_head(m, 0, 1));
 	cr_assert(free_head(m, 2, 0));
@@ -126,7 +126,7 @@ Test(initial, random_snapshots_exact_and_consistent)
 			int rc = fs_initial_build(&in, &r, NULL, m, lay ? FS_INITIAL_PACKED : FS_INITIAL_SPREAD, &err);
 
 			cr_assert_eq(rc, 0, "round %d: %s", round, err.msg);
-			cr_assert_eq(fs_initial_install(&in, m, false, 0, false, &err), 0);
+			cr_assert_eq(fs_initial_install(&in, m, false, 0, &err), 0);
 			for (unsigned o = 0; o <= 10; o++)
 				cr_assert_eq(m->zones[0].nr_free[o], counts[o], "round %d order %u: %llu, want %llu",
 					     round, o, (unsigned long long)m->zones[0].nr_free[o],
@@ -178,7 +178,7 @@ Test(initial, pagetypeinfo_types_and_capped_counts)
 	cr_assert_eq(fs_procfs_load(&fb, bpath, &err), 0, "%s", err.msg);
 	cr_assert_eq(f.recs[0].kind, FS_PROCFS_PAGETYPEINFO);
 	cr_assert_eq(fs_initial_build(&in, &f.recs[0], &fb.recs[0], m, FS_INITIAL_SPREAD, &err), 0, "%s", err.msg);
-	cr_assert_eq(fs_initial_install(&in, m, true, FS_MT_MOVABLE, false, &err), 0);
+	cr_assert_eq(fs_initial_install(&in, m, true, FS_MT_MOVABLE, &err), 0);
 	cr_assert_eq(in.capped[0], 1);
 	cr_assert_eq(in.capped_settled[0], 1);
 	cr_assert_eq(in.retyped[0], 1);

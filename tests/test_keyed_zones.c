@@ -15,8 +15,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../policies/keyed_zones.h"
+#include "initial.h"
+#include "procfs.h"
 #include "fragsim.h"
 #include "policy.h"
 #include "test_util.h"
@@ -838,4 +841,160 @@ Test(keyed_zones, random_sequences_with_reclaim_keep_the_invariants)
 	cr_assert_gt(rr_pressure, 0, "the low-water pressure never reclaimed");
 	cr_assert_gt(rr_passed_over, 0, "direct reclaim never passed a wrongly keyed page over");
 	cr_assert_gt(rr_refused, 0, "direct reclaim was never refused");
+}
+
+/* ---- a start from a snapshot (--initial) ------------------------------------ */
+
+/* A 256-page zone (16 keyed zones of 16 pages) started from a pagetypeinfo
+ * that counts 12 of its 16 pageblocks: the top four (pfns 192-255, two
+ * max-order blocks) are not online yet. */
+static struct fs_sim *snapshot_sim(const char *spec)
+{
+	char path[] = "/tmp/fragsim-kzinit-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+	struct fs_procfs_file f;
+	struct fs_layout l;
+	struct fs_initial in;
+	struct fs_err err = { { 0 } };
+	struct fs_sim *s;
+
+	fprintf(fp, "Page block order: 4\nPages per block:  16\n\n"
+		"Free pages count per migrate type at order       0      1      2      3      4      5 \n"
+		"Node    0, zone   Normal, type      Movable      5      2      1      0      1      1 \n\n"
+		"Number of blocks type     Unmovable      Movable  Reclaimable \n"
+		"Node 0, zone   Normal            0           12            0 \n");
+	fclose(fp);
+	fs_layout_single(&l, 256);
+	l.max_order = 5;
+	l.pageblock_order = 4;
+	s = ksim_layout(spec, &l);
+	cr_assert_eq(fs_procfs_load(&f, path, &err), 0, "%s", err.msg);
+	cr_assert_eq(fs_initial_build(&in, &f.recs[0], NULL, s->m, FS_INITIAL_SPREAD, &err), 0, "%s", err.msg);
+	s->untracked = true;
+	s->offline = fs_initial_offline_copy(&in, s->m);
+	cr_assert_not_null(s->offline);
+	cr_assert_eq(fs_initial_install(&in, s->m, false, s->pol->initial_class, &err), 0, "%s", err.msg);
+	fs_initial_release(&in);
+	fs_procfs_release(&f);
+	unlink(path);
+	return s;
+}
+
+/* Free pages per keyed zone of 16 pages, read from the machine. */
+static void free_per_zone(const struct fs_sim *s, unsigned *fz)
+{
+	memset(fz, 0, 16 * sizeof(*fz));
+	for (uint64_t pfn = 0; pfn < 256; pfn++)
+		for (unsigned o = 0; o <= 5; o++)
+			if (fs_buddy_is_free_head(s->m, pfn, o))
+				for (uint64_t q = pfn; q < pfn + (1ull << o); q++)
+					fz[q >> 4]++;
+}
+
+/* The snapshot's pages allocated before the trace belong to an unknown
+ * allocator: the zones holding them are keyed to it (FS_KZ_PRETRACE), the
+ * snapshot's order-5 block is cut into two unkeyed zones, new keys label
+ * the unkeyed zones first and take the pre-trace zones' free pages only as
+ * "ANY zone" (misplaced); memory coming online adds unkeyed zones. */
+Test(keyed_zones, snapshot_start_keys_pretrace_zones_and_onlines_memory)
+{
+	struct fs_sim *s = snapshot_sim("keyed-zones:key=comm,defrag=off");
+	struct fs_err err = { { 0 } };
+	unsigned fz[16], pre = 0, empty = 0;
+	uint64_t pfn;
+
+	free_per_zone(s, fz);
+	for (unsigned z = 0; z < 12; z++) {
+		pre += fz[z] < 16;
+		empty += fz[z] == 16;
+	}
+	cr_assert_eq(s->m->zones[0].free_pages, 61);
+	cr_assert_eq(empty, 3, "the order-5 block is two free keyed zones, the order-4 one a third");
+	cr_assert_geq(pre, 3, "the small blocks are spread over several pageblocks");
+	for (unsigned z = 12; z < 16; z++)
+		cr_assert_eq(fz[z], 0, "offline zone %u has free pages", z);
+	cr_assert_eq(stat(s, "keyed_zones", -1), pre);
+	cr_assert_eq(stat(s, "unkeyed_zones", -1), empty);
+	cr_assert_eq(stat(s, "keyed_pages", -1), 12 * 16 - 61, "pre-trace pages are the pre-trace key's");
+	cr_assert_eq(stat(s, "misplaced_pages", -1), 0);
+	cr_assert_eq(fs_kz_check(s->pol, &err), 0, "%s", err.msg);
+	cr_assert_eq(fs_check(s, &err), 0, "%s", err.msg);
+
+	/* key 1 labels an unkeyed zone, not a pre-trace zone's free page */
+	pfn = al(s, ID(1), 0, MOV, 1);
+	cr_assert_eq(fz[pfn >> 4], 16, "key 1 took pfn %llu in a pre-trace zone", (unsigned long long)pfn);
+	/* fill the other unkeyed zones: the next key finds no unkeyed zone
+	 * and takes a pre-trace zone's free page, misplaced */
+	pfn = al(s, ID(2), 4, MOV, 2);
+	cr_assert_eq(fz[pfn >> 4], 16);
+	pfn = al(s, ID(9), 4, MOV, 2);
+	cr_assert_eq(fz[pfn >> 4], 16);
+	al(s, ID(3), 3, MOV, 1);
+	al(s, ID(4), 2, MOV, 1);
+	al(s, ID(5), 1, MOV, 1);
+	al(s, ID(6), 0, MOV, 1);            /* key 1's zone is full now */
+	pfn = al(s, ID(7), 0, MOV, 3);
+	cr_assert_lt(fz[pfn >> 4], 16, "key 3 should find only pre-trace zones' pages");
+	cr_assert_eq(stat(s, "misplaced_pages", -1), 1);
+	/* freeing it leaves the zone keyed to the pre-trace pages */
+	fr(s, ID(7), 0);
+	cr_assert_eq(stat(s, "keyed_zones", -1), pre + 3);
+
+	/* memory online: two max-order blocks, four unkeyed zones more; a
+	 * second free of the same block is an unknown free */
+	apply(s, FS_EV_FREE, 192, 5, MOV, 0);
+	apply(s, FS_EV_FREE, 192, 5, MOV, 0);
+	apply(s, FS_EV_FREE, 224, 5, MOV, 0);
+	cr_assert_eq(s->c.memory_online_blocks, 3);
+	cr_assert_eq(stat(s, "unkeyed_zones", -1), 4);
+	cr_assert_eq(s->m->zones[0].free_pages, 61 - 48 + 64, "48 pages live");
+	pfn = al(s, ID(8), 0, MOV, 3);
+	cr_assert_eq(pfn, 192, "key 3 labels the lowest zone that came online");
+	fs_sim_free(s);
+}
+
+/* Random sequences from the snapshot with memory coming online halfway and
+ * the defragmenter moving misplaced pages: both checkers after every event. */
+Test(keyed_zones, snapshot_start_random_sequences_keep_the_invariants)
+{
+	for (uint64_t seed = 31; seed <= 34; seed++) {
+		struct fs_sim *s = snapshot_sim("keyed-zones:defrag_period=1ms,sparse=50");
+		struct tu_rng g;
+		struct live live[600];
+		unsigned n = 0;
+		uint64_t pretrace = stat(s, "keyed_zones", -1);
+
+		tu_rng_seed(&g, seed);
+		for (unsigned i = 0; i < 600; i++) {
+			if (i == 300) {
+				apply(s, FS_EV_FREE, 192, 5, MOV, 0);
+				apply(s, FS_EV_FREE, 224, 5, MOV, 0);
+			}
+			if (n && tu_chance(&g, 45)) {
+				unsigned j = (unsigned)tu_below(&g, n);
+
+				if (fs_alloctab_lookup(&s->at, live[j].id))
+					fr(s, live[j].id, live[j].order);
+				live[j] = live[--n];
+			} else {
+				unsigned o = tu_skewed_order(&g, 4);
+				uint64_t id = (uint64_t)(i + 1) << 12, before = s->c.allocs;
+
+				apply(s, FS_EV_ALLOC, id, o, tu_chance(&g, 70) ? MOV : UNM, (uint32_t)tu_below(&g, 6) + 1);
+				if (s->c.allocs > before)
+					live[n++] = (struct live){ id, o };
+			}
+			if (i % 16 == 0)
+				tick(s, now);
+		}
+		while (n--)
+			if (fs_alloctab_lookup(&s->at, live[n].id))
+				fr(s, live[n].id, live[n].order);
+		cr_assert_eq(stat(s, "keyed_zones", -1), pretrace, "seed %llu", (unsigned long long)seed);
+		cr_assert_eq(stat(s, "misplaced_pages", -1), 0);
+		cr_assert_eq(s->m->zones[0].free_pages, 61 + 64);
+		cr_assert_gt(s->c.alloc_failures, 0, "seed %llu: memory never ran short", (unsigned long long)seed);
+		fs_sim_free(s);
+	}
 }

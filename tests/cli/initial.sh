@@ -52,7 +52,6 @@ S=traces/pagecache-churn/snapshots
 # policy with free areas of its own, a bad layout, a file of another kind
 expect_fail initial-machine 1 "the snapshot's zone DMA is not in the machine" replay -m 1G --initial "$S/snap_buddyinfo.txt" "$TMP/empty.trace"
 expect_fail initial-trace 2 'needs --placement policy' replay --placement trace -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "$S/snap_buddyinfo.txt" "$TMP/empty.trace"
-expect_fail initial-keyed 1 'keyed-zones' replay -p keyed-zones -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "$S/snap_buddyinfo.txt" "$TMP/empty.trace"
 expect_fail initial-layout 2 '--initial-layout expects spread or packed' replay --initial-layout tight --initial "$S/snap_buddyinfo.txt" "$TMP/empty.trace"
 expect_fail initial-kind 1 'no /proc/buddyinfo record' replay -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "buddyinfo:$S/snap_pagetypeinfo.txt" "$TMP/empty.trace"
 expect_fail initial-zoneinfo 1 'not a buddyinfo or pagetypeinfo\|no /proc/buddyinfo or pagetypeinfo record' replay -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "$S/snap_zoneinfo.txt" "$TMP/empty.trace"
@@ -70,3 +69,22 @@ S=traces/thp-burst/snapshots
 	-o /dev/null -s "$TMP/init.json" "$TMP/empty.trace" 2>/dev/null &&
 	tr -d ' \n' <"$TMP/init.json" | grep -q '"initial":{"path":"traces/thp-burst/snapshots/snap_pagetypeinfo.txt","kind":"pagetypeinfo","record_line":1,"layout":"packed"}' &&
 	ok || bad "initial: summary: $(grep -A5 '"initial"' "$TMP/init.json")"
+# keyed zones from a snapshot: the same free pages, blocks cut at
+# zone_order (each order-10 block is two order-9 ones); the pages allocated
+# before the trace key their zones to an unknown allocator; memory coming
+# online is new unkeyed zones (both checkers after every event)
+S=traces/thp-burst/snapshots
+"$FRAGSIM" replay -q -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "buddyinfo:$S/snap_buddyinfo.txt" -p keyed-zones \
+	-o "$TMP/kzi.csv" "$TMP/empty.trace" 2>"$TMP/kzi.err" &&
+	awk '{ $11 += 2 * $12; $12 = 0; print }' "$TMP/thp-burst.bi" > "$TMP/kzi.want" &&
+	awk -F, 'NR > 1 && $2 == 0 && $3 != "all" { s = $3; for (i = 6; i <= 16; i++) s = s " " $i; print s }' "$TMP/kzi.csv" |
+	cmp -s - "$TMP/kzi.want" && ok || bad "initial keyed-zones: first rows: $(head -3 "$TMP/kzi.err")"
+S=traces/pagecache-churn/snapshots
+"$FRAGSIM" replay -q -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "$S/snap_pagetypeinfo.txt" -p keyed-zones --debug-check \
+	-e 1 -o "$TMP/kzo.csv" "$TMP/online.trace" 2>"$TMP/kzo.err" &&
+	[ "$(awk -F, '$3 == "Normal" { printf "%s ", $5 }' "$TMP/kzo.csv")" = "778177 779201 779201 780225 " ] && ok ||
+	bad "initial keyed-zones: memory online: $(awk -F, '$3 == "Normal"' "$TMP/kzo.csv" | cut -c1-60) $(tail -2 "$TMP/kzo.err")"
+"$FRAGSIM" replay -q -M "zoneinfo:$S/snap_zoneinfo.txt" --initial "$S/snap_pagetypeinfo.txt" -p keyed-zones,buddy \
+	-o /dev/null traces/pagecache-churn/trace_pipe.txt.zst 2>"$TMP/kzr.err" &&
+	grep -q 'keyed-zones: 141051 events, 70464 allocs' "$TMP/kzr.err" && ok ||
+	bad "initial keyed-zones: pagecache-churn replay: $(grep -v warning "$TMP/kzr.err" | head -4)"
