@@ -42,14 +42,12 @@
  * Small orders go through per-CPU pagesets (policies/pcp.c), routed by the
  * event's CPU: 2.6.24's one mixed-type list, 3.10's lists per type, 6.7's
  * per type and order with high auto-tuned (pcp_autotune). Claim attempts on partial blocks boost the
- * watermarks (5.0+), counted as reclaim requested. Not modelled yet (issue
- * #4 continues): the HIGHATOMIC reserve, CMA and 3.10's MIGRATE_RESERVE.
+ * watermarks (5.0+) until kswapd's next pass (sim/reclaim.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/compact.h"
 #include "../sim/internal.h"
 #include "grouping.h"
 
@@ -640,8 +638,6 @@ static int search_419(struct fs_policy *p, struct fs_zone *z, unsigned order, un
 	return -1;
 }
 
-static void boost(struct fs_policy *p, struct fs_zone *z);
-
 /* 4.19 .. 6.9: steal_suitable_fallback moves pages onto the requested
  * type's lists; __rmqueue then retries __rmqueue_smallest. 5.0+ boosts
  * the watermarks (boost_watermark) for every block below pageblock_order
@@ -665,7 +661,7 @@ static bool fallback_419(struct fs_policy *p, struct fs_zone *z, unsigned order,
 		fs_pb_set_range(m, pfn, (unsigned)co, start);
 		move_block(p, z, pfn, (unsigned)co, start);
 	} else {
-		boost(p, z);
+		fs_grp_boost(p, z);
 		if (!whole) {
 			move_block(p, z, pfn, (unsigned)co, start);
 		} else {
@@ -694,28 +690,31 @@ static void claim_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, un
 	fs_pb_set_type(p->m, bs, start);
 }
 
-/* boost_watermark (5.0+), on a fallback that may mix a pageblock: the zone's
- * watermarks rise by up to a pageblock (capped at high * factor / 10000)
- * and kswapd is woken to reclaim that much (balance_pgdat), after which the
- * boost is cleared. A replay has no reclaimable memory to model, so the
- * boost is counted as reclaim requested and cleared at once, as kswapd
- * would after reclaiming it. */
-static void boost(struct fs_policy *p, struct fs_zone *z)
+/* boost_watermark (5.0, 1c30844d2dfe), on a fallback that may mix a
+ * pageblock: zone->watermark_boost grows by a pageblock, capped at
+ * max(pageblock_nr_pages, _watermark[WMARK_HIGH] * factor / 10000) (the
+ * unboosted high), and stays in every watermark the allocator reads
+ * (wmark_pages() = _watermark[i] + watermark_boost; grouping_alloc.c
+ * zone_ok) until kswapd's next pass (balance_pgdat, sim/reclaim.c
+ * fs_reclaim_boosted) has reclaimed it and taken it away, then wakes
+ * kcompactd at pageblock_order. The flag is ZONE_BOOSTED_WATERMARK, which
+ * rmqueue turns into wakeup_kswapd (73444bc4d8f9, 5.1; 5.0.0 called
+ * wakeup_kswapd here directly): every boost wakes kswapd. A replay without
+ * reclaimable memory still has that pass, which reclaims nothing. */
+void fs_grp_boost(struct fs_policy *p, struct fs_zone *z)
 {
 	struct grouping *st = G(p);
 	struct fs_wmark_boost b;
 
 	if (!st->boost_factor)
 		return;
-	b = fs_wmark_boost(0, st->wz[z->idx].wm.high, z->present_pages,
+	b = fs_wmark_boost(z->watermark_boost, st->wz[z->idx].wm.high, z->present_pages,
 			   1ull << p->m->pageblock_order, st->boost_factor);
 	if (b.boosted) {
 		z->boosts++;
-		z->reclaim_requested += b.boost;
-		/* balance_pgdat ends a boosted run by waking kcompactd for
-		 * pageblock_order (5.0+) */
-		if (p->compact)
-			fs_compact_wake_kcompactd(p->compact, p->m->pageblock_order, z->idx);
+		z->reclaim_requested += b.boost - z->watermark_boost;
+		z->watermark_boost = b.boost;
+		z->boosted_watermark = true;
 	}
 }
 
@@ -736,7 +735,7 @@ static uint64_t try_claim(struct fs_policy *p, struct fs_zone *z, uint64_t pfn, 
 		fs_buddy_expand(m, z, pfn, order, co, start);
 		return pfn;
 	}
-	boost(p, z);
+	fs_grp_boost(p, z);
 	if (!whole || !prep_move(p, z, pfn, &free_pages, &movable) ||
 	    !claim_ok(p, start, bt, free_pages, movable))
 		return NONE;

@@ -74,6 +74,9 @@ uint64_t fs_grp_rmqueue(struct fs_policy *p, struct fs_zone *z, unsigned order, 
 uint64_t fs_grp_move_freepages_block(struct fs_policy *p, struct fs_zone *z, uint64_t pfn,
 				     unsigned to);
 void fs_grp_drain(struct fs_policy *p, int zone, int cpu);
+/* boost_watermark (5.0+) on a fallback that may mix a pageblock: raise
+ * z->watermark_boost and flag the zone for kswapd (see grouping.c) */
+void fs_grp_boost(struct fs_policy *p, struct fs_zone *z);
 /* move_freepages_block + set_pageblock_migratetype: the block's free pages
  * to type to's lists and the block to type to; false (nothing changed)
  * where 6.10+ refuses a block that straddles the zone. */

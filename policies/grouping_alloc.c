@@ -54,7 +54,16 @@ static unsigned alloc_flags(const struct grouping *st, const struct fs_alloc_req
 	return f;
 }
 
-/* zone_watermark_fast / __zone_watermark_ok for one zone */
+/* zone_watermark_fast / __zone_watermark_ok for one zone. The mark is
+ * wmark_pages(): the zone's watermark plus its boost (5.0+), so a boosted
+ * zone fails the fast path's low test sooner and the walk moves on to the
+ * next zone or the slow path. zone_watermark_fast since 2020 (Charan
+ * Teja Reddy's "ignore boost for GFP_ATOMIC order-0", before 5.8; here
+ * 6.10 and 6.15, not 5.0) retries an order-0 request with __GFP_HIGH
+ * (6.3+: ALLOC_MIN_RESERVE; before, __GFP_ATOMIC) that fails at the
+ * boosted min against the unboosted min: "the min watermark is the point
+ * where boosting is ignored so that kswapd is woken up when below the
+ * low watermark". */
 static bool zone_ok(struct fs_policy *p, const struct fs_zone *z, unsigned order,
 		    enum fs_wmark_which which, unsigned highest_zone, unsigned flags, unsigned start)
 {
@@ -62,7 +71,7 @@ static bool zone_ok(struct fs_policy *p, const struct fs_zone *z, unsigned order
 	uint64_t nr_free[FS_NR_ORDERS][FS_WMARK_NR_TYPES];
 	struct fs_wmark_check c = {
 		.order = order,
-		.mark = fs_wmark_get(&st->wz[z->idx].wm, which, 0),
+		.mark = fs_wmark_get(&st->wz[z->idx].wm, which, z->watermark_boost),
 		.lowmem_reserve = st->wz[z->idx].reserve.pages[highest_zone],
 		.alloc_flags = flags,
 		.free_pages = (int64_t)z->free_pages,
@@ -89,7 +98,14 @@ static bool zone_ok(struct fs_policy *p, const struct fs_zone *z, unsigned order
 		for (unsigned o = 0; o <= p->m->max_order && o < FS_NR_ORDERS; o++)
 			for (unsigned t = 0; t < FS_WMARK_NR_TYPES; t++)
 				nr_free[o][t] = z->lists[o][t].count;
-	return fs_wmark_ok(st->gen->wmark, &c);
+	if (fs_wmark_ok(st->gen->wmark, &c))
+		return true;
+	if (!order && (flags & FS_ALLOC_HIGH) && z->watermark_boost && which == FS_WMARK_MIN &&
+	    st->gen->wmark == &fs_wmark_rules_6_12) {
+		c.mark = st->wz[z->idx].wm.min;
+		return fs_wmark_ok(st->gen->wmark, &c);
+	}
+	return false;
 }
 
 bool fs_grp_zone_above_high(struct fs_policy *p, const struct fs_zone *z)

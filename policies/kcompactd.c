@@ -133,7 +133,9 @@ static enum fs_cc_result compaction_suitable(struct fs_compact *c, struct fs_zon
 					     unsigned highest_zoneidx)
 {
 	const struct fs_wmark *wm = &c->wz[z->idx].wm;
-	uint64_t mark = (order > FS_CC_COSTLY_ORDER ? wm->low : wm->min) + (2ull << order);
+	/* low_wmark_pages / min_wmark_pages: the boost included */
+	uint64_t mark = (order > FS_CC_COSTLY_ORDER ? wm->low : wm->min) + z->watermark_boost +
+			(2ull << order);
 
 	if (!fs_cc_watermark_ok(c, z, 0, mark, highest_zoneidx))
 		return FS_CC_SKIPPED;
@@ -150,11 +152,12 @@ static enum fs_cc_result compaction_suitable(struct fs_compact *c, struct fs_zon
 }
 
 /* compaction_suit_allocation_order (6.12) with ALLOC_WMARK_MIN: SUCCESS if
- * the allocation would pass the min watermark already. */
+ * the allocation would pass the min watermark (wmark_pages: boost
+ * included) already. */
 enum fs_cc_result fs_cc_suit_allocation_order(struct fs_compact *c, struct fs_zone *z,
 					      unsigned order, unsigned highest_zoneidx)
 {
-	if (fs_cc_watermark_ok(c, z, order, c->wz[z->idx].wm.min, highest_zoneidx))
+	if (fs_cc_watermark_ok(c, z, order, c->wz[z->idx].wm.min + z->watermark_boost, highest_zoneidx))
 		return FS_CC_SUCCESS;
 	return compaction_suitable(c, z, order, highest_zoneidx);
 }

@@ -8,7 +8,8 @@
  *   direct     a high-order allocation the policy cannot place: async, then
  *              sync-light, then (orders <= 3) sync-full, retrying the
  *              allocation after each (__alloc_pages_slowpath without reclaim);
- *   kcompactd  woken by a failed high-order request or a boosted fallback,
+ *   kcompactd  woken by a failed high-order request or by kswapd's pass
+ *              ending a watermark boost (at pageblock_order, sim/reclaim.c),
  *              runs at the next event at sync-light (kcompactd_do_work);
  *   proactive  every 500 ms of simulated time when the node's fragmentation
  *              score exceeds the high mark (compaction_proactiveness);

@@ -281,6 +281,7 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		req.gfp = FS_GFP_HIGH | FS_GFP_KSWAPD_RECLAIM;
 	}
 	atomic = req.has_gfp && !(req.gfp & FS_GFP_DIRECT_RECLAIM);
+	s->kswapd_cpu = ev->cpu;      /* where kswapd frees if this allocation boosts */
 	if (req.has_gfp)
 		req.highest_zone = ev->gfp & FS_GFP_DMA       ? s->zone_dma
 				 : ev->gfp & FS_GFP_DMA32     ? s->zone_dma32
@@ -460,12 +461,15 @@ void fs_sim_prefetch2(const struct fs_sim *s, const struct fs_event *ev)
 }
 
 /* Daemons, which the replay loop runs before each event at its time: the
- * policy's tick, then kcompactd when it was woken or its proactive timer
- * is due. */
+ * policy's tick, kswapd when a watermark boost woke it (its pass ends the
+ * boost, sim/reclaim.c), then kcompactd when it was woken (by that pass
+ * among others) or its proactive timer is due. */
 void fs_sim_tick(struct fs_sim *s, uint64_t now_ns)
 {
 	if (s->pol->ops->tick)
 		s->pol->ops->tick(s->pol, now_ns);
+	if (fs_reclaim_boost_pending(s))
+		fs_reclaim_boosted(s, now_ns);
 	if (s->pol->compact && fs_compact_next_tick(s->pol->compact) <= now_ns)
 		fs_compact_tick(s->pol->compact, now_ns);
 }

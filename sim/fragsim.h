@@ -111,7 +111,14 @@ struct fs_zone {
 	uint64_t mixed_pageblocks;    /* pageblocks holding allocations of another type */
 	uint64_t pcp_pages;           /* pages on per-CPU lists (FS_PG_OTHER slots) */
 	uint64_t boosts;              /* boost_watermark calls that boosted */
-	uint64_t reclaim_requested;   /* pages kswapd was asked to reclaim for boosts */
+	uint64_t reclaim_requested;   /* pages kswapd was asked to reclaim for boosts (the
+				       * boost's increments, cumulative) */
+	uint64_t watermark_boost;     /* pages: zone->watermark_boost (5.0+): added to every
+				       * watermark the allocator reads until kswapd's next pass
+				       * (sim/reclaim.c) takes it away */
+	bool boosted_watermark;       /* ZONE_BOOSTED_WATERMARK: a boost since kswapd last ran,
+				       * so rmqueue wakes kswapd (5.1+; 5.0.0 woke it in
+				       * steal_suitable_fallback) */
 	bool reclaim_active;          /* ZONE_RECLAIM_ACTIVE: kswapd is reclaiming (6.7+ pagesets
 				       * then keep at most 4 batches) */
 	struct fs_extfrag_stats extfrag;
@@ -513,6 +520,8 @@ struct fs_sim {
 	void *report_ctx;
 	uint8_t zone_dma, zone_dma32, zone_top;     /* gfp_zone(): highest usable zone by gfp */
 	struct fs_reclaim *reclaim;                 /* LRU and watermarks, NULL until an LRU allocation */
+	unsigned kswapd_cpu;                        /* CPU of the allocation that boosted a zone:
+						     * kswapd's pass for the boost frees there */
 	struct fs_kx *kx;                           /* --placement kernel, else NULL */
 	/* per max-order block: memory not online yet at the start (--initial
 	 * from a snapshot, sim/initial.h), brought in by the trace's

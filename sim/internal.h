@@ -327,6 +327,12 @@ uint64_t fs_reclaim_lru_pages(const struct fs_sim *s, unsigned zone);
 const struct fs_wmark *fs_reclaim_wmark(struct fs_sim *s, unsigned zone);
 /* kswapd: after an allocation in z (s->reclaim set) */
 void fs_reclaim_kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev);
+/* Is a zone's watermark boosted since kswapd's last pass
+ * (ZONE_BOOSTED_WATERMARK)? Then fs_reclaim_boosted runs kswapd's pass
+ * for it (with s->reclaim NULL, the pass that reclaims nothing): the
+ * boost is reclaimed, taken away, and kcompactd woken at pageblock_order. */
+bool fs_reclaim_boost_pending(const struct fs_sim *s);
+void fs_reclaim_boosted(struct fs_sim *s, uint64_t now_ns);
 /* Direct reclaim round `round` (0-based) for the failed request req: true
  * if pages were reclaimed and the allocation should be retried. The
  * policy's reclaim_ok, if any, says whether req may reclaim and what. */

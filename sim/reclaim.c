@@ -19,9 +19,19 @@
  *            down, until one zone is at its high watermark plus reserve
  *            (pgdat_balanced: any eligible zone balanced) or the lists are
  *            empty. It runs at once, not as a thread that lags behind.
- *   boosts   a grouping policy's watermark boost (5.0+, counted in the
- *            zone's reclaim_requested) makes kswapd reclaim that many more
- *            pages of the zone's LRU (balance_pgdat's boosted reclaim).
+ *   boosts   a grouping policy's watermark boost (5.0+: the zone's
+ *            watermark_boost, raised by every fragmenting fallback) stays
+ *            in the zone's watermarks until kswapd's next pass, which runs
+ *            before the next event (fs_reclaim_boosted, from fs_sim_tick)
+ *            or at the end of the allocation when that pass is due anyway.
+ *            The pass is balance_pgdat's (5.0, 1c30844d2dfe): a node out of
+ *            balance against the boosted high watermarks is reclaimed to
+ *            balance; a balanced one has the boost reclaimed from the
+ *            boosted zone's LRU (stopping when nothing comes back: boosted
+ *            reclaim neither writes back nor swaps, so it can fail). Either
+ *            way the boost is then taken away and kcompactd woken at
+ *            pageblock_order. Without LRU memory (a trace replay) the pass
+ *            reclaims nothing and still ends the boost the same way.
  *   direct   an allocation that fails and may block (no FS_EVF_ATOMIC)
  *            reclaims max(SWAP_CLUSTER_MAX = 32, 2^order) pages from the
  *            zones of its zonelist, highest first, then retries; at most
@@ -46,7 +56,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compact.h"
 #include "internal.h"
+#include "policy.h"
 #include "watermark.h"
 
 #define SWAP_CLUSTER_MAX 32
@@ -66,7 +78,7 @@ struct fs_reclaim {
 	struct fs_wmark wm[FS_MAX_ZONES];
 	uint64_t low[FS_MAX_ZONES];   /* pages: low watermark + lowmem reserve for the highest zone */
 	uint64_t high[FS_MAX_ZONES];  /* pages: high watermark + the same reserve */
-	uint64_t boost_seen[FS_MAX_ZONES]; /* pages: the zone's reclaim_requested already reclaimed */
+	uint64_t reserve[FS_MAX_ZONES][FS_MAX_ZONES]; /* pages: lowmem_reserve[classzone] */
 };
 
 static struct fs_reclaim *reclaim_get(struct fs_sim *s)
@@ -102,9 +114,9 @@ static struct fs_reclaim *reclaim_get(struct fs_sim *s)
 			r->wm[i] = out[i].wm;
 			r->low[i] = out[i].wm.low + reserve;
 			r->high[i] = out[i].wm.high + reserve;
+			for (unsigned j = 0; j < m->nr_zones; j++)
+				r->reserve[i][j] = out[i].reserve.pages[j];
 		}
-	for (unsigned i = 0; i < m->nr_zones; i++)   /* boosts before any LRU memory: nothing to reclaim */
-		r->boost_seen[i] = m->zones[i].reclaim_requested;
 	s->reclaim = r;
 	return r;
 }
@@ -239,52 +251,149 @@ uint64_t fs_reclaim_at(struct fs_sim *s, uint64_t pfn, unsigned cpu, uint64_t no
 	return n;
 }
 
-static void kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev);
+/* pgdat_balanced (5.0): some zone up to classzone at its high watermark,
+ * boost included (high_wmark_pages), plus the lowmem reserve against
+ * classzone */
+static bool pgdat_balanced(struct fs_sim *s, unsigned classzone)
+{
+	const struct fs_reclaim *r = s->reclaim;
+
+	for (unsigned i = 0; i <= classzone; i++) {
+		const struct fs_zone *z = &s->m->zones[i];
+
+		if (z->present_pages &&
+		    z->free_pages >= r->wm[i].high + z->watermark_boost + r->reserve[i][classzone])
+			return true;
+	}
+	return false;
+}
+
+/* kswapd's normal reclaim: LRU-oldest allocations of zone `first`, then
+ * of the others up to classzone from the highest down, until the node is
+ * balanced (at the boosted high watermarks) or the lists are empty */
+static void reclaim_to_balance(struct fs_sim *s, unsigned first, unsigned classzone,
+			       const struct fs_event *ev)
+{
+	const struct fs_reclaim *r = s->reclaim;
+
+	for (int k = -1; k <= (int)classzone; k++) {
+		unsigned y = k < 0 ? first : classzone - (unsigned)k;
+		const struct fs_zone *zy = &s->m->zones[y];
+		uint64_t high = r->wm[y].high + r->reserve[y][classzone];
+
+		if (k >= 0 && y == first)
+			continue;
+		while (zy->free_pages < high + zy->watermark_boost && reclaim_oldest(s, y, ev))
+			;
+		if (pgdat_balanced(s, classzone))
+			return;
+	}
+}
+
+/* One balance_pgdat pass (5.0, mm/vmscan.c, 1c30844d2dfe) for classzone,
+ * starting with zone `first`. nr_boost_reclaim is the boosts of the zones
+ * up to classzone as the pass starts; out of balance, the boost is
+ * ignored and the node reclaimed to balance ("ignore boosting and preserve
+ * the watermarks for a later time and restart"); balanced, each boosted
+ * zone's boost is reclaimed from its LRU until done or nothing comes back
+ * ("if reclaim made no progress for a boost, stop reclaim"). At `out`,
+ * each zone's boost loses what it was at the start (boosts added since
+ * stay; none can be here, as the pass runs between events) and, if there
+ * was one, kcompactd is woken at pageblock_order for classzone ("as there
+ * is now likely space, wakeup kcompact to defragment pageblocks"). Without
+ * LRU memory (s->reclaim NULL: a replay) only `out` happens. */
+static void balance_pgdat(struct fs_sim *s, unsigned first, unsigned classzone,
+			  const struct fs_event *ev)
+{
+	struct fs_machine *m = s->m;
+	uint64_t zone_boosts[FS_MAX_ZONES] = { 0 }, nr_boost = 0;
+
+	for (unsigned i = 0; i <= classzone; i++) {
+		zone_boosts[i] = m->zones[i].watermark_boost;
+		nr_boost += zone_boosts[i];
+	}
+	if (s->reclaim) {
+		if (!pgdat_balanced(s, classzone)) {
+			reclaim_to_balance(s, first, classzone, ev);
+		} else {
+			for (int i = (int)classzone; i >= 0; i--) {
+				uint64_t got = 0, n;
+
+				while (got < zone_boosts[i] && (n = reclaim_oldest(s, (unsigned)i, ev)))
+					got += n;
+			}
+		}
+	}
+	if (!nr_boost)
+		return;
+	for (unsigned i = 0; i <= classzone; i++) {
+		struct fs_zone *z = &m->zones[i];
+
+		z->watermark_boost -= zone_boosts[i] < z->watermark_boost ? zone_boosts[i]
+									  : z->watermark_boost;
+	}
+	if (s->pol->compact)
+		fs_compact_wake_kcompactd(s->pol->compact, m->pageblock_order, classzone);
+}
 
 /* balance_pgdat runs with ZONE_RECLAIM_ACTIVE set on the node's zones
  * (set_reclaim_active, 5.16+), which 6.7+ per-CPU pagesets read to drain
  * the pages kswapd frees at once (nr_pcp_high) */
-void fs_reclaim_kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev)
+static void kswapd_pass(struct fs_sim *s, unsigned first, unsigned classzone,
+			const struct fs_event *ev)
 {
 	for (unsigned i = 0; i < s->m->nr_zones; i++)
 		s->m->zones[i].reclaim_active = s->m->zones[i].present_pages > 0;
-	kswapd(s, z, ev);
+	balance_pgdat(s, first, classzone, ev);
 	for (unsigned i = 0; i < s->m->nr_zones; i++)
 		s->m->zones[i].reclaim_active = false;
 }
 
-static void kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev)
+/* After an allocation in z: kswapd wakes when every zone is under its
+ * low watermark, boost included, plus the reserve against the highest
+ * zone (the fast path failed everywhere: wake_all_kswapds). Its pass also
+ * accounts any boost (balance_pgdat always does), so a boost ends here
+ * when this pass comes first. */
+void fs_reclaim_kswapd(struct fs_sim *s, const struct fs_zone *z, const struct fs_event *ev)
 {
-	struct fs_reclaim *r = s->reclaim;
-	unsigned zi = z->idx;
+	const struct fs_reclaim *r = s->reclaim;
+	const struct fs_machine *m = s->m;
 
-	if (z->reclaim_requested != r->boost_seen[zi]) {
-		/* boosted reclaim: the pages the boost asked for, then the boost is gone */
-		uint64_t want = z->reclaim_requested - r->boost_seen[zi], got = 0, n;
-
-		r->boost_seen[zi] = z->reclaim_requested;
-		if (r->lru[zi].head != FS_NIL)
-			s->c.kswapd_wakeups++;
-		while (got < want && (n = reclaim_oldest(s, zi, ev)))
-			got += n;
-	}
-	if (z->free_pages >= r->low[zi])
-		return;
-	for (unsigned i = 0; i < s->m->nr_zones; i++)
-		if (s->m->zones[i].present_pages && s->m->zones[i].free_pages >= r->low[i])
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		if (m->zones[i].present_pages &&
+		    m->zones[i].free_pages >= r->low[i] + m->zones[i].watermark_boost)
 			return;               /* the fast path still has a zone */
 	s->c.kswapd_wakeups++;
-	for (int k = -1; k < (int)s->m->nr_zones; k++) {
-		unsigned y = k < 0 ? zi : s->m->nr_zones - 1 - (unsigned)k;
-		const struct fs_zone *zy = &s->m->zones[y];
+	for (unsigned i = 0; i < m->nr_zones; i++)
+		s->m->zones[i].boosted_watermark = false;
+	kswapd_pass(s, z->idx, m->nr_zones - 1, ev);
+}
 
-		if (k >= 0 && y == zi)
-			continue;
-		while (zy->free_pages < r->high[y] && reclaim_oldest(s, y, ev))
-			;
-		if (zy->free_pages >= r->high[y])
-			return;               /* balanced */
-	}
+bool fs_reclaim_boost_pending(const struct fs_sim *s)
+{
+	for (unsigned i = 0; i < s->m->nr_zones; i++)
+		if (s->m->zones[i].boosted_watermark)
+			return true;
+	return false;
+}
+
+/* kswapd woken for boosts (ZONE_BOOSTED_WATERMARK: rmqueue's
+ * wakeup_kswapd(zone, 0, 0, zone_idx(zone))), running before the next
+ * event: classzone is the highest boosted zone (kswapd keeps the highest
+ * classzone_idx it was woken for), reclaim starts there. */
+void fs_reclaim_boosted(struct fs_sim *s, uint64_t now_ns)
+{
+	struct fs_event ev = { .time_ns = now_ns, .cpu = (uint16_t)s->kswapd_cpu };
+	unsigned classzone = 0;
+
+	for (unsigned i = 0; i < s->m->nr_zones; i++)
+		if (s->m->zones[i].boosted_watermark) {
+			s->m->zones[i].boosted_watermark = false;
+			classzone = i;
+		}
+	if (s->reclaim)
+		s->c.kswapd_wakeups++;
+	kswapd_pass(s, classzone, classzone, &ev);
 }
 
 bool fs_reclaim_direct(struct fs_sim *s, const struct fs_alloc_req *req, unsigned round,

@@ -155,3 +155,50 @@ Test(grouping_alloc, gfp_zone)
 	cr_assert_str_eq(fs_machine_zone_of(s->m, pfn)->name, "Normal");
 	fs_sim_free(s);
 }
+
+/* ---- the watermark boost in the watermark tests (5.0+) ---------------------------------------- */
+
+/* wmark_pages() = _watermark[i] + watermark_boost (5.0 mmzone.h,
+ * 1c30844d2dfe): while a boost lasts, a movable order-0 request with
+ * LOW + 100 free fails the fast path (LOW + 512) and the slow path
+ * (MIN + 512) on 4.19's and 6.12's watermark tests alike, and passes once
+ * the boost is gone. */
+Test(grouping_alloc, watermarks_include_the_boost)
+{
+	static const char *const gens[] = { "linux-5.0", "linux-6.15" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct fs_sim *s = machine(gens[i], "");
+
+		fill_to(s, LOW + 100);
+		s->m->zones[0].watermark_boost = 512;
+		cr_assert_not(alloc(s, 0, "GFP_HIGHUSER_MOVABLE", NULL), "%s: boosted min", gens[i]);
+		s->m->zones[0].watermark_boost = 0;
+		cr_assert(alloc(s, 0, "GFP_HIGHUSER_MOVABLE", NULL), "%s: unboosted low", gens[i]);
+		fs_sim_free(s);
+	}
+}
+
+/* The exception zone_watermark_fast gained after 5.0 (Charan Teja Reddy,
+ * "ignore boost for GFP_ATOMIC order-0", 2020; 6.3+ keyed on
+ * ALLOC_MIN_RESERVE): an order-0 __GFP_HIGH request that fails the
+ * boosted min is tested again against the unboosted min. With MIN + 100
+ * free and a boost of 2048, GFP_ATOMIC's min is 3072 - 1536 - 384 = 1152
+ * boosted and 1024 - 512 - 128 = 384 without: 6.15 allocates, 5.0 (no
+ * exception) fails, and passes without the boost. */
+Test(grouping_alloc, atomic_order0_ignores_the_boost_at_min_from_6_x)
+{
+	struct fs_sim *s = machine("linux-6.15", "");
+
+	fill_to(s, MIN + 100);
+	s->m->zones[0].watermark_boost = 2048;
+	cr_assert(alloc(s, 0, "GFP_ATOMIC", NULL), "6.15: the unboosted min");
+	fs_sim_free(s);
+	s = machine("linux-5.0", "");
+	fill_to(s, MIN + 100);
+	s->m->zones[0].watermark_boost = 2048;
+	cr_assert_not(alloc(s, 0, "GFP_ATOMIC", NULL), "5.0: the boosted min");
+	s->m->zones[0].watermark_boost = 0;
+	cr_assert(alloc(s, 0, "GFP_ATOMIC", NULL), "5.0 without the boost");
+	fs_sim_free(s);
+}

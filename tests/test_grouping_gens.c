@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../policies/grouping.h"
 #include "fragsim.h"
 #include "gfp.h"
 #include "policy.h"
@@ -268,8 +269,47 @@ Test(grouping_5_0, boost_on_partial_fallbacks_only)
 			     (unsigned long long)z->boosts);
 		cr_assert_eq(z->reclaim_requested, i == 0 ? 16u : 0u, "%s: reclaim requested %llu", cur,
 			     (unsigned long long)z->reclaim_requested);
+		/* the boost stays in the zone's watermarks, kswapd to wake */
+		cr_assert_eq(z->watermark_boost, i == 0 ? 16u : 0u, "%s", cur);
+		cr_assert_eq(z->boosted_watermark, i == 0, "%s", cur);
+		/* a replay has no LRU memory: kswapd's pass before the next
+		 * event reclaims nothing and still takes the boost away
+		 * (balance_pgdat's out: whatever the reclaim achieved) */
+		fs_sim_tick(s, UINT64_MAX / 2);
+		cr_assert_eq(z->watermark_boost, 0, "%s", cur);
+		cr_assert_not(z->boosted_watermark, "%s", cur);
+		cr_assert_eq(s->c.reclaimed_pages, 0, "%s", cur);
 		fs_sim_free(s);
 	}
+}
+
+/* boost_watermark (5.0): boosts add up while kswapd has not run, a
+ * pageblock each, up to max(pageblock_nr_pages, _watermark[WMARK_HIGH] *
+ * factor / 10000), the unboosted high; a factor whose cap rounds to 0
+ * boosts nothing ("high watermark may be uninitialised", 5.0-rc). */
+Test(grouping_5_0, boosts_accumulate_to_the_cap)
+{
+	struct fs_sim *s = one_zone("linux-5.0:watermarks=off,pcp=off", 128, 5, 4);
+	struct fs_zone *z = &s->m->zones[0];
+	uint64_t high = G(s->pol)->wz[0].wm.high, cap = high * 15000 / 10000;
+
+	cr_assert_gt(cap, 16, "the cap is above a pageblock (high %llu)", (unsigned long long)high);
+	for (unsigned k = 1; k <= 64; k++) {
+		uint64_t before = z->watermark_boost;
+
+		G(s->pol)->boost_factor = 15000;
+		fs_grp_boost(s->pol, z);
+		cr_assert_eq(z->watermark_boost, before + 16 < cap ? before + 16 : cap, "boost %u", k);
+		cr_assert_eq(z->reclaim_requested, z->watermark_boost, "requested: the increments");
+	}
+	cr_assert_eq(z->watermark_boost, cap);
+	fs_sim_tick(s, 1);
+	cr_assert_eq(z->watermark_boost, 0);
+	G(s->pol)->boost_factor = 1;     /* high * 1 / 10000 = 0 */
+	fs_grp_boost(s->pol, z);
+	cr_assert_eq(z->watermark_boost, 0);
+	cr_assert_not(z->boosted_watermark);
+	fs_sim_free(s);
 }
 
 /* the tunables' defaults name 5.0 as where ALLOC_NOFRAGMENT and boosting

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../policies/compact_int.h"
 #include "internal.h"
 #include "watermark.h"
 #include "gfp.h"
@@ -755,13 +756,18 @@ Test(workload, ties_at_one_time_in_documented_order)
 	fs_wl_free(sp);
 }
 
-/* A watermark boost (a fragmenting fallback, 5.0+ generations) makes kswapd
- * reclaim the boost from the LRU, with free memory far above the low
- * watermark: 4096 pages, every pageblock half full of page cache, then
- * unmovable allocations that must steal from them. */
-Test(workload, watermark_boost_reclaims_the_boost)
+/* A watermark boost (a fragmenting fallback, 5.0+ generations) stays in
+ * the zone's watermarks until kswapd's next pass, before the next event;
+ * the node is balanced (free memory far above the boosted high watermark),
+ * so the pass reclaims the boost from the LRU, oldest first, then takes
+ * the boost away (balance_pgdat, 5.0). 4096 pages, every pageblock half
+ * full of page cache, then unmovable allocations that must steal from
+ * them. With compaction, the pass wakes kcompactd at pageblock_order
+ * ("wakeup_kcompactd(pgdat, pageblock_order, classzone_idx)"), not the
+ * fallback itself. */
+static struct fs_sim *boosted_sim(const char *policy)
 {
-	struct fs_sim *s = small_sim("linux-6.15:pcp=off", 4096);
+	struct fs_sim *s = small_sim(policy, 4096);
 	const struct fs_wmark *wm;
 	uint64_t n = 0;
 
@@ -780,10 +786,65 @@ Test(workload, watermark_boost_reclaims_the_boost)
 		cr_assert_eq(fs_sim_apply(s, &e), 0);
 	}
 	cr_assert_gt(s->m->zones[0].reclaim_requested, 0, "a fragmenting fallback boosted");
-	cr_assert_eq(s->c.reclaimed_pages, s->m->zones[0].reclaim_requested,
-		     "reclaimed %llu pages for a boost of %llu", (unsigned long long)s->c.reclaimed_pages,
-		     (unsigned long long)s->m->zones[0].reclaim_requested);
+	return s;
+}
+
+Test(workload, watermark_boost_lasts_until_kswapd_reclaims_it)
+{
+	struct fs_sim *s = boosted_sim("linux-6.15:pcp=off");
+	struct fs_zone *z = &s->m->zones[0];
+	uint64_t boost = z->watermark_boost;
+
+	cr_assert_eq(boost, z->reclaim_requested, "the boost is in the watermarks");
+	cr_assert(z->boosted_watermark, "kswapd to wake");
+	cr_assert_eq(s->c.reclaimed_pages, 0, "kswapd has not run yet");
+	fs_sim_tick(s, t_now += 1000);
+	cr_assert_eq(z->watermark_boost, 0, "kswapd's pass took the boost away");
+	cr_assert_not(z->boosted_watermark);
+	cr_assert_eq(s->c.reclaimed_pages, boost, "reclaimed %llu pages for a boost of %llu",
+		     (unsigned long long)s->c.reclaimed_pages, (unsigned long long)boost);
 	cr_assert_null(fs_alloctab_lookup(&s->at, 0), "the oldest went first");
+	fs_sim_free(s);
+}
+
+Test(workload, boosted_reclaim_wakes_kcompactd_at_pageblock_order)
+{
+	struct fs_sim *s = boosted_sim("linux-6.15+compaction:pcp=off");
+	struct fs_compact *c = s->pol->compact;
+
+	cr_assert_not(c->kc_woken, "the fallback itself does not wake kcompactd");
+	cr_assert_eq(c->kc_max_order, 0);
+	fs_reclaim_boosted(s, t_now += 1000);
+	cr_assert_eq(s->m->zones[0].watermark_boost, 0);
+	cr_assert_eq(c->kc_max_order, (int)s->m->pageblock_order, "woken at pageblock_order");
+	cr_assert_eq(c->kc_highest_zoneidx, 0);
+	fs_sim_free(s);
+}
+
+/* Out of balance against the boosted high watermark, balance_pgdat
+ * ignores the boost's amount and reclaims to balance ("if the pgdat is
+ * imbalanced then ignore boosting ... and restart"): high + boost, more
+ * than the boost when free memory was under high. */
+Test(workload, boosted_reclaim_out_of_balance_reclaims_to_the_boosted_high)
+{
+	struct fs_sim *s = boosted_sim("linux-6.15:pcp=off");
+	struct fs_zone *z = &s->m->zones[0];
+	const struct fs_wmark *wm = fs_reclaim_wmark(s, 0);
+	uint64_t boost = z->watermark_boost, n = 1u << 21;
+
+	while (z->free_pages > wm->low + 1) {    /* unmovable pages the LRU cannot free */
+		struct fs_event e = { .time_ns = t_now, .ident = n++, .kind = FS_EV_ALLOC,
+				      .mt = FS_MT_UNMOVABLE, .flags = FS_EVF_HAS_MT };
+
+		cr_assert_eq(fs_sim_apply(s, &e), 0);
+	}
+	z->watermark_boost = boost;              /* whatever the fallbacks did meanwhile */
+	z->boosted_watermark = true;
+	fs_reclaim_boosted(s, t_now += 1000);
+	cr_assert_geq(z->free_pages, wm->high + boost, "free %llu, high %llu + boost %llu",
+		      (unsigned long long)z->free_pages, (unsigned long long)wm->high,
+		      (unsigned long long)boost);
+	cr_assert_eq(z->watermark_boost, 0);
 	fs_sim_free(s);
 }
 
