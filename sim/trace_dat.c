@@ -439,6 +439,8 @@ static int put_fast(struct fs_tracedat *d, struct tep_handle *tep, struct tep_re
 	return 0;
 }
 
+/* tracecmd_iterate_events_multi's callback: 0 to go on, -1 to stop (the
+ * replay has gone; libtracecmd 3.1 goes on after a positive value). */
 static int on_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, void *data)
 {
 	struct fs_tracedat *d = data;
@@ -456,7 +458,7 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 				       rec->missed_events)
 			    : snprintf(d->line, sizeof(d->line), "CPU:%d [LOST EVENTS]", cpu);
 		if (put_text(d, d->line, (size_t)n))
-			return 1;
+			return -1;
 	}
 	if (d->evc[c].tep != tep || d->evc[c].type != type || !d->evc[c].ev) {
 		ev = tep_find_event(tep, type);
@@ -470,7 +472,7 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 	ev = d->evc[c].ev;
 	f = d->evc[c].f;
 	if (f->kind != DK_TEXT && (rc = put_fast(d, tep, rec, f, cpu)) <= 0)
-		return rc < 0;
+		return rc < 0 ? -1 : 0;
 	pid = tep_data_pid(tep, rec);
 	comm = tep_data_comm_from_pid(tep, pid);
 	trace_seq_reset(&d->seq);
@@ -483,7 +485,7 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 		return 0;
 	if ((size_t)n >= sizeof(d->line))
 		n = sizeof(d->line) - 1;
-	return put_text(d, d->line, (size_t)n) ? 1 : 0;
+	return put_text(d, d->line, (size_t)n) ? -1 : 0;
 }
 
 static void *producer(void *arg)
