@@ -221,6 +221,13 @@ int fs_trace_open(struct fs_trace *t, const char *path, enum fs_trace_format fmt
 		  struct fs_err *err);
 /* 1 = an event in *ev, 0 = end of input, <0 = error (err has file:line) */
 int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err);
+/* For readers that make their own lines (trace_dat.c): one more line of
+ * the input, counted and parsed as fs_trace_next does (1 = an event in
+ * *ev, 0 = none, <0 = error); and an event decoded without a line, which
+ * the caller has counted as one (line number, source, time clamp; 1). */
+int fs_trace_line(struct fs_trace *t, char *line, size_t len, bool has_nul, struct fs_event *ev,
+		  struct fs_err *err);
+int fs_trace_event_done(struct fs_trace *t, struct fs_event *ev);
 void fs_trace_close(struct fs_trace *t);
 /* A workload's generator as a trace (sim/workload.c): for a machine with
  * max_order and present_pages; keys shared with the run. */
@@ -233,11 +240,14 @@ int fs_trace_format_parse(const char *s, enum fs_trace_format *fmt);
 int fs_mt_numbering_of_alloc(const char *fields, size_t len);
 const char *fs_trace_format_name(enum fs_trace_format fmt);
 
-/* "trace_dat.c": trace-cmd's trace.dat through libtracecmd, rendered as
- * trace-cmd report lines for the ftrace parser */
+/* "trace_dat.c": trace-cmd's trace.dat through libtracecmd: the page
+ * events decoded from their fields, the rest rendered as trace-cmd report
+ * lines for the ftrace parser */
 struct fs_tracedat;
 bool fs_tracedat_sniff(const char *p, size_t n);
 int fs_tracedat_open(struct fs_trace *t, struct fs_err *err);
+/* fs_trace_next for a trace.dat: 1 = an event, 0 = the end, <0 = error */
+int fs_tracedat_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err);
 void fs_tracedat_close(struct fs_tracedat *d);
 
 /* "trace_native.c" */

@@ -185,6 +185,55 @@ static void report_end(struct fs_trace *t)
 			t->st.lost_events, t->st.lost_events == 1 ? "" : "s");
 }
 
+/* An event read: where it came from, its time kept from going back. */
+int fs_trace_event_done(struct fs_trace *t, struct fs_event *ev)
+{
+	ev->line = t->line;
+	ev->src = t->src;
+	if (ev->time_ns < t->last_time) {
+		t->st.time_regressions++;
+		ev->time_ns = t->last_time;
+	}
+	t->last_time = ev->time_ns;
+	t->st.events++;
+	return 1;
+}
+
+int fs_trace_line(struct fs_trace *t, char *line, size_t len, bool has_nul, struct fs_event *ev,
+		  struct fs_err *err)
+{
+	int rc;
+
+	t->line++;
+	t->st.lines++;
+	if (has_nul) {
+		t->st.malformed++;
+		return fs_error(err, -EINVAL, "%s:%" PRIu64 ": binary data in a text trace",
+				t->path, t->line);
+	}
+	if (len && line[len - 1] == '\r')       /* CRLF */
+		line[--len] = 0;
+	if (is_blank(line, len) || is_comment(t, line, len)) {
+		t->st.comments++;
+		return 0;
+	}
+	if (!t->parse && (rc = detect(t, line, len, err)))
+		return rc;
+	memset(ev, 0, sizeof(*ev));
+	rc = t->parse(t, line, len, ev, err);
+	if (rc < 0)
+		return malformed(t, rc, err);
+	if (rc == 0) {
+		t->st.comments++;
+		return 0;
+	}
+	if (rc == 2) {
+		t->st.skipped++;
+		return 0;
+	}
+	return fs_trace_event_done(t, ev);
+}
+
 int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err)
 {
 	char *line;
@@ -198,47 +247,15 @@ int fs_trace_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err)
 		}
 		return rc;
 	}
-	while ((rc = fs_input_getline(&t->in, &line, &len, err)) > 0) {
-		t->line++;
-		t->st.lines++;
-		if (t->in.line_has_nul) {
-			t->st.malformed++;
-			return fs_error(err, -EINVAL, "%s:%" PRIu64 ": binary data in a text trace",
-					t->path, t->line);
-		}
-		if (len && line[len - 1] == '\r')       /* CRLF */
-			line[--len] = 0;
-		if (is_blank(line, len) || is_comment(t, line, len)) {
-			t->st.comments++;
-			continue;
-		}
-		if (!t->parse && (rc = detect(t, line, len, err)))
-			return rc;
-		memset(ev, 0, sizeof(*ev));
-		rc = t->parse(t, line, len, ev, err);
-		if (rc < 0) {
-			if ((rc = malformed(t, rc, err)))
-				return rc;
-			continue;
-		}
-		if (rc == 0) {
-			t->st.comments++;
-			continue;
-		}
-		if (rc == 2) {
-			t->st.skipped++;
-			continue;
-		}
-		ev->line = t->line;
-		ev->src = t->src;
-		if (ev->time_ns < t->last_time) {
-			t->st.time_regressions++;
-			ev->time_ns = t->last_time;
-		}
-		t->last_time = ev->time_ns;
-		t->st.events++;
-		return 1;
+	if (t->dat) {
+		rc = fs_tracedat_next(t, ev, err);
+		if (rc == 0)
+			report_end(t);
+		return rc;
 	}
+	while ((rc = fs_input_getline(&t->in, &line, &len, err)) > 0)
+		if ((rc = fs_trace_line(t, line, len, t->in.line_has_nul, ev, err)))
+			return rc;
 	if (rc == 0)
 		report_end(t);
 	return rc;
