@@ -697,10 +697,14 @@ static void *chunk_run(void *arg)
 			if (!nl && !eof) {
 				off += have;
 				have = 0;
+				if (off >= ch->to)
+					break;        /* a line longer than the part */
 				continue;
 			}
 			p = nl ? nl + 1 : e;
 			skip = false;
+			if (off + (uint64_t)(p - buf) >= ch->to)
+				break;                /* its first line starts in the next part */
 		}
 		if (!eof) {                    /* whole lines only */
 			const char *last = memrchr(p, '\n', (size_t)(e - p));

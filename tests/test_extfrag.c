@@ -617,3 +617,34 @@ Test(extfrag, threads_binary_data_at_the_same_line)
 	free(path);
 	free(text);
 }
+
+/* A line longer than a part (and than a part's 1 MiB buffer): the parts
+ * that start inside it have no line of their own. */
+Test(extfrag, threads_line_longer_than_a_part)
+{
+	size_t len, big = 3u << 20, n;
+	char *head = mixed_log(300, false, &len), *text = malloc(2 * len + big + 4), *path;
+	struct read_result one, many;
+
+	memcpy(text, head, len);
+	n = len;
+	text[n++] = '\n';
+	memset(text + n, 'x', big);                    /* malformed, no NUL */
+	n += big;
+	text[n++] = '\n';
+	memcpy(text + n, head, len);
+	n += len;
+	path = write_tmp_n(text, n);
+	read_with(path, 1, 100000ull, false, &one);
+	cr_assert_eq(one.rc, 0, "%s", one.err);
+	for (unsigned k = 2; k < 20; k += 3) {
+		read_with(path, k, 100000ull, false, &many);
+		same_results(&one, &many, "a long line");
+		result_free(&many);
+	}
+	result_free(&one);
+	unlink(path);
+	free(path);
+	free(text);
+	free(head);
+}
