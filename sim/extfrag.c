@@ -19,7 +19,12 @@
  * event is counted and skipped, except that mm_page_alloc lines whose gfp
  * flags name exactly one of MOVABLE/RECLAIMABLE tell which migrate-type
  * numbering the kernel used (gfp.h: gfp_migratetype / 3.10
- * allocflags_to_migratetype). */
+ * allocflags_to_migratetype).
+ *
+ * A plain file can be read in parts on threads (read_chunks): each part
+ * counts into an analysis of its own, and the parts are merged in file
+ * order into exactly what one reader would have counted, line numbers of
+ * the warnings and the first error included. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -172,9 +177,9 @@ static bool fast_fields(const char *f, size_t len, struct fs_extfrag_rec *r)
 	if (e - p > 2 && p[0] == '0' && p[1] == 'x') {
 		const char *h = p += 2;
 
-		/* a table, not a branch on digit or letter: a plain log's
-		 * pfns mix them at random, and that branch mispredicted on a
-		 * third of their digits (the costliest part of the parse) */
+		/* a table, not a branch on digit or letter: a hex digit is a
+		 * letter 6 times in 16, at random, and that branch was the
+		 * hottest spot of the fields in the profile */
 		for (; p < e; p++) {
 			int d = hex_val((unsigned char)*p);
 
