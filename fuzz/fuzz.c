@@ -4,9 +4,11 @@
  * same entry point the CLI uses, so decompression, line splitting and
  * every parser are exercised. A reader may reject any input; it may never
  * crash, leak or read out of bounds (ASan, UBSan). */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -71,12 +73,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 #elif defined(FUZZ_EXTFRAG)
 	{
-		struct fs_extfrag_an a;
+		/* one reader, then the same file in parts of a few bytes on
+		 * three threads: the results must be the same */
+		struct fs_extfrag_an a[2];
+		struct fs_err err2 = { "" };
+		int rc[2];
 
-		fs_extfrag_init(&a);
-		a.warn = NULL;
-		fs_extfrag_read(&a, path, &err);
-		fs_extfrag_release(&a);
+		for (int i = 0; i < 2; i++) {
+			fs_extfrag_init(&a[i]);
+			a[i].warn = NULL;
+			a[i].stream_ns = 1000000;
+			a[i].threads = i ? 3 : 1;
+			a[i].chunk_min = 1;
+			rc[i] = fs_extfrag_read(&a[i], path, i ? &err2 : &err);
+		}
+		if (rc[0] != rc[1] || a[0].nr_inputs != a[1].nr_inputs)
+			abort();
+		if (a[0].nr_inputs && (memcmp(&a[0].c, &a[1].c, sizeof(a[0].c)) ||
+		    a[0].inputs[0].lines != a[1].inputs[0].lines ||
+		    a[0].inputs[0].malformed != a[1].inputs[0].malformed ||
+		    a[0].inputs[0].nr_shown != a[1].inputs[0].nr_shown ||
+		    a[0].last_ns != a[1].last_ns || a[0].nr_bk != a[1].nr_bk ||
+		    (rc[0] && rc[0] != -EAGAIN && strcmp(err.msg, err2.msg))))
+			abort();
+		fs_extfrag_release(&a[0]);
+		fs_extfrag_release(&a[1]);
 	}
 #else
 #error "define one of FUZZ_TRACE, FUZZ_PROCFS, FUZZ_YAML, FUZZ_EXTFRAG"

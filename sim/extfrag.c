@@ -19,16 +19,24 @@
  * event is counted and skipped, except that mm_page_alloc lines whose gfp
  * flags name exactly one of MOVABLE/RECLAIMABLE tell which migrate-type
  * numbering the kernel used (gfp.h: gfp_migratetype / 3.10
- * allocflags_to_migratetype). */
+ * allocflags_to_migratetype).
+ *
+ * A plain file can be read in parts on threads (read_chunks): each part
+ * counts into an analysis of its own, and the parts are merged in file
+ * order into exactly what one reader would have counted, line numbers of
+ * the warnings and the first error included. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "extfrag.h"
 
-#define MAX_SHOWN 5
 #define MAX_VOTES 256
 #define MT_OTHER (FS_EXTFRAG_NR_MT - 1)
 
@@ -140,6 +148,16 @@ static inline bool fast_int(const char **pp, const char *e, const char *key, siz
 	return true;
 }
 
+#define H(c, v) [c] = v + 1
+/* a hex digit's value + 1, 0 for anything else (see hex_val) */
+static const uint8_t hex_val1[256] = {
+	H('0', 0), H('1', 1), H('2', 2), H('3', 3), H('4', 4), H('5', 5), H('6', 6), H('7', 7),
+	H('8', 8), H('9', 9), H('a', 10), H('b', 11), H('c', 12), H('d', 13), H('e', 14),
+	H('f', 15), H('A', 10), H('B', 11), H('C', 12), H('D', 13), H('E', 14), H('F', 15),
+};
+#undef H
+#define hex_val(c) ((int)hex_val1[c] - 1)
+
 /* The fields as every kernel from 3.10 to 6.18 prints them, in their order
  * and single-spaced (include/trace/events/kmem.h, mm_page_alloc_extfrag):
  * a plain extfrag log is nothing else, so this is most of its parse. Any
@@ -159,18 +177,17 @@ static bool fast_fields(const char *f, size_t len, struct fs_extfrag_rec *r)
 	if (e - p > 2 && p[0] == '0' && p[1] == 'x') {
 		const char *h = p += 2;
 
-		for (; p < e && *p != ' '; p++) {
-			unsigned d = (unsigned)*p - '0';
+		/* a table, not a branch on digit or letter: a hex digit is a
+		 * letter 6 times in 16, at random, and that branch was the
+		 * hottest spot of the fields in the profile */
+		for (; p < e; p++) {
+			int d = hex_val((unsigned char)*p);
 
-			if (d > 9) {
-				d = ((unsigned)*p | 0x20) - 'a';
-				if (d > 5)
-					return false;
-				d += 10;
-			}
-			r->pfn = r->pfn << 4 | d;
+			if (d < 0)
+				break;
+			r->pfn = r->pfn << 4 | (unsigned)d;
 		}
-		if (p == h || p - h > 15)
+		if ((p < e && *p != ' ') || p == h || p - h > 15)
 			return false;
 	} else {
 		const char *d0 = p;
@@ -352,12 +369,17 @@ void fs_extfrag_init(struct fs_extfrag_an *a)
 	a->pageblock_order = -1;
 	a->warn = stderr;
 	a->pb_seen_min = a->pb_seen_max = -1;
+	a->threads = 1;
+	a->chunk_min = FS_EXTFRAG_CHUNK_MIN;
 }
 
 void fs_extfrag_release(struct fs_extfrag_an *a)
 {
-	for (unsigned i = 0; i < a->nr_inputs; i++)
+	for (unsigned i = 0; i < a->nr_inputs; i++) {
 		free(a->inputs[i].path);
+		for (unsigned k = 0; k < a->inputs[i].nr_shown; k++)
+			free(a->inputs[i].shown[k].msg);
+	}
 	free(a->inputs);
 	fs_big_free(a->pts, a->cap_pts * sizeof(*a->pts));
 	free(a->bk);
@@ -380,7 +402,7 @@ int fs_mt_numbering_of_alloc(const char *f, size_t n)
 	bool mov, rec;
 	int mt;
 
-	if (!m || !g || m + 13 > f + n || m[13] != ' ' || m[12] < '0' || m[12] > '9')
+	if (!m || !g || m + 14 > f + n || m[13] != ' ' || m[12] < '0' || m[12] > '9')
 		return -1;
 	mt = m[12] - '0';
 	g += 10;
@@ -394,14 +416,6 @@ int fs_mt_numbering_of_alloc(const char *f, size_t n)
 	if ((mov && mt == 2) || (rec && mt == 1))
 		return FS_EXTFRAG_MT_PRE_4_4;
 	return -1;
-}
-
-static void vote(struct fs_extfrag_input *in, const char *f, size_t n)
-{
-	int k = fs_mt_numbering_of_alloc(f, n);
-
-	if (k >= 0)
-		in->movable_votes[k]++;
 }
 
 int fs_extfrag_detect_numbering(const struct fs_extfrag_an *a, enum fs_extfrag_numbering *n)
@@ -479,25 +493,450 @@ static void add_point(struct fs_extfrag_an *a, uint64_t t, const struct fs_extfr
 	p->change_ownership = r->change_ownership == 1;
 }
 
-static int malformed(struct fs_extfrag_an *a, struct fs_extfrag_input *in, uint64_t line,
-		     struct fs_err *err)
+/* One reader of lines: a whole input, or one chunk of a mapped file (then
+ * with an analysis and input counters of its own, merged afterwards). */
+struct ef_reader {
+	struct fs_extfrag_an *a;       /* counted into */
+	struct fs_extfrag_input *in;   /* its counters; in->lines: lines read */
+	bool at_start;                 /* its first line is the input's first */
+	uint8_t votes[MAX_VOTES];      /* the numbering votes' kinds in line order */
+};
+
+/* Keep a skipped line to show (see struct fs_extfrag_shown). */
+static void keep_shown(struct fs_extfrag_input *in, uint64_t line, bool lost, const char *msg)
+{
+	struct fs_extfrag_shown *s;
+
+	if (in->nr_shown == FS_ARRAY_SIZE(in->shown))
+		return;
+	s = &in->shown[in->nr_shown++];
+	s->line = line;
+	s->lost = lost;
+	s->msg = msg ? fs_xstrdup(msg) : NULL;
+}
+
+static int malformed(struct fs_extfrag_an *a, struct fs_extfrag_input *in, struct fs_err *err)
 {
 	in->malformed++;
-	fs_err_prefix(err, "%s:%" PRIu64 ": ", in->path, line);
 	if (a->strict)
 		return -EINVAL;
-	if (a->warn && in->malformed <= MAX_SHOWN)
-		fprintf(a->warn, "fragsim: warning: %s (line skipped)%s\n", err->msg,
-			in->malformed == MAX_SHOWN ? " [further ones only counted]" : "");
+	if (in->malformed <= FS_EXTFRAG_SHOWN)
+		keep_shown(in, in->lines, false, err->msg);
 	return 0;
+}
+
+static bool all_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!blank(s[i]))
+			return false;
+	return true;
+}
+
+/* Count one line (without its '\n'; read-only, not NUL-terminated). 0, or
+ * a negative errno: fatal, with what was wrong in err, without file:line
+ * (the caller's in->lines is the line); -EAGAIN: see stream_ns. */
+static int read_line(struct ef_reader *rd, const char *line, size_t len, bool has_nul,
+		     struct fs_err *err)
+{
+	struct fs_extfrag_an *a = rd->a;
+	struct fs_extfrag_input *in = rd->in;
+	struct fs_ftrace_rec rec;
+	struct fs_extfrag_rec r;
+	int rc, pb;
+
+	in->lines++;
+	if (has_nul) {
+		in->malformed++;
+		return fs_error(err, -EINVAL, "binary data in a text trace");
+	}
+	if (len && line[len - 1] == '\r')
+		len--;
+	/* kernel header lines start with '#' in column 0 (trace.c) */
+	if (!len || line[0] == '#') {
+		in->comments++;
+		return 0;
+	}
+	rc = fs_ftrace_split(line, len, &rec, err);
+	if (rc < 0 && all_blank(line, len)) {
+		in->comments++;
+		return 0;
+	}
+	if (rc == FS_FTRACE_HEADER) {
+		in->comments++;
+		return 0;
+	}
+	if (rc == FS_FTRACE_LOST) {
+		if (++in->lost_lines <= FS_EXTFRAG_SHOWN)
+			keep_shown(in, in->lines, true, NULL);
+		return 0;
+	}
+	if (rc < 0) {
+		if (rd->at_start && in->lines == in->comments + 1 && fs_native_sniff(line, len)) {
+			in->malformed++;
+			return fs_error(err, -EINVAL, "a native fragsim trace (traces/FORMAT.md): it has "
+					"no mm_page_alloc_extfrag events; 'fragsim replay' counts simulated "
+					"fallbacks");
+		}
+		return malformed(a, in, err);
+	}
+	if (a->stream_ns && a->have_time && rec.time_ns < a->first_ns)
+		return -EAGAIN;               /* the stream's intervals start too late */
+	if (!a->have_time || rec.time_ns < a->first_ns)
+		a->first_ns = rec.time_ns;
+	if (!a->have_time || rec.time_ns > a->last_ns)
+		a->last_ns = rec.time_ns;
+	a->have_time = true;
+	if (rec.name_len != 21 || memcmp(rec.name, "mm_page_alloc_extfrag", 21)) {
+		uint64_t nv = in->movable_votes[0] + in->movable_votes[1];
+
+		in->other_events++;
+		/* a few hundred lines decide; reading every gfp string would
+		 * cost more than the rest of the parse */
+		if (rec.name_len == 13 && !memcmp(rec.name, "mm_page_alloc", 13) && nv < MAX_VOTES) {
+			int k = fs_mt_numbering_of_alloc(rec.fields, rec.fields_len);
+
+			if (k >= 0) {
+				rd->votes[nv] = (uint8_t)k;
+				in->movable_votes[k]++;
+			}
+		}
+		return 0;
+	}
+	if (fs_extfrag_parse_fields(rec.fields, rec.fields_len, &r, err))
+		return malformed(a, in, err);
+	in->extfrag_lines++;
+	if (r.pageblock_order >= 0) {
+		if (a->pb_seen_min < 0 || r.pageblock_order < a->pb_seen_min)
+			a->pb_seen_min = r.pageblock_order;
+		if (r.pageblock_order > a->pb_seen_max)
+			a->pb_seen_max = r.pageblock_order;
+	}
+	pb = a->pageblock_order >= 0 ? a->pageblock_order
+	     : r.pageblock_order >= 0 ? r.pageblock_order : 9;
+	fs_extfrag_count(&a->c, &r, pb);
+	if (!a->stream_ns)
+		add_point(a, rec.time_ns, &r, pb);
+	else
+		return add_bucket(a, rec.time_ns, &r, pb);
+	return 0;
+}
+
+/* Read the whole lines of [*pp, e) (the last one may lack its '\n' only
+ * at the end of the input), stopping before a line that starts at or
+ * after limit (NULL: none). *pp moves on to the first line not read. */
+#define NUL_WINDOW (256u << 10)
+
+static int read_lines(struct ef_reader *rd, const char **pp, const char *e, const char *limit,
+		      struct fs_err *err)
+{
+	const char *p = *pp, *clean = p;       /* no NUL in [p, clean) */
+	int rc = 0;
+
+	while (p < e && (!limit || p < limit)) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p)), *le = nl ? nl : e;
+
+		/* binary data: one memchr a window ahead, not one per line */
+		if (le > clean) {
+			size_t w = (size_t)(e - p) < NUL_WINDOW ? (size_t)(e - p) : NUL_WINDOW;
+			const char *z;
+
+			if ((size_t)(le - p) > w)
+				w = (size_t)(le - p);
+			z = memchr(p, 0, w);
+			clean = z ? z : p + w;
+		}
+		if ((rc = read_line(rd, p, (size_t)(le - p), le > clean, err)))
+			break;
+		p = nl ? nl + 1 : e;
+	}
+	*pp = p;
+	return rc;
+}
+
+/* A part of a plain file, read on a thread of its own with pread: the
+ * lines that start in [from, to) (to: UINT64_MAX, to the file's end). The
+ * bytes from `from` to the first line start belong to the part before. */
+#define CHUNK_BUF (1u << 20)
+#define LINE_MAX_BYTES (64u << 20)      /* as input.c: a longer "line" is not text */
+
+struct ef_chunk {
+	struct fs_extfrag_an a;        /* its counts, intervals or points */
+	struct fs_extfrag_input in;
+	struct ef_reader rd;
+	int fd;
+	uint64_t from, to;             /* byte offsets in the file */
+	int rc;                        /* 0, or fatal at line in.lines (err without */
+	bool err_placed;               /* file:line, unless err_placed) or -EAGAIN */
+	struct fs_err err;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *chunk_run(void *arg)
+{
+	struct ef_chunk *ch = arg;
+	size_t cap = CHUNK_BUF, have = 0;
+	char *buf = fs_xcalloc(1, cap);
+	uint64_t off = ch->from ? ch->from - 1 : 0;   /* the file offset of buf[0] */
+	bool skip = ch->from != 0, eof = false;
+
+	while (!ch->rc) {
+		const char *p = buf, *e, *limit;
+		ssize_t n = pread(ch->fd, buf + have, cap - have, (off_t)(off + have));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ch->rc = fs_error(&ch->err, -errno, "%s: read error: %s (after line %" PRIu64 ")",
+					  ch->in.path, strerror(errno), ch->in.lines);
+			ch->err_placed = true;
+			break;
+		}
+		eof = n == 0;
+		have += (size_t)n;
+		e = buf + have;
+		if (skip) {
+			const char *nl = memchr(buf, '\n', have);
+
+			if (!nl && !eof) {
+				off += have;
+				have = 0;
+				if (off >= ch->to)
+					break;        /* a line longer than the part */
+				continue;
+			}
+			p = nl ? nl + 1 : e;
+			skip = false;
+			if (off + (uint64_t)(p - buf) >= ch->to)
+				break;                /* its first line starts in the next part */
+		}
+		if (!eof) {                    /* whole lines only */
+			const char *last = memrchr(p, '\n', (size_t)(e - p));
+
+			e = last ? last + 1 : p;
+		}
+		limit = ch->to - off <= have ? buf + (ch->to - off) : NULL;
+		ch->rc = read_lines(&ch->rd, &p, e, limit, &ch->err);
+		if (ch->rc || eof || (limit && p >= limit))
+			break;
+		/* the line not yet whole to the front, the buffer grown for it */
+		have -= (size_t)(p - buf);
+		off += (uint64_t)(p - buf);
+		memmove(buf, p, have);
+		if (have == cap) {
+			if (cap >= LINE_MAX_BYTES) {
+				ch->in.lines++;
+				ch->rc = fs_error(&ch->err, -EINVAL, "a line longer than %u MiB: not a "
+						  "text trace", LINE_MAX_BYTES >> 20);
+				break;
+			}
+			cap *= 2;
+			buf = fs_xrealloc(buf, cap);
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+static void counts_add(struct fs_extfrag_counts *d, const struct fs_extfrag_counts *s)
+{
+	d->events += s->events;
+	d->fragmenting += s->fragmenting;
+	d->change_ownership += s->change_ownership;
+	d->printed_fragmenting_wrong += s->printed_fragmenting_wrong;
+	for (unsigned r = 0; r < FS_EXTFRAG_NR_MT; r++)
+		for (unsigned f = 0; f < FS_EXTFRAG_NR_MT; f++) {
+			d->by_type[r][f] += s->by_type[r][f];
+			d->frag_by_type[r][f] += s->frag_by_type[r][f];
+		}
+	for (unsigned o = 0; o <= FS_NR_ORDERS; o++)
+		d->by_fallback_order[o] += s->by_fallback_order[o];
+}
+
+/* Add a chunk's results to what the chunks before it gave, as if one
+ * reader had gone on: its line numbers shift by the lines before it, its
+ * shown lines and numbering votes count only while the input's quota
+ * lasts. */
+static void merge_chunk(struct fs_extfrag_an *a, struct ef_reader *rd, struct ef_chunk *ch)
+{
+	struct fs_extfrag_input *in = rd->in, *ci = &ch->in;
+	struct fs_extfrag_an *ca = &ch->a;
+	uint64_t line0 = in->lines, nv = in->movable_votes[0] + in->movable_votes[1];
+	unsigned sm = 0, sl = 0;
+
+	in->lines += ci->lines;
+	in->extfrag_lines += ci->extfrag_lines;
+	in->other_events += ci->other_events;
+	in->comments += ci->comments;
+	for (unsigned i = 0; i < in->nr_shown; i++)
+		*(in->shown[i].lost ? &sl : &sm) += 1;
+	for (unsigned i = 0; i < ci->nr_shown; i++) {
+		struct fs_extfrag_shown *s = &ci->shown[i];
+
+		if (s->lost ? sl++ < FS_EXTFRAG_SHOWN : sm++ < FS_EXTFRAG_SHOWN) {
+			in->shown[in->nr_shown] = *s;
+			in->shown[in->nr_shown++].line += line0;
+			s->msg = NULL;
+		}
+	}
+	in->malformed += ci->malformed;
+	in->lost_lines += ci->lost_lines;
+	for (uint64_t i = 0; i < ci->movable_votes[0] + ci->movable_votes[1] && nv < MAX_VOTES; i++, nv++) {
+		rd->votes[nv] = ch->rd.votes[i];
+		in->movable_votes[ch->rd.votes[i]]++;
+	}
+	counts_add(&a->c, &ca->c);
+	if (ca->pb_seen_min >= 0) {
+		if (a->pb_seen_min < 0 || ca->pb_seen_min < a->pb_seen_min)
+			a->pb_seen_min = ca->pb_seen_min;
+		if (ca->pb_seen_max > a->pb_seen_max)
+			a->pb_seen_max = ca->pb_seen_max;
+	}
+	if (ca->have_time) {
+		if (!a->have_time || ca->first_ns < a->first_ns)
+			a->first_ns = ca->first_ns;
+		if (!a->have_time || ca->last_ns > a->last_ns)
+			a->last_ns = ca->last_ns;
+		a->have_time = true;
+	}
+	if (ca->nr_bk > a->cap_bk) {
+		a->bk = fs_xrealloc(a->bk, ca->nr_bk * sizeof(*a->bk));
+		memset(a->bk + a->cap_bk, 0, (ca->nr_bk - a->cap_bk) * sizeof(*a->bk));
+		a->cap_bk = ca->nr_bk;
+	}
+	for (size_t b = 0; b < ca->nr_bk; b++) {
+		struct fs_extfrag_bucket *d = &a->bk[b];
+		const struct fs_extfrag_bucket *s = &ca->bk[b];
+
+		d->events += s->events;
+		d->fragmenting += s->fragmenting;
+		d->change_ownership += s->change_ownership;
+		d->unmovable += s->unmovable;
+		for (unsigned f = 0; f < FS_EXTFRAG_NR_MT; f++) {
+			d->unmovable_from[f] += s->unmovable_from[f];
+			d->fragmenting_unmovable_from[f] += s->fragmenting_unmovable_from[f];
+		}
+	}
+	if (ca->nr_bk > a->nr_bk)
+		a->nr_bk = ca->nr_bk;
+	if (ca->nr_pts) {
+		size_t need = a->nr_pts + ca->nr_pts;
+
+		if (need > a->cap_pts) {
+			a->pts = a->pts ? fs_big_realloc(a->pts, a->cap_pts * sizeof(*a->pts), need * sizeof(*a->pts))
+				 : fs_big_alloc(need * sizeof(*a->pts));
+			if (!a->pts)
+				abort();
+			a->cap_pts = need;
+		}
+		if (ca->pts_unsorted || (a->nr_pts && ca->pts[0].time_ns < a->pts[a->nr_pts - 1].time_ns))
+			a->pts_unsorted = true;
+		memcpy(a->pts + a->nr_pts, ca->pts, ca->nr_pts * sizeof(*a->pts));
+		a->nr_pts = need;
+	}
+}
+
+/* The lines of a plain regular file from byte `from` on, in parts on
+ * threads (see fs_extfrag_an.threads), merged in file order. 0, or the
+ * first part's error (err with file:line), as one reader would stop. */
+static int read_chunks(struct fs_extfrag_an *a, struct ef_reader *rd, int fd, uint64_t from,
+		       uint64_t size, unsigned n, struct fs_err *err)
+{
+	struct ef_chunk *ch = fs_xcalloc(n, sizeof(*ch));
+	uint64_t step = (size - from) / n;
+	int rc = 0;
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		struct ef_chunk *c = &ch[k];
+
+		fs_extfrag_init(&c->a);
+		c->a.pageblock_order = a->pageblock_order;
+		c->a.strict = a->strict;
+		c->a.warn = NULL;
+		c->a.stream_ns = a->stream_ns;
+		if (a->stream_ns) {
+			/* intervals from the inputs' first time, known by now
+			 * (fs_extfrag_read reads up to it first) */
+			c->a.have_time = a->have_time;
+			c->a.first_ns = c->a.last_ns = a->first_ns;
+		}
+		c->in.path = rd->in->path;
+		c->rd.a = &c->a;
+		c->rd.in = &c->in;
+		c->rd.at_start = rd->at_start && k == 0 && !rd->in->lines;
+		c->fd = fd;
+		c->from = from + step * k;
+		c->to = k == n - 1 ? UINT64_MAX : from + step * (k + 1);
+	}
+	for (k = 1; k < n; k++)
+		ch[k].threaded = !pthread_create(&ch[k].thread, NULL, chunk_run, &ch[k]);
+	chunk_run(&ch[0]);
+	for (k = 1; k < n; k++) {
+		if (ch[k].threaded)
+			pthread_join(ch[k].thread, NULL);
+		else
+			chunk_run(&ch[k]);    /* no thread: read it here */
+	}
+	for (k = 0; k < n; k++) {
+		merge_chunk(a, rd, &ch[k]);
+		if ((rc = ch[k].rc)) {
+			/* one reader would have stopped here: the parts after
+			 * this one were never read */
+			if (rc != -EAGAIN) {
+				*err = ch[k].err;
+				if (!ch[k].err_placed)
+					fs_err_prefix(err, "%s:%" PRIu64 ": ", rd->in->path, rd->in->lines);
+			}
+			break;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		for (unsigned i = 0; i < ch[k].in.nr_shown; i++)
+			free(ch[k].in.shown[i].msg);
+		fs_extfrag_release(&ch[k].a);
+	}
+	free(ch);
+	return rc;
+}
+
+/* How many parts a plain file from byte `from` on is read in, and an fd
+ * of its own to pread them (-1 and 1 part: read on as a stream). */
+static unsigned plan_chunks(const struct fs_extfrag_an *a, const char *path, uint64_t from,
+			    int *fd, uint64_t *size)
+{
+	size_t min = a->chunk_min ? a->chunk_min : FS_EXTFRAG_CHUNK_MIN;
+	uint64_t n = a->threads > FS_EXTFRAG_MAX_THREADS ? FS_EXTFRAG_MAX_THREADS : a->threads;
+	struct stat st;
+
+	*fd = -1;
+	if (n < 2 || !strcmp(path, "-"))
+		return 1;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a regular file's size is its content's (not /proc's) */
+	if (*fd < 0 || fstat(*fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size <= from)
+		goto out_stream;
+	if (n > ((uint64_t)st.st_size - from) / min)
+		n = ((uint64_t)st.st_size - from) / min;
+	if (n < 2)
+		goto out_stream;
+	*size = (uint64_t)st.st_size;
+	return (unsigned)n;
+out_stream:
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return 1;
 }
 
 int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *err)
 {
 	struct fs_extfrag_input *in;
+	struct ef_reader rd;
 	struct fs_input inp;
-	struct fs_ftrace_rec rec;
-	struct fs_extfrag_rec r;
+	uint64_t at = 0;       /* bytes read as lines */
+	bool plan;
 	char *line;
 	size_t len;
 	int rc;
@@ -509,95 +948,67 @@ int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *er
 	memset(in, 0, sizeof(*in));
 	in->path = fs_xstrdup(inp.path);
 	in->compression = fs_input_codec_name(inp.codec);
-	while ((rc = fs_input_getline(&inp, &line, &len, err)) > 0) {
-		uint64_t ln = ++in->lines;
-		int pb;
+	rd.a = a;
+	rd.in = in;
+	rd.at_start = true;
+	plan = inp.codec == FS_INPUT_PLAIN && a->threads > 1;
+	for (;;) {
+		/* A plain file goes to the threads once its first time is
+		 * known when the timeline is streamed (every part counts its
+		 * intervals from there), at once otherwise. */
+		if (plan && (!a->stream_ns || a->have_time)) {
+			uint64_t size;
+			int fd;
+			unsigned n = plan_chunks(a, path, at, &fd, &size);
 
-		if (inp.line_has_nul) {
-			rc = fs_error(err, -EINVAL, "%s:%" PRIu64 ": binary data in a text trace",
-				      in->path, ln);
-			in->malformed++;
-			break;
-		}
-		if (len && line[len - 1] == '\r')
-			line[--len] = 0;
-		/* kernel header lines start with '#' in column 0 (trace.c) */
-		if (!len || line[0] == '#') {
-			in->comments++;
-			continue;
-		}
-		rc = fs_ftrace_split(line, len, &rec, err);
-		if (rc < 0 && strspn(line, " \t") == len) {   /* blank */
-			in->comments++;
-			continue;
-		}
-		if (rc == FS_FTRACE_HEADER) {
-			in->comments++;
-			continue;
-		}
-		if (rc == FS_FTRACE_LOST) {
-			in->lost_lines++;
-			if (a->warn && in->lost_lines <= MAX_SHOWN)
-				fprintf(a->warn, "fragsim: warning: %s:%" PRIu64 ": the kernel lost "
-					"events here; extfrag counts may be low\n", in->path, ln);
-			continue;
-		}
-		if (rc < 0) {
-			if (in->lines == in->comments + 1 && fs_native_sniff(line, len)) {
-				rc = fs_error(err, -EINVAL, "%s:%" PRIu64 ": a native fragsim trace "
-					      "(traces/FORMAT.md): it has no mm_page_alloc_extfrag events; "
-					      "'fragsim replay' counts simulated fallbacks", in->path, ln);
-				in->malformed++;
+			plan = false;
+			if (fd >= 0) {
+				rc = read_chunks(a, &rd, fd, at, size, n, err);
+				close(fd);
 				break;
 			}
-			if ((rc = malformed(a, in, ln, err)))
-				break;
-			continue;
 		}
-		if (a->stream_ns && a->have_time && rec.time_ns < a->first_ns) {
-			rc = -EAGAIN;         /* the stream's intervals start too late */
+		if ((rc = fs_input_getline(&inp, &line, &len, err)) <= 0)
+			break;
+		at += len + 1;
+		if ((rc = read_line(&rd, line, len, inp.line_has_nul, err))) {
+			if (rc != -EAGAIN)
+				fs_err_prefix(err, "%s:%" PRIu64 ": ", in->path, in->lines);
 			break;
 		}
-		if (!a->have_time || rec.time_ns < a->first_ns)
-			a->first_ns = rec.time_ns;
-		if (!a->have_time || rec.time_ns > a->last_ns)
-			a->last_ns = rec.time_ns;
-		a->have_time = true;
-		if (rec.name_len != 21 || memcmp(rec.name, "mm_page_alloc_extfrag", 21)) {
-			in->other_events++;
-			/* a few hundred lines decide; reading every gfp string would
-			 * cost more than the rest of the parse */
-			if (rec.name_len == 13 && !memcmp(rec.name, "mm_page_alloc", 13) &&
-			    in->movable_votes[0] + in->movable_votes[1] < MAX_VOTES)
-				vote(in, rec.fields, rec.fields_len);
-			continue;
-		}
-		if ((rc = fs_extfrag_parse_fields(rec.fields, rec.fields_len, &r, err))) {
-			if ((rc = malformed(a, in, ln, err)))
-				break;
-			continue;
-		}
-		in->extfrag_lines++;
-		if (r.pageblock_order >= 0) {
-			if (a->pb_seen_min < 0 || r.pageblock_order < a->pb_seen_min)
-				a->pb_seen_min = r.pageblock_order;
-			if (r.pageblock_order > a->pb_seen_max)
-				a->pb_seen_max = r.pageblock_order;
-		}
-		pb = a->pageblock_order >= 0 ? a->pageblock_order
-		     : r.pageblock_order >= 0 ? r.pageblock_order : 9;
-		fs_extfrag_count(&a->c, &r, pb);
-		if (!a->stream_ns)
-			add_point(a, rec.time_ns, &r, pb);
-		else if ((rc = add_bucket(a, rec.time_ns, &r, pb)))
-			break;
 	}
-	if (rc == 0 && a->warn && in->malformed)
-		fprintf(a->warn, "fragsim: warning: %s: %" PRIu64 " malformed line%s skipped "
-			"(--strict makes them fatal)\n", in->path, in->malformed,
-			in->malformed == 1 ? "" : "s");
 	fs_input_close(&inp);
+	in->complete = rc == 0;
 	return rc < 0 ? rc : 0;
+}
+
+void fs_extfrag_print_warnings(const struct fs_extfrag_an *a)
+{
+	if (!a->warn)
+		return;
+	for (unsigned i = 0; i < a->nr_inputs; i++) {
+		const struct fs_extfrag_input *in = &a->inputs[i];
+		unsigned nm = 0;
+
+		for (unsigned k = 0; k < in->nr_shown; k++) {
+			const struct fs_extfrag_shown *s = &in->shown[k];
+			struct fs_err e;
+
+			if (s->lost) {
+				fprintf(a->warn, "fragsim: warning: %s:%" PRIu64 ": the kernel lost events "
+					"here; extfrag counts may be low\n", in->path, s->line);
+				continue;
+			}
+			snprintf(e.msg, sizeof(e.msg), "%s", s->msg);
+			fs_err_prefix(&e, "%s:%" PRIu64 ": ", in->path, s->line);
+			fprintf(a->warn, "fragsim: warning: %s (line skipped)%s\n", e.msg,
+				++nm == FS_EXTFRAG_SHOWN ? " [further ones only counted]" : "");
+		}
+		if (in->complete && in->malformed)
+			fprintf(a->warn, "fragsim: warning: %s: %" PRIu64 " malformed line%s skipped "
+				"(--strict makes them fatal)\n", in->path, in->malformed,
+				in->malformed == 1 ? "" : "s");
+	}
 }
 
 static int cmp_pts(const void *x, const void *y)

@@ -61,11 +61,26 @@ struct fs_extfrag_mmtests {
 	uint64_t fragmenting_unmovable_placed_with_movable;
 };
 
+/* A skipped line shown as a warning: the first FS_EXTFRAG_SHOWN malformed
+ * lines and the first FS_EXTFRAG_SHOWN where the kernel lost events. They
+ * are printed once the reading is over (fs_extfrag_print_warnings), not as
+ * they come: a file read in chunks finds them out of order, and a re-read
+ * (stream_ns) would show them twice. */
+#define FS_EXTFRAG_SHOWN 5
+struct fs_extfrag_shown {
+	uint64_t line;                 /* in the input */
+	bool lost;                     /* lost events, else a malformed line */
+	char *msg;                     /* malformed: what was wrong, without file:line */
+};
+
 struct fs_extfrag_input {
 	char *path;
 	const char *compression;
 	uint64_t lines, extfrag_lines, other_events, comments, malformed, lost_lines;
 	uint64_t movable_votes[2];     /* mm_page_alloc lines telling the numbering */
+	struct fs_extfrag_shown shown[2 * FS_EXTFRAG_SHOWN];   /* in line order */
+	unsigned nr_shown;
+	bool complete;                 /* read to its end */
 };
 
 struct fs_extfrag_point {              /* one event, for the timeline */
@@ -82,12 +97,22 @@ struct fs_extfrag_bucket {
 	uint32_t unmovable_from[FS_EXTFRAG_NR_MT], fragmenting_unmovable_from[FS_EXTFRAG_NR_MT];
 };
 #define FS_EXTFRAG_MAX_BUCKETS (1u << 20)
+/* below this a thread costs more than it saves */
+#define FS_EXTFRAG_CHUNK_MIN (4u << 20)
+#define FS_EXTFRAG_MAX_THREADS 64
 
 struct fs_extfrag_an {
 	/* configuration */
 	int pageblock_order;           /* -1: as printed in each event, else 9 */
 	bool strict;                   /* malformed lines are fatal */
 	FILE *warn;                    /* warnings, NULL = quiet */
+	/* A plain regular file is mapped and split at line boundaries into
+	 * up to `threads` chunks of at least chunk_min bytes, parsed in
+	 * parallel and merged in file order: the results are those of one
+	 * reader, line numbers included. 1 (the default) reads on the calling
+	 * thread; stdin and compressed input are always read so. */
+	unsigned threads;
+	size_t chunk_min;              /* bytes; default FS_EXTFRAG_CHUNK_MIN */
 	/* results */
 	struct fs_extfrag_counts c;
 	struct fs_extfrag_input *inputs;
@@ -115,8 +140,13 @@ void fs_extfrag_release(struct fs_extfrag_an *a);
 void fs_extfrag_count(struct fs_extfrag_counts *c, const struct fs_extfrag_rec *r,
 		      int pageblock_order);
 /* Read one log or trace (any text format the ftrace reader splits, plain,
- * gzip or zstd, "-" = stdin). 0 or a negative errno with file:line. */
+ * gzip or zstd, "-" = stdin). 0 or a negative errno with file:line. The
+ * warnings about skipped lines are kept in the inputs, for: */
 int fs_extfrag_read(struct fs_extfrag_an *a, const char *path, struct fs_err *err);
+/* Print the kept warnings to a->warn (nothing if NULL): per input, its
+ * shown lines with file:line, and for an input read to its end how many
+ * malformed lines were skipped. Once, after the last fs_extfrag_read. */
+void fs_extfrag_print_warnings(const struct fs_extfrag_an *a);
 /* mmtests' four counters from the totals, for a numbering. */
 void fs_extfrag_mmtests(const struct fs_extfrag_counts *c, enum fs_extfrag_numbering n,
 			struct fs_extfrag_mmtests *out);

@@ -60,6 +60,20 @@ static inline bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* Past the blanks at p: eight spaces at a time first, for the padding
+ * ftrace puts before every task name (right-aligned in 16 columns) and
+ * before the timestamp. */
+static inline const char *skip_blanks(const char *p, const char *e)
+{
+	uint64_t w;
+
+	while (e - p >= 8 && (memcpy(&w, p, 8), w == 0x2020202020202020ull))
+		p += 8;
+	while (p < e && is_blank(*p))
+		p++;
+	return p;
+}
+
 static int bad(struct fs_err *err, const char *what, const char *s, const char *end)
 {
 	size_t n = (size_t)(end - s);
@@ -124,8 +138,7 @@ int fs_ftrace_split(const char *line, size_t len, struct fs_ftrace_rec *r, struc
 	const char *e = line + len, *p = line, *c0, *b, *q, *k, *d, *tok;
 	uint64_t v;
 
-	while (p < e && is_blank(*p))
-		p++;
+	p = skip_blanks(p, e);
 	/* A line not indented is either a trace-cmd header, or starts with
 	 * an instance name ("capture_tcmd:"): the task name is printed
 	 * right-aligned in 16 columns and is at most 15 characters
@@ -208,8 +221,7 @@ int fs_ftrace_split(const char *line, size_t len, struct fs_ftrace_rec *r, struc
 
 	/* After "[CPU]": optional flags, then "TIME:". */
 	p = q + 1;
-	while (p < e && is_blank(*p))
-		p++;
+	p = skip_blanks(p, e);
 	tok = p;
 	while (p < e && !is_blank(*p))
 		p++;
@@ -217,8 +229,7 @@ int fs_ftrace_split(const char *line, size_t len, struct fs_ftrace_rec *r, struc
 		/* irq flags (d..3. in 6.x, d..1 in 3.10): any short token */
 		if (p - tok > 8 || p == tok)
 			return bad(err, "TIME (seconds.micro) or irq flags after [CPU]", tok, e);
-		while (p < e && is_blank(*p))
-			p++;
+		p = skip_blanks(p, e);
 		tok = p;
 		while (p < e && !is_blank(*p))
 			p++;
@@ -228,25 +239,25 @@ int fs_ftrace_split(const char *line, size_t len, struct fs_ftrace_rec *r, struc
 
 	/* The event name: "mm_page_alloc:", "kmem:mm_page_alloc:" (perf),
 	 * padded by trace-cmd; a line of another tracer may have no colon. */
-	while (p < e && is_blank(*p))
-		p++;
+	p = skip_blanks(p, e);
 	tok = p;
-	while (p < e && !is_blank(*p))
+	/* the name starts after the token's last colon but a final one
+	 * ("subsystem:" in perf): the last two colons are noted on the way,
+	 * rather than a second walk back (every line passes here) */
+	b = d = NULL;
+	while (p < e && !is_blank(*p)) {
+		if (*p == ':')
+			d = b, b = p;
 		p++;
+	}
 	if (p == tok)
 		return bad(err, "EVENT: after TIME", tok, e);
 	k = p;
-	if (k[-1] == ':')
-		k--;
-	r->name = tok;
-	for (q = k; q > tok; q--)
-		if (q[-1] == ':') {             /* "subsystem:" (perf) */
-			r->name = q;
-			break;
-		}
+	if (b == p - 1)
+		k--, b = d;
+	r->name = b ? b + 1 : tok;
 	r->name_len = (size_t)(k - r->name);
-	while (p < e && is_blank(*p))
-		p++;
+	p = skip_blanks(p, e);
 	r->fields = p;
 	r->fields_len = (size_t)(e - p);
 	return FS_FTRACE_RECORD;

@@ -393,3 +393,258 @@ Test(extfrag, stream_timeline_matches_points)
 	free(out[0]);
 	free(out[1]);
 }
+
+/* --- a plain file read in parts on threads (fs_extfrag_an.threads) gives
+ * what one reader gives: every counter, the intervals or points, the
+ * numbering votes, the shown lines with their line numbers, the warnings,
+ * the CSV and JSON, and the same error at the same line. */
+
+static char *write_tmp_n(const char *text, size_t len)
+{
+	char *path = malloc(64);
+	int fd;
+
+	snprintf(path, 64, "/tmp/fragsim-extfrag-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* A log of every kind of line: comments, blank and CRLF lines, lost
+ * events, mm_page_alloc lines telling both numberings (over 256, so the
+ * votes' quota ends inside some part), extfrag events of every type and
+ * two pageblock orders, and malformed lines (more than are shown) every
+ * few dozen lines, so that part boundaries fall next to them. The last
+ * line has no '\n'. With `earlier`, a line earlier than the first comes
+ * two thirds in (the streamed timeline must start again). */
+static char *mixed_log(unsigned lines, bool earlier, size_t *len)
+{
+	char *t = malloc((size_t)lines * 260 + 64), *p = t;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	p += sprintf(p, "# tracer: nop\n#\n");
+	for (unsigned i = 0; i < lines; i++) {
+		unsigned us = 1000 + i * 37, k;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		k = (unsigned)(x % 100);
+		if (earlier && i == lines * 2 / 3)
+			us = 10, k = 99;                   /* an event */
+		if (i % 41 == 7)
+			p += sprintf(p, "      bash-1  [000] d..1. 5.%06u: mm_page_alloc_extfrag: page=0 pfn=0x1 "
+				     "alloc_order=%u\n", us, i);          /* cut: malformed */
+		else if (i % 53 == 11)
+			p += sprintf(p, "garbage line %u\n", i);           /* malformed */
+		else if (i % 97 == 5)
+			p += sprintf(p, "CPU:%u [LOST %u EVENTS]\n", i % 2, i);
+		else if (i % 89 == 3)
+			p += sprintf(p, "%s\n", i & 1 ? "" : "   \t ");
+		else if (k < 30)
+			p += sprintf(p, "   kworker/u8:1-%u  [001] d..1. 5.%06u: mm_page_alloc: page=0 pfn=0x%x order=0 "
+				     "migratetype=%u gfp_flags=%s\n", i, us, i, 1 + (i / 400) % 2,
+				     i % 3 ? "GFP_HIGHUSER_MOVABLE|__GFP_COMP" : "GFP_KERNEL");
+		else if (k < 35)
+			p += sprintf(p, "   cc1-%u  [001] d..1. 5.%06u: mm_page_free: page=0 pfn=0x%x order=0\r\n",
+				     i, us, i);
+		else
+			p += sprintf(p, "   cc1-%u  [000] d..3. 5.%06u: mm_page_alloc_extfrag: page=0 pfn=0x%x "
+				     "alloc_order=%u fallback_order=%u pageblock_order=%u alloc_migratetype=%u "
+				     "fallback_migratetype=%u fragmenting=1 change_ownership=%u\n",
+				     i, us, i, (unsigned)(x >> 8) % 4, (unsigned)(x >> 12) % 11, 9 + (k & 1),
+				     (unsigned)(x >> 20) % 5, (unsigned)(x >> 24) % 5, (unsigned)(x >> 28) & 1);
+	}
+	if (p[-1] == '\n')
+		p--;                                   /* no '\n' at the end */
+	*len = (size_t)(p - t);
+	return t;
+}
+
+struct read_result {
+	int rc;
+	char err[512], *csv, *json, *warn;
+	struct fs_extfrag_an a;
+};
+
+static void read_with(const char *path, unsigned threads, uint64_t stream_ns, bool strict,
+		      struct read_result *r)
+{
+	struct fs_err err = { "" };
+	char out[80];
+	size_t n;
+	FILE *w;
+
+	memset(r, 0, sizeof(*r));
+	w = open_memstream(&r->warn, &n);
+	fs_extfrag_init(&r->a);
+	r->a.warn = w;
+	r->a.threads = threads;
+	r->a.chunk_min = 1;            /* parts of a few lines */
+	r->a.stream_ns = stream_ns;
+	r->a.strict = strict;
+	r->rc = fs_extfrag_read(&r->a, path, &err);
+	fs_extfrag_print_warnings(&r->a);
+	fclose(w);
+	/* with -EAGAIN err holds nothing meant to be shown */
+	snprintf(r->err, sizeof(r->err), "%s", r->rc && r->rc != -EAGAIN ? err.msg : "");
+	if (r->rc)
+		return;
+	snprintf(out, sizeof(out), "%s.csv", path);
+	cr_assert_eq(fs_extfrag_write_csv(&r->a, FS_EXTFRAG_MT_4_4, 100000ull, out, &err), 0, "%s", err.msg);
+	r->csv = slurp(out);
+	unlink(out);
+	snprintf(out, sizeof(out), "%s.json", path);
+	cr_assert_eq(fs_extfrag_write_json(&r->a, FS_EXTFRAG_MT_4_4, "test", 100000ull, out, &err), 0,
+		     "%s", err.msg);
+	r->json = slurp(out);
+	unlink(out);
+}
+
+static void result_free(struct read_result *r)
+{
+	fs_extfrag_release(&r->a);
+	free(r->csv);
+	free(r->json);
+	free(r->warn);
+}
+
+static void same_results(const struct read_result *x, const struct read_result *y, const char *what)
+{
+	const struct fs_extfrag_an *a = &x->a, *b = &y->a;
+	const struct fs_extfrag_input *i = &a->inputs[0], *j = &b->inputs[0];
+
+	cr_assert_eq(x->rc, y->rc, "%s: rc %d, %d", what, x->rc, y->rc);
+	cr_assert_str_eq(x->err, y->err, "%s", what);
+	cr_assert_str_eq(x->warn, y->warn, "%s", what);
+	cr_assert_eq(memcmp(&a->c, &b->c, sizeof(a->c)), 0, "%s: counts", what);
+	cr_assert_eq(i->lines, j->lines, "%s: lines %lu, %lu", what, (unsigned long)i->lines,
+		     (unsigned long)j->lines);
+	cr_assert_eq(i->extfrag_lines, j->extfrag_lines, "%s", what);
+	cr_assert_eq(i->other_events, j->other_events, "%s", what);
+	cr_assert_eq(i->comments, j->comments, "%s", what);
+	cr_assert_eq(i->malformed, j->malformed, "%s", what);
+	cr_assert_eq(i->lost_lines, j->lost_lines, "%s", what);
+	cr_assert_eq(i->movable_votes[0], j->movable_votes[0], "%s", what);
+	cr_assert_eq(i->movable_votes[1], j->movable_votes[1], "%s", what);
+	cr_assert_eq(i->nr_shown, j->nr_shown, "%s", what);
+	for (unsigned k = 0; k < i->nr_shown; k++) {
+		cr_assert_eq(i->shown[k].line, j->shown[k].line, "%s: shown %u", what, k);
+		cr_assert_eq(i->shown[k].lost, j->shown[k].lost, "%s", what);
+		if (!i->shown[k].lost)
+			cr_assert_str_eq(i->shown[k].msg, j->shown[k].msg, "%s", what);
+	}
+	cr_assert_eq(i->complete, j->complete, "%s", what);
+	cr_assert_eq(a->have_time, b->have_time, "%s", what);
+	cr_assert_eq(a->first_ns, b->first_ns, "%s", what);
+	cr_assert_eq(a->last_ns, b->last_ns, "%s", what);
+	cr_assert_eq(a->pb_seen_min, b->pb_seen_min, "%s", what);
+	cr_assert_eq(a->pb_seen_max, b->pb_seen_max, "%s", what);
+	cr_assert_eq(a->nr_bk, b->nr_bk, "%s", what);
+	cr_assert_eq(a->nr_bk ? memcmp(a->bk, b->bk, a->nr_bk * sizeof(*a->bk)) : 0, 0, "%s: intervals", what);
+	cr_assert_eq(a->nr_pts, b->nr_pts, "%s", what);
+	cr_assert_eq(a->pts_unsorted, b->pts_unsorted, "%s", what);
+	cr_assert_eq(a->nr_pts ? memcmp(a->pts, b->pts, a->nr_pts * sizeof(*a->pts)) : 0, 0, "%s: points", what);
+	if (x->rc)
+		return;
+	cr_assert_str_eq(x->csv, y->csv, "%s", what);
+	cr_assert_str_eq(x->json, y->json, "%s", what);
+}
+
+Test(extfrag, threads_give_one_readers_results)
+{
+	static const unsigned nt[] = { 2, 3, 4, 5, 7, 8, 13, 64 };
+
+	for (int earlier = 0; earlier < 2; earlier++) {
+		size_t len;
+		char *text = mixed_log(1500, earlier, &len), *path = write_tmp_n(text, len), what[64];
+
+		for (int mode = 0; mode < 3; mode++) {
+			/* streamed intervals, points, --strict */
+			uint64_t sns = mode == 1 ? 0 : 100000ull;
+			struct read_result one, many;
+
+			read_with(path, 1, sns, mode == 2, &one);
+			if (mode == 0)
+				cr_assert_eq(one.rc, earlier ? -EAGAIN : 0, "%s", one.err);
+			if (mode == 1) {
+				cr_assert_eq(one.rc, 0, "%s", one.err);
+				cr_assert_gt(one.a.inputs[0].malformed, FS_EXTFRAG_SHOWN);
+				cr_assert_gt(one.a.inputs[0].movable_votes[0], 0);
+				cr_assert_gt(one.a.inputs[0].movable_votes[1], 0);
+				cr_assert_eq(one.a.inputs[0].movable_votes[0] + one.a.inputs[0].movable_votes[1], 256);
+				cr_assert_eq(one.a.pts_unsorted, earlier);
+				cr_assert(strstr(one.warn, "[further ones only counted]"), "%s", one.warn);
+			}
+			if (mode == 2)
+				cr_assert_eq(one.rc, -EINVAL);
+			for (unsigned k = 0; k < sizeof(nt) / sizeof(nt[0]); k++) {
+				snprintf(what, sizeof(what), "earlier %d mode %d threads %u", earlier, mode, nt[k]);
+				read_with(path, nt[k], sns, mode == 2, &many);
+				same_results(&one, &many, what);
+				result_free(&many);
+			}
+			result_free(&one);
+		}
+		unlink(path);
+		free(path);
+		free(text);
+	}
+}
+
+/* Binary data in a later part: the same error, at the same line, as one
+ * reader finds it; a part that fails stops the parts after it. */
+Test(extfrag, threads_binary_data_at_the_same_line)
+{
+	size_t len;
+	char *text = mixed_log(800, false, &len), *path, *q;
+	struct read_result one, many;
+
+	q = text + len / 2;
+	q = strchr(q, '\n') + 20;
+	*q = 0;                                        /* a NUL inside a line */
+	path = write_tmp_n(text, len);
+	read_with(path, 1, 100000ull, false, &one);
+	cr_assert_eq(one.rc, -EINVAL);
+	cr_assert(strstr(one.err, ": binary data in a text trace"), "%s", one.err);
+	for (unsigned n = 2; n < 9; n++) {
+		read_with(path, n, 100000ull, false, &many);
+		same_results(&one, &many, "binary data");
+		result_free(&many);
+	}
+	result_free(&one);
+	unlink(path);
+	free(path);
+	free(text);
+}
+
+/* A line longer than a part (and than a part's 1 MiB buffer): the parts
+ * that start inside it have no line of their own. */
+Test(extfrag, threads_line_longer_than_a_part)
+{
+	size_t len, big = 3u << 20, n;
+	char *head = mixed_log(300, false, &len), *text = malloc(2 * len + big + 4), *path;
+	struct read_result one, many;
+
+	memcpy(text, head, len);
+	n = len;
+	text[n++] = '\n';
+	memset(text + n, 'x', big);                    /* malformed, no NUL */
+	n += big;
+	text[n++] = '\n';
+	memcpy(text + n, head, len);
+	n += len;
+	path = write_tmp_n(text, n);
+	read_with(path, 1, 100000ull, false, &one);
+	cr_assert_eq(one.rc, 0, "%s", one.err);
+	for (unsigned k = 2; k < 20; k += 3) {
+		read_with(path, k, 100000ull, false, &many);
+		same_results(&one, &many, "a long line");
+		result_free(&many);
+	}
+	result_free(&one);
+	unlink(path);
+	free(path);
+	free(text);
+	free(head);
+}

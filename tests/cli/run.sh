@@ -344,6 +344,65 @@ grep -q 'numbered as Linux 4.4+.*--kernel-version 6.1' "$TMP/old2.out" && grep -
 	cmp -s "$TMP/ab.csv" "$TMP/ba.csv" && cmp -s "$TMP/m1.csv" "$TMP/m2.csv" &&
 	[ "$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$TMP/ab.csv")" = 7 ] && ok ||
 	bad "extfrag timeline by input order: $(diff "$TMP/ab.csv" "$TMP/ba.csv" | head -4)"
+# a line earlier than the first makes extfrag read again: each warning is
+# shown once (the first reading's were shown too, before)
+"$FRAGSIM" extfrag -q -o /dev/null "$EF/mixed.txt" "$EF/old-3.10.txt" 2>"$TMP/rr.err"
+[ "$(grep -c 'mixed.txt:9: expected fallback_order' "$TMP/rr.err")" = 1 ] &&
+	[ "$(grep -c 'mixed.txt: 1 malformed line skipped' "$TMP/rr.err")" = 1 ] && ok ||
+	bad "extfrag re-read, two inputs: warnings $(cat "$TMP/rr.err")"
+{ cat "$EF/mixed.txt"; echo "            bash-1   [000] d..3.  1000.000000: mm_page_alloc_extfrag: page=0 pfn=0x1" \
+	"alloc_order=0 fallback_order=1 pageblock_order=9 alloc_migratetype=0 fallback_migratetype=1" \
+	"fragmenting=1 change_ownership=0"; } >"$TMP/early.txt"
+"$FRAGSIM" extfrag -q -o "$TMP/early.csv" "$TMP/early.txt" 2>"$TMP/rr.err"
+[ "$(grep -c 'early.txt:9: expected fallback_order' "$TMP/rr.err")" = 1 ] &&
+	[ "$(grep -c 'early.txt: 1 malformed line skipped' "$TMP/rr.err")" = 1 ] &&
+	[ "$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$TMP/early.csv")" = 5 ] && ok ||
+	bad "extfrag re-read, one input: warnings $(cat "$TMP/rr.err")"
+# --threads: a plain file is read in parts at once, with one reader's
+# results. ef_same NAME FILE ARGS: -j 1, 2 and 3 give the same report,
+# warnings (file:line), timeline CSV and JSON summary
+ef_same() {
+	name=$1 f=$2; shift 2
+	for j in 1 2 3; do
+		"$FRAGSIM" extfrag -j $j "$@" -o "$TMP/j$j.csv" -s "$TMP/j$j.json" "$f" >"$TMP/j$j.out" 2>"$TMP/j$j.err"
+		echo "exit $?" >>"$TMP/j$j.out"
+	done
+	for x in out err csv json; do
+		cmp -s "$TMP/j1.$x" "$TMP/j2.$x" && cmp -s "$TMP/j1.$x" "$TMP/j3.$x" && ok ||
+			bad "extfrag --threads $name: the $x differs: $(diff "$TMP/j1.$x" "$TMP/j2.$x" | head -4)"
+	done
+}
+# constructed, 15 MB (parts of at least 4 MiB): runs of malformed lines
+# where -j 2 and -j 3 cut it, lost events, and a last line earlier than the
+# first (the reading starts again, keeping every event's time)
+awk 'BEGIN {
+	n = 66000
+	for (i = 0; i < n; i++) {
+		t = sprintf("%d.%06d", 10 + int(i / 10000), (i % 10000) * 100)
+		if ((i >= n / 3 - 5 && i < n / 3 + 5) || (i >= n / 2 - 5 && i < n / 2 + 5) ||
+		    (i >= 2 * n / 3 - 5 && i < 2 * n / 3 + 5))
+			printf "            bash-%05d   [000] d..3.  %s: mm_page_alloc_extfrag: page=0 pfn=0x%06x alloc_order=%d\n", i, t, i, i % 4
+		else if (i % 9973 == 17)
+			printf "CPU:1 [LOST %d EVENTS]\n", i
+		else
+			printf "    kworker/u8:1-%05d   [001] d..1.  %s: mm_page_alloc_extfrag: page=%016x pfn=0x%06x alloc_order=%d fallback_order=%d pageblock_order=9 alloc_migratetype=%d fallback_migratetype=%d fragmenting=1 change_ownership=%d\n", i, t, i * 64, i, i % 4, i % 11, i % 3, (i + 1) % 3, i % 2
+	}
+	printf "            bash-1   [000] d..3.  9.000000: mm_page_alloc_extfrag: page=0 pfn=0x1 alloc_order=0 fallback_order=1 pageblock_order=9 alloc_migratetype=0 fallback_migratetype=1 fragmenting=1 change_ownership=0\n"
+}' >"$TMP/cut.txt"
+ef_same cut.txt "$TMP/cut.txt" -i 100ms
+grep -q 'cut.txt:22000: expected alloc_order= and fallback_order=.*\[further ones only counted\]' "$TMP/j2.err" &&
+	grep -q 'cut.txt: 30 malformed lines skipped' "$TMP/j2.err" && ok || bad "extfrag --threads cut.txt: $(cat "$TMP/j2.err")"
+ef_same cut.txt-strict "$TMP/cut.txt" --strict
+grep -q 'cut.txt:21996: expected alloc_order=' "$TMP/j3.err" && ok || bad "extfrag --threads --strict: $(cat "$TMP/j3.err")"
+# the real captures, when ../shared is beside the repository
+for c in build/trace_pipe build/trace-cmd-report anon-churn/trace_pipe; do
+	z=../shared/traces/$c.txt.zst
+	[ -r "$z" ] || continue
+	zstd -dcq "$z" >"$TMP/cap.txt" || { bad "zstd -dc $z"; continue; }
+	ef_same "$c" "$TMP/cap.txt" -i 10ms
+done
+rm -f "$TMP/cap.txt" "$TMP/cut.txt"
+expect_fail extfrag-threads 2 '--threads expects 1..64' extfrag -j 0 "$EF/mixed.txt"
 # errors
 expect_fail extfrag-strict 1 'mixed.txt:9: expected fallback_order=N' extfrag --strict "$EF/mixed.txt"
 expect_fail extfrag-missing 1 'nosuch.txt' extfrag "$EF/nosuch.txt"
