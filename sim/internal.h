@@ -111,8 +111,11 @@ struct fs_input {
 	char *path;                           /* as given; "-" is stdin */
 	enum fs_input_codec codec;
 	bool own_fd;
-	char *buf;                            /* decompressed text */
+	char *buf;                            /* decompressed text: own, or a ring block */
 	size_t cap, start, scan, end;         /* [start, end) not yet handed out */
+	char *own;                            /* the reader's own buffer (bytes) */
+	size_t own_cap;
+	bool held;                            /* buf is in the ring block the reader holds */
 	bool eof;
 	uint64_t lines;                       /* lines handed out */
 	bool line_has_nul;                    /* the last line holds a NUL byte (binary data) */
