@@ -79,11 +79,12 @@ struct fs_input_ring {
 	bool done, stop;                /* producer finished (err set if failed); reader gone */
 	int rc;
 	struct fs_err err;
-	/* zstd's window, for the reader to populate while it waits (see
+	/* zstd's window, for the threads to populate while they wait (see
 	 * prefault_window); all under lock */
 	char *win;                      /* NULL: nothing (left) to populate */
 	size_t win_bytes;
-	size_t win_low;                 /* populated down from the end to here (bytes) */
+	size_t win_low;                 /* the reader populates down from the end to here (bytes) */
+	size_t win_high;                /* the producer populates up from the start to here (bytes) */
 	uint64_t produced;              /* bytes the producer has put in the ring */
 	uint64_t win_since;             /* produced when the window was allocated */
 	bool populating;                /* the reader is in madvise on win */
@@ -190,6 +191,7 @@ static void *zstd_alloc(void *opaque, size_t bytes)
 					pthread_mutex_lock(&r->lock);
 					r->win = d->big[i].p;
 					r->win_bytes = r->win_low = bytes;
+					r->win_high = 0;
 					r->win_since = r->produced;
 					pthread_mutex_unlock(&r->lock);
 				}
@@ -284,6 +286,68 @@ static int decode(struct fs_input_dec *d, char *dst, size_t cap, struct fs_err *
 	}
 }
 
+/* A thread that has nothing to do until the other one moves faults in the
+ * next 2 MiB of zstd's window, if any is left. Called and returns with
+ * r->lock held; true if it did (the ring may have changed meanwhile), false
+ * to wait.
+ *
+ * zstd writes its window from the start. The producer, waiting for room in
+ * the ring, works up from where it writes (win_high); the reader, waiting
+ * for a block, works down from the end (win_low) and stops short of where
+ * the producer writes (the bytes it produced since the window was
+ * allocated, plus the ring's worth it may be decoding). So the faults go
+ * to whichever thread would otherwise sleep, instead of all to the
+ * producer. Each claims its 2 MiB before dropping the lock, so the two
+ * never populate the same pages. MADV_POPULATE_WRITE fills page tables
+ * without touching the data, so it is safe on memory the other thread is
+ * using. Where it is missing (before Linux 5.14) or fails, both stop trying
+ * and the producer faults the pages in itself, as before. */
+static bool prefault_window(struct fs_input_ring *r, bool reader)
+{
+	uint64_t front;
+	size_t lo, len;
+	char *p;
+	int rc;
+
+	if (!r->win)
+		return false;
+	front = r->produced - r->win_since;     /* about where the producer writes */
+	if (reader) {
+		front += (RING_BLOCKS + 1) * (uint64_t)BLOCK_SIZE;
+		if (front < r->win_high)
+			front = r->win_high;
+		if (r->win_low < PREFAULT_CHUNK || front >= r->win_low - PREFAULT_CHUNK) {
+			r->win = NULL;  /* the producer has got (or will get) there first */
+			return false;
+		}
+		/* whole 2 MiB pages from the window's 2 MiB-aligned start */
+		lo = (r->win_low - 1) & ~(size_t)(PREFAULT_CHUNK - 1);
+		p = r->win + lo;
+		len = r->win_low - lo;
+		r->win_low = lo;
+		r->populating = true;
+	} else {
+		lo = front & ~(uint64_t)(PREFAULT_CHUNK - 1);
+		if (lo < r->win_high)
+			lo = r->win_high;
+		if (lo + PREFAULT_CHUNK > r->win_low)
+			return false;   /* met the reader's part: all populated */
+		p = r->win + lo;
+		len = PREFAULT_CHUNK;
+		r->win_high = lo + PREFAULT_CHUNK;
+	}
+	pthread_mutex_unlock(&r->lock);
+	rc = madvise(p, len, MADV_POPULATE_WRITE);
+	pthread_mutex_lock(&r->lock);
+	if (reader) {
+		r->populating = false;
+		pthread_cond_broadcast(&r->populated);
+	}
+	if (rc)
+		r->win = NULL;
+	return true;
+}
+
 static void *producer(void *arg)
 {
 	struct fs_input *in = arg;
@@ -295,7 +359,8 @@ static void *producer(void *arg)
 
 		pthread_mutex_lock(&r->lock);
 		while (r->count == RING_BLOCKS && !r->stop)
-			pthread_cond_wait(&r->can_put, &r->lock);
+			if (!prefault_window(r, false))
+				pthread_cond_wait(&r->can_put, &r->lock);
 		if (r->stop) {
 			pthread_mutex_unlock(&r->lock);
 			return NULL;
@@ -321,50 +386,6 @@ static void *producer(void *arg)
 	}
 }
 
-/* The reader has nothing to do until the producer puts a block: fault in
- * the next 2 MiB of zstd's window for it, if any is left. Called and
- * returns with r->lock held; true if it did (the ring may have filled
- * meanwhile), false to wait.
- *
- * zstd writes its window from the start, so the reader works down from the
- * end and stops short of where the producer writes (the bytes it produced
- * since the window was allocated, plus the ring's worth it may be decoding):
- * the faults are shared between the threads instead of all on the
- * producer. MADV_POPULATE_WRITE fills page tables without touching the
- * data, so it is safe on memory the other thread is using. Where it is
- * missing (before Linux 5.14) or fails, the reader stops trying and the
- * producer faults the pages in itself, as before. */
-static bool prefault_window(struct fs_input_ring *r)
-{
-	uint64_t front;
-	size_t lo, len;
-	char *p;
-	int rc;
-
-	if (!r->win)
-		return false;
-	front = r->produced - r->win_since + (RING_BLOCKS + 1) * (uint64_t)BLOCK_SIZE;
-	if (r->win_low < PREFAULT_CHUNK || front >= r->win_low - PREFAULT_CHUNK) {
-		r->win = NULL;          /* the producer has got (or will get) there first */
-		return false;
-	}
-	/* whole 2 MiB pages from the window's 2 MiB-aligned start */
-	lo = (r->win_low - 1) & ~(size_t)(PREFAULT_CHUNK - 1);
-	len = r->win_low - lo;
-	p = r->win + lo;
-	r->populating = true;
-	pthread_mutex_unlock(&r->lock);
-	rc = madvise(p, len, MADV_POPULATE_WRITE);
-	pthread_mutex_lock(&r->lock);
-	r->populating = false;
-	pthread_cond_broadcast(&r->populated);
-	if (rc)
-		r->win = NULL;
-	else
-		r->win_low = lo;
-	return true;
-}
-
 /* Wait until the ring holds need blocks (the reader's held one counts) or
  * the producer is done. 1 when they are there, else the producer's result:
  * 0 at the end, <0 (err set) on failure. The wait is spent populating
@@ -375,7 +396,7 @@ static int ring_wait(struct fs_input_ring *r, unsigned need, struct fs_err *err)
 
 	pthread_mutex_lock(&r->lock);
 	while (r->count < need && !r->done)
-		if (!prefault_window(r))
+		if (!prefault_window(r, true))
 			pthread_cond_wait(&r->can_take, &r->lock);
 	if (r->count < need) {
 		rc = r->rc;

@@ -22,7 +22,7 @@ void *fs_xrealloc(void *p, size_t size);
 char *fs_xstrdup(const char *s);
 uint64_t fs_now_ns(void);                 /* CLOCK_MONOTONIC */
 extern const char fs_build_id[];          /* a hash of the sources (build/gen/buildid.c) */
-void *fs_big_alloc(size_t bytes);         /* zeroed, THP-advised; NULL on failure */
+void *fs_big_alloc(size_t bytes);         /* zeroed, THP-advised (2 MiB-aligned from 2 MiB); NULL on failure */
 void fs_big_free(void *p, size_t bytes);
 void *fs_big_realloc(void *p, size_t old_bytes, size_t new_bytes);
 
