@@ -10,7 +10,9 @@
  * input is decompressed by a second thread into a small ring of 1 MiB
  * blocks, so decompression runs beside parsing and simulation instead of
  * before them (on the 174 MB capture: 0.24 s for the whole replay, where
- * `zstd -dc | wc -l` takes 0.6 s).
+ * `zstd -dc | wc -l` takes 0.6 s). The reader cuts lines out of those
+ * blocks in place (ring_next) and spends its waits faulting in zstd's
+ * window ahead of the decoder (prefault_window).
  *
  * Truncated and corrupt compressed input is an error naming the file: a
  * zstd stream that ends inside a frame (ZSTD_decompressStream has not
@@ -21,6 +23,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 /* for ZSTD_createDCtx_advanced and ZSTD_customMem: the experimental API,
@@ -35,7 +38,14 @@
 #define BUF_SIZE (1u << 20)             /* line buffer, grown for longer lines */
 #define LINE_MAX_BYTES (64u << 20)      /* a longer "line" is not text */
 #define RING_BLOCKS 4                   /* decompressed blocks in flight */
-#define BLOCK_SIZE (1u << 20)
+#define BLOCK_SIZE (1u << 20)           /* decoded bytes per block */
+#define HEADROOM (64u << 10)            /* room for a line carried over from the last block */
+#define SLOT_SIZE (HEADROOM + BLOCK_SIZE + 64)  /* a ring slot: headroom, block, spare */
+#define PREFAULT_CHUNK (2u << 20)       /* zstd window populated by the reader at a time */
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23          /* Linux 5.14; older kernels say EINVAL */
+#endif
 
 /* The decompressor's state, owned by the producer (the thread, or the
  * reader itself when there is no thread). */
@@ -54,6 +64,7 @@ struct fs_input_dec {
 		void *p;
 		size_t bytes;
 	} big[8];
+	struct fs_input_ring *ring;     /* set while a thread decodes: see prefault_window */
 };
 
 /* A ring of decompressed blocks between the thread and the reader. */
@@ -61,13 +72,23 @@ struct fs_input_ring {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t can_put, can_take;
-	char *data[RING_BLOCKS];
+	char *data[RING_BLOCKS];        /* HEADROOM into each SLOT_SIZE slot of one fs_big_alloc */
 	size_t len[RING_BLOCKS];
 	unsigned head, count;           /* next block to take, blocks ready */
 	size_t taken;                   /* bytes of data[head] already handed out */
 	bool done, stop;                /* producer finished (err set if failed); reader gone */
 	int rc;
 	struct fs_err err;
+	/* zstd's window, for the threads to populate while they wait (see
+	 * prefault_window); all under lock */
+	char *win;                      /* NULL: nothing (left) to populate */
+	size_t win_bytes;
+	size_t win_low;                 /* the reader populates down from the end to here (bytes) */
+	size_t win_high;                /* the producer populates up from the start to here (bytes) */
+	uint64_t produced;              /* bytes the producer has put in the ring */
+	uint64_t win_since;             /* produced when the window was allocated */
+	bool populating;                /* the reader is in madvise on win */
+	pthread_cond_t populated;       /* populating went false */
 };
 
 static const char *const codec_names[] = {
@@ -145,12 +166,19 @@ static int gz_decode(struct fs_input_dec *d, char *dst, size_t cap, struct fs_er
  * window buffer, which fills page by page as the stream is decoded: 33 k
  * page faults, about half the cost of decompressing a 174 MB trace on a VM
  * where a fault costs ~10 us. Big buffers come from fs_big_alloc instead
- * (mmap + MADV_HUGEPAGE): 64 faults of 2 MiB pages. */
+ * (mmap 2 MiB-aligned + MADV_HUGEPAGE): 64 faults of 2 MiB pages.
+ *
+ * Those 64 faults still zero 128 MiB, and on this VM (whose host takes
+ * back free guest memory) first touch costs ~3 ms per 2 MiB: two thirds
+ * of the decompressing thread's time, which made it the longer of the two.
+ * So the newest big buffer is offered to the reader, which populates it
+ * while it would otherwise wait for data (prefault_window). */
 #define ZSTD_BIG_ALLOC (2u << 20)
 
 static void *zstd_alloc(void *opaque, size_t bytes)
 {
 	struct fs_input_dec *d = opaque;
+	struct fs_input_ring *r = d->ring;
 
 	if (bytes >= ZSTD_BIG_ALLOC)
 		for (unsigned i = 0; i < FS_ARRAY_SIZE(d->big); i++)
@@ -159,6 +187,14 @@ static void *zstd_alloc(void *opaque, size_t bytes)
 				if (!d->big[i].p)
 					return NULL;
 				d->big[i].bytes = bytes;
+				if (r) {
+					pthread_mutex_lock(&r->lock);
+					r->win = d->big[i].p;
+					r->win_bytes = r->win_low = bytes;
+					r->win_high = 0;
+					r->win_since = r->produced;
+					pthread_mutex_unlock(&r->lock);
+				}
 				return d->big[i].p;
 			}
 	return malloc(bytes);
@@ -167,11 +203,21 @@ static void *zstd_alloc(void *opaque, size_t bytes)
 static void zstd_free(void *opaque, void *p)
 {
 	struct fs_input_dec *d = opaque;
+	struct fs_input_ring *r = d->ring;
 
 	if (!p)
 		return;
 	for (unsigned i = 0; i < FS_ARRAY_SIZE(d->big); i++)
 		if (d->big[i].p == p) {
+			if (r) {
+				/* not while the reader is in madvise on it */
+				pthread_mutex_lock(&r->lock);
+				while (r->populating)
+					pthread_cond_wait(&r->populated, &r->lock);
+				if (r->win == p)
+					r->win = NULL;
+				pthread_mutex_unlock(&r->lock);
+			}
 			fs_big_free(p, d->big[i].bytes);
 			d->big[i].p = NULL;
 			return;
@@ -240,6 +286,68 @@ static int decode(struct fs_input_dec *d, char *dst, size_t cap, struct fs_err *
 	}
 }
 
+/* A thread that has nothing to do until the other one moves faults in the
+ * next 2 MiB of zstd's window, if any is left. Called and returns with
+ * r->lock held; true if it did (the ring may have changed meanwhile), false
+ * to wait.
+ *
+ * zstd writes its window from the start. The producer, waiting for room in
+ * the ring, works up from where it writes (win_high); the reader, waiting
+ * for a block, works down from the end (win_low) and stops short of where
+ * the producer writes (the bytes it produced since the window was
+ * allocated, plus the ring's worth it may be decoding). So the faults go
+ * to whichever thread would otherwise sleep, instead of all to the
+ * producer. Each claims its 2 MiB before dropping the lock, so the two
+ * never populate the same pages. MADV_POPULATE_WRITE fills page tables
+ * without touching the data, so it is safe on memory the other thread is
+ * using. Where it is missing (before Linux 5.14) or fails, both stop trying
+ * and the producer faults the pages in itself, as before. */
+static bool prefault_window(struct fs_input_ring *r, bool reader)
+{
+	uint64_t front;
+	size_t lo, len;
+	char *p;
+	int rc;
+
+	if (!r->win)
+		return false;
+	front = r->produced - r->win_since;     /* about where the producer writes */
+	if (reader) {
+		front += (RING_BLOCKS + 1) * (uint64_t)BLOCK_SIZE;
+		if (front < r->win_high)
+			front = r->win_high;
+		if (r->win_low < PREFAULT_CHUNK || front >= r->win_low - PREFAULT_CHUNK) {
+			r->win = NULL;  /* the producer has got (or will get) there first */
+			return false;
+		}
+		/* whole 2 MiB pages from the window's 2 MiB-aligned start */
+		lo = (r->win_low - 1) & ~(size_t)(PREFAULT_CHUNK - 1);
+		p = r->win + lo;
+		len = r->win_low - lo;
+		r->win_low = lo;
+		r->populating = true;
+	} else {
+		lo = front & ~(uint64_t)(PREFAULT_CHUNK - 1);
+		if (lo < r->win_high)
+			lo = r->win_high;
+		if (lo + PREFAULT_CHUNK > r->win_low)
+			return false;   /* met the reader's part: all populated */
+		p = r->win + lo;
+		len = PREFAULT_CHUNK;
+		r->win_high = lo + PREFAULT_CHUNK;
+	}
+	pthread_mutex_unlock(&r->lock);
+	rc = madvise(p, len, MADV_POPULATE_WRITE);
+	pthread_mutex_lock(&r->lock);
+	if (reader) {
+		r->populating = false;
+		pthread_cond_broadcast(&r->populated);
+	}
+	if (rc)
+		r->win = NULL;
+	return true;
+}
+
 static void *producer(void *arg)
 {
 	struct fs_input *in = arg;
@@ -251,7 +359,8 @@ static void *producer(void *arg)
 
 		pthread_mutex_lock(&r->lock);
 		while (r->count == RING_BLOCKS && !r->stop)
-			pthread_cond_wait(&r->can_put, &r->lock);
+			if (!prefault_window(r, false))
+				pthread_cond_wait(&r->can_put, &r->lock);
 		if (r->stop) {
 			pthread_mutex_unlock(&r->lock);
 			return NULL;
@@ -268,6 +377,7 @@ static void *producer(void *arg)
 		} else {
 			r->len[slot] = (size_t)n;
 			r->count++;
+			r->produced += (uint64_t)n;
 		}
 		pthread_cond_signal(&r->can_take);
 		pthread_mutex_unlock(&r->lock);
@@ -276,39 +386,117 @@ static void *producer(void *arg)
 	}
 }
 
-/* Take up to cap bytes from the ring. */
+/* Wait until the ring holds need blocks (the reader's held one counts) or
+ * the producer is done. 1 when they are there, else the producer's result:
+ * 0 at the end, <0 (err set) on failure. The wait is spent populating
+ * zstd's window where there is any left. */
+static int ring_wait(struct fs_input_ring *r, unsigned need, struct fs_err *err)
+{
+	int rc = 1;
+
+	pthread_mutex_lock(&r->lock);
+	while (r->count < need && !r->done)
+		if (!prefault_window(r, true))
+			pthread_cond_wait(&r->can_take, &r->lock);
+	if (r->count < need) {
+		rc = r->rc;
+		if (rc < 0)
+			*err = r->err;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+/* Give data[head] back to the producer. */
+static void ring_release(struct fs_input_ring *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->head = (r->head + 1) % RING_BLOCKS;
+	r->count--;
+	r->taken = 0;
+	pthread_cond_signal(&r->can_put);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Take up to cap bytes from the ring into dst (the reader holds no block:
+ * see ring_unhold). */
 static int ring_take(struct fs_input *in, char *dst, size_t cap, struct fs_err *err)
 {
 	struct fs_input_ring *r = in->ring;
 	size_t n;
+	int rc = ring_wait(r, 1, err);
 
-	pthread_mutex_lock(&r->lock);
-	while (!r->count && !r->done)
-		pthread_cond_wait(&r->can_take, &r->lock);
-	if (!r->count) {
-		int rc = r->rc;
-
-		if (rc < 0)
-			*err = r->err;
-		pthread_mutex_unlock(&r->lock);
+	if (rc <= 0)
 		return rc;
-	}
-	pthread_mutex_unlock(&r->lock);
 	/* data[head] is ours until we give it back */
 	n = r->len[r->head] - r->taken;
 	if (n > cap)
 		n = cap;
 	memcpy(dst, r->data[r->head] + r->taken, n);
 	r->taken += n;
-	if (r->taken == r->len[r->head]) {
-		pthread_mutex_lock(&r->lock);
-		r->head = (r->head + 1) % RING_BLOCKS;
-		r->count--;
-		r->taken = 0;
-		pthread_cond_signal(&r->can_put);
-		pthread_mutex_unlock(&r->lock);
-	}
+	if (r->taken == r->len[r->head])
+		ring_release(r);
 	return (int)n;
+}
+
+/* Lines are cut out of the ring's blocks where the producer decoded them,
+ * not out of a copy: the copy was a second pass over 166 MB on the
+ * reader's thread, which is the longer one once zstd's window is populated
+ * by both. The unfinished line [start, end) of the buffer (at most
+ * HEADROOM bytes) is copied into the headroom in front of the next block's
+ * data, so every line stays contiguous, and the block held until now is
+ * given back. While in->held the reader owns data[head] and in->buf points
+ * into it. The bytes added after in->end (which becomes the carried
+ * line's length), 0 at the end (the held block stays: it has the last
+ * line), <0 error; on 0 and <0 nothing changes. */
+static int ring_next(struct fs_input *in, struct fs_err *err)
+{
+	struct fs_input_ring *r = in->ring;
+	size_t part = in->end - in->start, skip, len;
+	unsigned next;
+	char *dst;
+	int rc = ring_wait(r, in->held ? 2 : 1, err);
+
+	if (rc <= 0)
+		return rc;
+	next = (r->head + in->held) % RING_BLOCKS;
+	skip = in->held ? 0 : r->taken;         /* what ring_take already copied out */
+	dst = r->data[next] + skip;
+	len = r->len[next] - skip;
+	memcpy(dst - part, in->buf + in->start, part);
+	if (in->held)
+		ring_release(r);
+	in->held = true;
+	in->buf = dst - part;
+	in->scan -= in->start;
+	in->start = 0;
+	in->end = part;
+	in->cap = part + len + 1;               /* the slot's spare byte after the data */
+	in->nul_lo = in->nul_hi = in->nul_end = 0;
+	return (int)len;
+}
+
+/* Back to the private buffer (before a copying read, or a line longer than
+ * HEADROOM): the unread bytes move there and the held block goes back. */
+static void ring_unhold(struct fs_input *in)
+{
+	size_t part = in->end - in->start;
+
+	if (!in->held)
+		return;
+	if (in->own_cap < part + BUF_SIZE) {
+		in->own_cap = part + BUF_SIZE;
+		in->own = fs_xrealloc(in->own, in->own_cap);
+	}
+	memcpy(in->own, in->buf + in->start, part);
+	in->buf = in->own;
+	in->cap = in->own_cap;
+	in->scan -= in->start;
+	in->start = 0;
+	in->end = part;
+	in->nul_lo = in->nul_hi = in->nul_end = 0;
+	in->held = false;
+	ring_release(in->ring);
 }
 
 static int produce(struct fs_input *in, char *dst, size_t cap, struct fs_err *err)
@@ -324,8 +512,9 @@ static void free_ring(struct fs_input *in)
 {
 	struct fs_input_ring *r = in->ring;
 
-	for (unsigned i = 0; i < RING_BLOCKS; i++)
-		free(r->data[i]);
+	in->dec->ring = NULL;
+	fs_big_free(r->data[0] - HEADROOM, RING_BLOCKS * (size_t)SLOT_SIZE);
+	pthread_cond_destroy(&r->populated);
 	pthread_cond_destroy(&r->can_take);
 	pthread_cond_destroy(&r->can_put);
 	pthread_mutex_destroy(&r->lock);
@@ -335,14 +524,21 @@ static void free_ring(struct fs_input *in)
 
 static int start_thread(struct fs_input *in)
 {
-	struct fs_input_ring *r = fs_xcalloc(1, sizeof(*r));
+	struct fs_input_ring *r;
+	/* one mapping of whole huge pages: 2 faults instead of 1024 */
+	char *blocks = fs_big_alloc(RING_BLOCKS * (size_t)SLOT_SIZE);
 
+	if (!blocks)
+		return 0;               /* decompress inline, as without a thread */
+	r = fs_xcalloc(1, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->can_put, NULL);
 	pthread_cond_init(&r->can_take, NULL);
+	pthread_cond_init(&r->populated, NULL);
 	for (unsigned i = 0; i < RING_BLOCKS; i++)
-		r->data[i] = fs_xcalloc(1, BLOCK_SIZE);
+		r->data[i] = blocks + i * (size_t)SLOT_SIZE + HEADROOM;
 	in->ring = r;
+	in->dec->ring = r;
 	if (pthread_create(&r->thread, NULL, producer, in)) {
 		/* no thread: decompress inline, as for a plain file */
 		free_ring(in);
@@ -453,8 +649,8 @@ int fs_input_open(struct fs_input *in, const char *path, struct fs_err *err)
 			return fs_error(err, -ENOMEM, "%s: cannot set up zstd decompression", path);
 		}
 	}
-	in->cap = BUF_SIZE;
-	in->buf = malloc(in->cap);
+	in->cap = in->own_cap = BUF_SIZE;
+	in->buf = in->own = malloc(in->cap);
 	if (!in->buf) {
 		fs_input_close(in);
 		return fs_error(err, -ENOMEM, "%s: out of memory", path);
@@ -469,11 +665,16 @@ int fs_input_peek(struct fs_input *in, size_t n, const char **p, size_t *have, s
 	while (in->end - in->start < n && !in->eof) {
 		int got;
 
-		if (in->cap - in->end < n + 1) {
-			in->cap = in->end + n + 1;
-			in->buf = fs_xrealloc(in->buf, in->cap);
+		if (in->ring && n <= HEADROOM) {
+			got = ring_next(in, err);
+		} else {
+			ring_unhold(in);
+			if (in->cap - in->end < n + 1) {
+				in->cap = in->own_cap = in->end + n + 1;
+				in->buf = in->own = fs_xrealloc(in->own, in->cap);
+			}
+			got = produce(in, in->buf + in->end, in->cap - in->end - 1, err);
 		}
-		got = produce(in, in->buf + in->end, in->cap - in->end - 1, err);
 		if (got < 0)
 			return got;
 		if (got == 0)
@@ -499,7 +700,7 @@ void fs_input_close(struct fs_input *in)
 		free(d->raw);
 		free(d);
 	}
-	free(in->buf);
+	free(in->own);
 	free(in->path);
 	memset(in, 0, sizeof(*in));
 }
@@ -546,22 +747,28 @@ int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_er
 			in->lines++;
 			return 1;
 		}
-		if (in->start) {
-			memmove(in->buf, in->buf + in->start, in->end - in->start);
-			in->end -= in->start;
-			in->scan -= in->start;
-			in->start = 0;
-			in->nul_lo = in->nul_hi = in->nul_end = 0;
+		if (in->ring && in->end - in->start <= HEADROOM) {
+			n = ring_next(in, err);
+		} else {
+			ring_unhold(in);
+			if (in->start) {
+				memmove(in->buf, in->buf + in->start, in->end - in->start);
+				in->end -= in->start;
+				in->scan -= in->start;
+				in->start = 0;
+				in->nul_lo = in->nul_hi = in->nul_end = 0;
+			}
+			if (in->cap - in->end < BUF_SIZE / 4) {
+				if (in->cap >= LINE_MAX_BYTES)
+					return fs_error(err, -EINVAL, "%s:%llu: a line longer than %u MiB: "
+							"not a text trace", in->path,
+							(unsigned long long)in->lines + 1, LINE_MAX_BYTES >> 20);
+				in->cap *= 2;
+				in->buf = in->own = fs_xrealloc(in->own, in->cap);
+				in->own_cap = in->cap;
+			}
+			n = produce(in, in->buf + in->end, in->cap - in->end - 1, err);
 		}
-		if (in->cap - in->end < BUF_SIZE / 4) {
-			if (in->cap >= LINE_MAX_BYTES)
-				return fs_error(err, -EINVAL, "%s:%llu: a line longer than %u MiB: "
-						"not a text trace", in->path,
-						(unsigned long long)in->lines + 1, LINE_MAX_BYTES >> 20);
-			in->cap *= 2;
-			in->buf = fs_xrealloc(in->buf, in->cap);
-		}
-		n = produce(in, in->buf + in->end, in->cap - in->end - 1, err);
 		if (n < 0) {
 			size_t l = strlen(err->msg);
 
@@ -582,8 +789,10 @@ int fs_input_getline(struct fs_input *in, char **line, size_t *len, struct fs_er
  * buffered, then the decoder. The count, 0 at the end, <0 error. */
 int fs_input_read(struct fs_input *in, void *dst, size_t cap, struct fs_err *err)
 {
-	size_t have = in->end - in->start;
+	size_t have;
 
+	ring_unhold(in);
+	have = in->end - in->start;
 	if (have) {
 		if (have > cap)
 			have = cap;

@@ -22,7 +22,7 @@ void *fs_xrealloc(void *p, size_t size);
 char *fs_xstrdup(const char *s);
 uint64_t fs_now_ns(void);                 /* CLOCK_MONOTONIC */
 extern const char fs_build_id[];          /* a hash of the sources (build/gen/buildid.c) */
-void *fs_big_alloc(size_t bytes);         /* zeroed, THP-advised; NULL on failure */
+void *fs_big_alloc(size_t bytes);         /* zeroed, THP-advised (2 MiB-aligned from 2 MiB); NULL on failure */
 void fs_big_free(void *p, size_t bytes);
 void *fs_big_realloc(void *p, size_t old_bytes, size_t new_bytes);
 
@@ -111,8 +111,11 @@ struct fs_input {
 	char *path;                           /* as given; "-" is stdin */
 	enum fs_input_codec codec;
 	bool own_fd;
-	char *buf;                            /* decompressed text */
+	char *buf;                            /* decompressed text: own, or a ring block */
 	size_t cap, start, scan, end;         /* [start, end) not yet handed out */
+	char *own;                            /* the reader's own buffer (bytes) */
+	size_t own_cap;
+	bool held;                            /* buf is in the ring block the reader holds */
 	bool eof;
 	uint64_t lines;                       /* lines handed out */
 	bool line_has_nul;                    /* the last line holds a NUL byte (binary data) */

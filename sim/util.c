@@ -226,23 +226,51 @@ uint64_t fs_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Large zeroed arrays (page slots, hash tables): anonymous mappings with
- * transparent huge pages where the kernel allows them (THP "madvise"
- * mode is common), which cuts the TLB misses of random access across
- * hundreds of MiB. Untouched parts cost no memory. */
+/* Large zeroed arrays (page slots, hash tables, zstd's window): anonymous
+ * mappings with transparent huge pages where the kernel allows them (THP
+ * "madvise" mode is common), which cuts the TLB misses of random access
+ * across hundreds of MiB, and the page faults of first touch 512-fold.
+ * Untouched parts cost no memory.
+ *
+ * A mapping of 2 MiB or more starts on a 2 MiB boundary: the kernel aligns
+ * only anonymous mappings whose length is a multiple of 2 MiB (6.7+), and
+ * THP covers only the aligned 2 MiB pieces of a range, so a 128.25 MiB
+ * buffer at a 4 KiB boundary had up to 511 pages at its head faulted one
+ * by one (about 10 us each on a VM). The mapping is made 2 MiB longer and
+ * the excess on both sides unmapped, so fs_big_free's munmap of exactly
+ * [p, p + bytes) stays right. Without THP (never mode, or an old kernel)
+ * the madvise fails harmlessly and the memory is ordinary pages. */
+#define FS_HUGE (2u << 20)
+
 void *fs_big_alloc(size_t bytes)
 {
-	void *p;
+	char *p, *q;
+	size_t head;
 
 	bytes = (bytes + 4095) & ~(size_t)4095;
-	p = mmap(NULL, bytes ? bytes : 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
+	if (bytes < FS_HUGE) {
+		p = mmap(NULL, bytes ? bytes : 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	p = mmap(NULL, bytes + FS_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		/* no room for the slack: unaligned, THP for the aligned part */
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		q = p;
+	} else {
+		q = (char *)(((uintptr_t)p + FS_HUGE - 1) & ~(uintptr_t)(FS_HUGE - 1));
+		head = (size_t)(q - p);
+		if (head)
+			munmap(p, head);
+		munmap(q + bytes, FS_HUGE - head);
+	}
 #ifdef MADV_HUGEPAGE
-	if (bytes >= (2u << 20))
-		madvise(p, bytes, MADV_HUGEPAGE);
+	madvise(q, bytes, MADV_HUGEPAGE);
 #endif
-	return p;
+	return q;
 }
 
 void fs_big_free(void *p, size_t bytes)

@@ -855,6 +855,124 @@ Test(input, long_lines_and_no_final_newline)
 	free(text);
 }
 
+/* Lines of every length around the ring's 1 MiB blocks, for the reader
+ * that cuts them out of the decompression thread's blocks in place (input.c
+ * ring_next): random short ones across many block boundaries, ones just
+ * under, at and over the 64 KiB carried into the next block's headroom, a
+ * 3 MiB one (read by copying, then back to the blocks), a NUL byte inside
+ * one, no final newline. */
+static char *mixed_lines(size_t *len)
+{
+	static const size_t big[] = { 65534, 65535, 65536, 65537, 200000, 3u << 20, 65536 };
+	size_t cap = 12u << 20, n = 0;
+	char *t = malloc(cap);
+	uint64_t x = 88172645463325252ull;
+
+	for (unsigned i = 0; i < 40000; i++) {
+		size_t l;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		l = i % 5000 == 2500 ? big[(i / 5000) % 7] : x % 200;
+		for (size_t k = 0; k < l; k++)
+			t[n + k] = (char)('a' + (x >> (k % 50)) % 26);
+		if (i == 12345)
+			t[n + l / 2] = 0;
+		n += l;
+		t[n++] = '\n';
+	}
+	memcpy(t + n, "last line", 9);
+	*len = n + 9;
+	return t;
+}
+
+/* path's lines are exactly text's, with the right NUL flags; a peek first */
+static void same_lines(const char *path, const char *text, size_t n)
+{
+	struct fs_input in;
+	struct fs_err err;
+	const char *p;
+	char *line;
+	size_t len, have, pos = 0, lines = 0;
+
+	cr_assert_eq(fs_input_open(&in, path, &err), 0, "%s", err.msg);
+	cr_assert_eq(fs_input_peek(&in, 10, &p, &have, &err), 0);
+	cr_assert(have >= 10 && !memcmp(p, text, 10));
+	while (fs_input_getline(&in, &line, &len, &err) == 1) {
+		const char *nl = memchr(text + pos, '\n', n - pos);
+		size_t want = nl ? (size_t)(nl - text) - pos : n - pos;
+
+		cr_assert_eq(len, want, "%s: line %zu is %zu bytes, expected %zu", path, lines + 1, len, want);
+		cr_assert(!memcmp(line, text + pos, len), "%s: line %zu differs", path, lines + 1);
+		cr_assert_eq(line[len], 0);
+		cr_assert_eq(in.line_has_nul, memchr(text + pos, 0, len) != NULL, "%s: line %zu", path,
+			     lines + 1);
+		pos += len + 1;
+		lines++;
+	}
+	cr_assert_eq(pos, n + 1, "%s: stopped at byte %zu of %zu: %s", path, pos, n, err.msg);
+	cr_assert_eq(in.lines, lines);
+	fs_input_close(&in);
+}
+
+/* some lines, then the rest as raw bytes (fs_input_read): the same bytes */
+static void same_bytes_after_lines(const char *path, const char *text, size_t n)
+{
+	struct fs_input in;
+	struct fs_err err;
+	char *line, *rest = malloc(n);
+	size_t len, pos = 0, got = 0;
+	int r;
+
+	cr_assert_eq(fs_input_open(&in, path, &err), 0, "%s", err.msg);
+	for (unsigned i = 0; i < 12000; i++) {
+		cr_assert_eq(fs_input_getline(&in, &line, &len, &err), 1);
+		pos += len + 1;
+	}
+	while ((r = fs_input_read(&in, rest + got, 100000, &err)) > 0)
+		got += (size_t)r;
+	cr_assert_eq(r, 0, "%s", err.msg);
+	cr_assert_eq(pos + got, n);
+	cr_assert(!memcmp(rest, text + pos, got));
+	fs_input_close(&in);
+	free(rest);
+}
+
+Test(input, lines_across_decompressed_blocks, .timeout = 60)
+{
+	size_t n, zlen;
+	char *text = mixed_lines(&n);
+	void *z = zstd_of(text, n, &zlen);
+	char *paths[3] = { write_tmp(text, n, ".txt"), write_tmp(z, zlen, ".zst"), gzip_file(text, n) };
+
+	for (unsigned i = 0; i < 3; i++) {
+		same_lines(paths[i], text, n);
+		same_bytes_after_lines(paths[i], text, n);
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+	free(z);
+	free(text);
+}
+
+/* zstd's window and the ring come from fs_big_alloc: from 2 MiB up the
+ * mapping starts on a 2 MiB boundary, so transparent huge pages can back
+ * all of it (the kernel aligns only lengths that are multiples of 2 MiB) */
+Test(input, big_alloc_huge_aligned)
+{
+	static const size_t sizes[] = { 4096, (2u << 20) - 4096, 2u << 20, (128u << 20) + (256u << 10) + 8 };
+
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned char *p = fs_big_alloc(sizes[i]);
+
+		cr_assert(p);
+		cr_assert_eq((uintptr_t)p % (sizes[i] >= (2u << 20) ? 2u << 20 : 4096), 0, "%zu bytes at %p",
+			     sizes[i], (void *)p);
+		cr_assert_eq(p[0] | p[sizes[i] - 1], 0);
+		p[0] = p[sizes[i] - 1] = 1;
+		fs_big_free(p, sizes[i]);
+	}
+}
+
 Test(input, empty_file_and_refused_binaries)
 {
 	char *path = write_tmp("", 0, ".txt");
