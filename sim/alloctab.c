@@ -180,6 +180,27 @@ void fs_alloctab_mark_seen(struct fs_alloctab *t, uint64_t ident, unsigned order
 	}
 }
 
+/* Undo mark_seen for the range: its allocation failed, so a free of it
+ * must be told as one of an identity never allocated, whatever the
+ * identity's earlier lives (pfns and workload identities are reused). */
+void fs_alloctab_forget(struct fs_alloctab *t, uint64_t ident, unsigned order)
+{
+	uint64_t end = ident + (1ull << order);
+
+	if (!t->seen || end > (1ull << 32) || end < ident)
+		return;
+	for (; ident < end; ident++) {
+		uint64_t *bits = t->seen[ident >> SEEN_CHUNK_BITS];
+		uint64_t off = ident & ((1u << SEEN_CHUNK_BITS) - 1);
+
+		if (!bits) {          /* a whole chunk unseen: skip to the next */
+			ident |= (1u << SEEN_CHUNK_BITS) - 1;
+			continue;
+		}
+		bits[off >> 6] &= ~(1ull << (off & 63));
+	}
+}
+
 bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident)
 {
 	const uint64_t *bits;

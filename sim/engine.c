@@ -321,6 +321,11 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		if (rc && s->pol->compact && ev->order)
 			fs_compact_wake_kcompactd(s->pol->compact, ev->order, req.highest_zone);
 		if (rc) {
+			/* a later free of it is one of an identity never
+			 * allocated, as when identities were fresh: an earlier
+			 * life of a reused identity (a pfn, a workload's recycled
+			 * identity) must not make it a double free */
+			fs_alloctab_forget(&s->at, ev->ident, ev->order);
 			s->c.alloc_failures++;
 			s->zc[req.highest_zone].alloc_failures++;
 			if (ev->order >= 1) {

@@ -423,6 +423,7 @@ struct fs_alloc *fs_alloctab_insert(struct fs_alloctab *t, uint64_t ident);
 void fs_alloctab_remove(struct fs_alloctab *t, struct fs_alloc *a);
 void fs_alloctab_mark_seen(struct fs_alloctab *t, uint64_t ident, unsigned order);
 bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
+void fs_alloctab_forget(struct fs_alloctab *t, uint64_t ident, unsigned order);
 
 /* ---- counters -------------------------------------------------------------
  * Defined once: generates the struct, the CSV header and the JSON summary.
