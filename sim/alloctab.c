@@ -44,6 +44,20 @@ void fs_alloctab_prefetch(const struct fs_alloctab *t, uint64_t ident)
 	__builtin_prefetch(&t->slot[hash_ident(ident) & t->mask]);
 }
 
+/* The same for the seen bit an allocation will set: a workload's recycled
+ * identities come back in random order, so the word is a miss as the slot
+ * used to be (13% of the generator benchmark's time, on a demand store). */
+void fs_alloctab_prefetch_seen(const struct fs_alloctab *t, uint64_t ident)
+{
+	const uint64_t *bits;
+
+	if (!t->seen || ident >= (1ull << 32))
+		return;
+	bits = t->seen[ident >> SEEN_CHUNK_BITS];
+	if (bits)
+		__builtin_prefetch(&bits[(ident & ((1u << SEEN_CHUNK_BITS) - 1)) >> 6], 1);
+}
+
 int fs_alloctab_init(struct fs_alloctab *t)
 {
 	memset(t, 0, sizeof(*t));

@@ -438,6 +438,8 @@ check:
 void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev)
 {
 	fs_alloctab_prefetch(&s->at, ev->ident);
+	if (ev->kind == FS_EV_ALLOC)
+		fs_alloctab_prefetch_seen(&s->at, ev->ident);
 	/* a policy whose placement is a chain of dependent lookups (keyed
 	 * zones: key record, zone record, its bitmap, the page) pipelines its
 	 * own prefetches over the events announced here */
