@@ -44,6 +44,20 @@ void fs_alloctab_prefetch(const struct fs_alloctab *t, uint64_t ident)
 	__builtin_prefetch(&t->slot[hash_ident(ident) & t->mask]);
 }
 
+/* The same for the seen bit an allocation will set: a workload's recycled
+ * identities come back in random order, so the word is a miss as the slot
+ * used to be (13% of the generator benchmark's time, on a demand store). */
+void fs_alloctab_prefetch_seen(const struct fs_alloctab *t, uint64_t ident)
+{
+	const uint64_t *bits;
+
+	if (!t->seen || ident >= (1ull << 32))
+		return;
+	bits = t->seen[ident >> SEEN_CHUNK_BITS];
+	if (bits)
+		__builtin_prefetch(&bits[(ident & ((1u << SEEN_CHUNK_BITS) - 1)) >> 6], 1);
+}
+
 int fs_alloctab_init(struct fs_alloctab *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -177,6 +191,27 @@ void fs_alloctab_mark_seen(struct fs_alloctab *t, uint64_t ident, unsigned order
 			bits[off >> 6] |= 1ull << (off & 63);
 			ident++;
 		}
+	}
+}
+
+/* Undo mark_seen for the range: its allocation failed, so a free of it
+ * must be told as one of an identity never allocated, whatever the
+ * identity's earlier lives (pfns and workload identities are reused). */
+void fs_alloctab_forget(struct fs_alloctab *t, uint64_t ident, unsigned order)
+{
+	uint64_t end = ident + (1ull << order);
+
+	if (!t->seen || end > (1ull << 32) || end < ident)
+		return;
+	for (; ident < end; ident++) {
+		uint64_t *bits = t->seen[ident >> SEEN_CHUNK_BITS];
+		uint64_t off = ident & ((1u << SEEN_CHUNK_BITS) - 1);
+
+		if (!bits) {          /* a whole chunk unseen: skip to the next */
+			ident |= (1u << SEEN_CHUNK_BITS) - 1;
+			continue;
+		}
+		bits[off >> 6] &= ~(1ull << (off & 63));
 	}
 }
 

@@ -325,6 +325,11 @@ static void do_alloc(struct fs_sim *s, const struct fs_event *ev)
 		if (rc && s->pol->compact && ev->order)
 			fs_compact_wake_kcompactd(s->pol->compact, ev->order, req.highest_zone);
 		if (rc) {
+			/* a later free of it is one of an identity never
+			 * allocated, as when identities were fresh: an earlier
+			 * life of a reused identity (a pfn, a workload's recycled
+			 * identity) must not make it a double free */
+			fs_alloctab_forget(&s->at, ev->ident, ev->order);
 			s->c.alloc_failures++;
 			s->zc[req.highest_zone].alloc_failures++;
 			if (ev->order >= 1) {
@@ -437,6 +442,8 @@ check:
 void fs_sim_prefetch(const struct fs_sim *s, const struct fs_event *ev)
 {
 	fs_alloctab_prefetch(&s->at, ev->ident);
+	if (ev->kind == FS_EV_ALLOC)
+		fs_alloctab_prefetch_seen(&s->at, ev->ident);
 	/* a policy whose placement is a chain of dependent lookups (keyed
 	 * zones: key record, zone record, its bitmap, the page) pipelines its
 	 * own prefetches over the events announced here */

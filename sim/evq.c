@@ -93,6 +93,7 @@ bool fs_evq_pop(struct fs_evq *q, struct fs_event *out)
  * the wheel, the queue poured each bucket into a 4-ary heap: every pop
  * walked it down with a miss and a mispredicted branch per level.) */
 #define NO_CHUNK UINT32_MAX
+_Static_assert(sizeof(struct fs_tq_chunk) == 4096, "a bucket chunk is one 4 KiB page");
 
 static inline bool tq_less(const struct fs_tq_ent *a, const struct fs_tq_ent *b)
 {
@@ -249,9 +250,9 @@ static void deal_coarse(struct fs_tq *q, uint64_t cb)
 	}
 }
 
-void fs_tq_push(struct fs_tq *q, uint64_t time_ns, uint64_t data)
+void fs_tq_push(struct fs_tq *q, uint64_t time_ns, uint64_t data, uint64_t aux)
 {
-	wheel_put(q, (struct fs_tq_ent){ time_ns, data });
+	wheel_put(q, (struct fs_tq_ent){ time_ns, data, aux });
 	q->n++;
 }
 

@@ -424,12 +424,14 @@ struct fs_alloc *fs_alloctab_lookup(const struct fs_alloctab *t, uint64_t ident)
 struct fs_alloc *fs_alloctab_find_covering(const struct fs_alloctab *t, uint64_t ident,
 					   unsigned max_order);
 void fs_alloctab_prefetch(const struct fs_alloctab *t, uint64_t ident);
+void fs_alloctab_prefetch_seen(const struct fs_alloctab *t, uint64_t ident);
 /* Insert an identity known to be absent and below FS_IDENT_LIMIT; fields
  * other than ident zeroed. */
 struct fs_alloc *fs_alloctab_insert(struct fs_alloctab *t, uint64_t ident);
 void fs_alloctab_remove(struct fs_alloctab *t, struct fs_alloc *a);
 void fs_alloctab_mark_seen(struct fs_alloctab *t, uint64_t ident, unsigned order);
 bool fs_alloctab_was_seen(const struct fs_alloctab *t, uint64_t ident);
+void fs_alloctab_forget(struct fs_alloctab *t, uint64_t ident, unsigned order);
 
 /* ---- counters -------------------------------------------------------------
  * Defined once: generates the struct, the CSV header and the JSON summary.

@@ -35,11 +35,15 @@ int fs_layout_from_yaml_node(struct fs_layout *l, const char *path, struct yaml_
 
 /* "evq.c": the generator's timer queue (sim/workload.c): entries pop in
  * (time_ns, data) order, so ties pop in an order fixed by their data
- * alone. A timing wheel of ~1 ms buckets: millions of pending frees cost an
- * append each, and each bucket is sorted once when its time comes. */
+ * alone; aux rides along and takes no part in the order (the generator's
+ * frees order ties by an allocation serial in data and carry the recycled
+ * identity in aux). A timing wheel of ~1 ms buckets: millions of pending
+ * frees cost an append each, and each bucket is sorted once when its time
+ * comes. */
 struct fs_tq_ent {
 	uint64_t time_ns;
 	uint64_t data;
+	uint64_t aux;                         /* payload, not part of the order */
 };
 struct fs_tq_heap {
 	struct fs_tq_ent *e;
@@ -50,7 +54,7 @@ struct fs_tq_heap {
 #define FS_TQ_FINE_BITS 6                     /* a coarse bucket is 64 buckets (67 ms) */
 #define FS_TQ_FINE (1u << FS_TQ_FINE_BITS)
 #define FS_TQ_COARSE (FS_TQ_SLOTS >> FS_TQ_FINE_BITS)  /* 256 coarse buckets */
-#define FS_TQ_CHUNK 255                       /* entries per 4 KiB chunk of a bucket */
+#define FS_TQ_CHUNK 170                       /* entries per 4 KiB chunk of a bucket */
 struct fs_tq_chunk {
 	uint32_t next;                        /* chunk index, or UINT32_MAX */
 	uint32_t pad[3];
@@ -80,7 +84,7 @@ struct fs_tq {
 };
 void fs_tq_init(struct fs_tq *q);
 void fs_tq_release(struct fs_tq *q);
-void fs_tq_push(struct fs_tq *q, uint64_t time_ns, uint64_t data);
+void fs_tq_push(struct fs_tq *q, uint64_t time_ns, uint64_t data, uint64_t aux);
 bool fs_tq_pop(struct fs_tq *q, struct fs_tq_ent *out);
 bool fs_tq_peek(struct fs_tq *q, struct fs_tq_ent *out);   /* the next pop, left in place */
 /* The same, but false when the next pop (if any) is certainly after

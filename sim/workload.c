@@ -11,11 +11,29 @@
  * allocation. A burst or a probe yields several allocations at one time;
  * they are handed out one per call from `pending`.
  *
- * Identities are dense and aligned to the order, as pfns are: each
- * allocation takes the next 2^order-aligned range of an identity counter,
- * so they are unique, stay far below 2^58 (and below 2^32, where the
- * allocation table tells double frees from unknown ones, for the first
- * four billion pages allocated), and partial frees stay meaningful. */
+ * Identities are recycled per order, as the kernel recycles pfns: the
+ * free of an allocation pushes its identity on a LIFO list of its order,
+ * and the next allocation of that order pops it; when the list is empty it
+ * takes the next 2^order-aligned range of an identity counter. So an
+ * identity is 2^order-aligned and names one range of one order for good
+ * (on the list, live, or never freed), no two live allocations share or
+ * overlap a range, identities stay dense (about the peak of live pages,
+ * far below 2^58 and below 2^32 where the allocation table tells double
+ * frees from unknown ones), and partial frees stay meaningful.
+ *
+ * Why recycle: the replay loop's cost is the random cache lines each event
+ * touches, and a fresh identity's allocation-table slot is cold, a miss
+ * (and on this VM a page walk) per allocation; the identity a free has
+ * just released has its slot in the caches. Placement never depends on
+ * the identity, so the simulations are the same as with fresh identities
+ * (compaction's `pinned` tunable, which hashes identities, aside).
+ *
+ * What the identity used to decide is kept by a serial that advances as
+ * the counter did before recycling (the next 2^order-aligned value for
+ * every allocation): frees queued at one instant pop in serial order, i.e.
+ * in the order they were allocated, and the serial bounds the frees queued
+ * (below IDENT_MAX), so the event stream is the same but for the
+ * identities it names. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -104,16 +122,26 @@ uint64_t fs_wl_lifetime_sample(const struct fs_wl_lifetime *l, struct fs_wl_rng 
 /* ---- the generator ------------------------------------------------------------ */
 
 /* Timer entries: data bits 62-63 say what it is, so that ties at one time
- * pop frees first (by identity), then arrivals (kept beside the queue, by
- * class), phase ends, probes (in the order they were given). */
+ * pop frees first (by serial, i.e. in allocation order), then arrivals
+ * (kept beside the queue, by class), phase ends, probes (in the order they
+ * were given). */
 enum { T_FREE = 0, T_ARRIVAL = 1, T_PHASE_END = 2, T_PROBE = 3 };
 #define T_SHIFT 62
 #define T_OF(data) ((unsigned)((data) >> T_SHIFT))
 #define T_ARG(data) ((data) & ((1ull << T_SHIFT) - 1))
 #define CLASS_PROBE 255u         /* class field of a probe's free */
-/* T_FREE: bits 0-3 order, 4-11 class, 12-61 identity (< 2^50) */
-#define FREE_DATA(id, order, cls) ((id) << 12 | (uint64_t)(cls) << 4 | (uint64_t)(order))
+/* T_FREE: bits 0-3 order, 4-11 class, 12-61 serial (< 2^50); the entry's
+ * aux is the identity */
+#define FREE_DATA(serial, order, cls) ((serial) << 12 | (uint64_t)(cls) << 4 | (uint64_t)(order))
 #define IDENT_MAX (1ull << 50)
+
+/* Identities freed and not yet taken again, of one order: a stack, so the
+ * next allocation takes the one freed last (whose allocation-table slot
+ * and page words are the likeliest to be in the caches). */
+struct id_stack {
+	uint64_t *v;
+	size_t n, cap;
+};
 
 struct cls_state {
 	double next_t;                /* ns, next arrival (exact, before rounding) */
@@ -136,7 +164,9 @@ struct fs_wl_gen {
 	struct fs_tq q;
 	struct fs_keytab *keys;
 	uint64_t present_pages;
-	uint64_t next_ident;
+	uint64_t next_ident;          /* the identity counter: next range when a list is empty */
+	uint64_t next_serial;         /* the allocation serial (see the head comment) */
+	struct id_stack idfree[FS_NR_ORDERS];   /* freed identities, per order */
 	uint64_t end_ns;
 	unsigned phase;               /* current phase */
 	int next_cls;                 /* the class whose arrival comes first, -1 = none */
@@ -214,7 +244,7 @@ static void add_probe(struct fs_wl_gen *g, const struct fs_wl_probe *p, uint64_t
 	}
 	g->probes[g->nr_probes] = (struct probe_state){ .p = p, .at_ns = at };
 	if (at < g->end_ns)
-		fs_tq_push(&g->q, at, (uint64_t)T_PROBE << T_SHIFT | g->nr_probes);
+		fs_tq_push(&g->q, at, (uint64_t)T_PROBE << T_SHIFT | g->nr_probes, 0);
 	g->nr_probes++;
 }
 
@@ -228,7 +258,7 @@ static void start_phase(struct fs_wl_gen *g, unsigned i, uint64_t t)
 	g->phase_start = t;
 	g->phase_end = t + ph->duration_ns < t ? UINT64_MAX : t + ph->duration_ns;
 	if (i + 1 < g->sp->nr_phases && g->phase_end < g->end_ns)
-		fs_tq_push(&g->q, g->phase_end, (uint64_t)T_PHASE_END << T_SHIFT | (i + 1));
+		fs_tq_push(&g->q, g->phase_end, (uint64_t)T_PHASE_END << T_SHIFT | (i + 1), 0);
 	g->next_cls = -1;
 	for (unsigned c = 0; c < g->sp->nr_classes; c++)
 		g->cs[c].t_arr = UINT64_MAX;  /* the previous phase's arrivals end */
@@ -294,6 +324,8 @@ void fs_wl_gen_free(struct fs_wl_gen *g)
 	if (!g)
 		return;
 	fs_tq_release(&g->q);
+	for (unsigned o = 0; o < FS_NR_ORDERS; o++)
+		free(g->idfree[o].v);
 	free(g->cs);
 	free(g->probes);
 	free(g);
@@ -336,13 +368,38 @@ static unsigned pick_cpu(struct fs_wl_gen *g)
 	return g->sp->cpus > 1 ? (unsigned)(fs_wl_rng_next(&g->rng) % g->sp->cpus) : 0;
 }
 
+/* The identity of a new allocation of this order: the one of that order
+ * freed last, else the next aligned range of the counter. */
+static uint64_t take_ident(struct fs_wl_gen *g, unsigned order)
+{
+	struct id_stack *st = &g->idfree[order];
+	uint64_t id;
+
+	if (st->n)
+		return st->v[--st->n];
+	id = (g->next_ident + (1ull << order) - 1) & ~((1ull << order) - 1);
+	g->next_ident = id + (1ull << order);
+	return id;
+}
+
+static void put_ident(struct fs_wl_gen *g, uint64_t id, unsigned order)
+{
+	struct id_stack *st = &g->idfree[order];
+
+	if (st->n == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 1024;
+		st->v = fs_xrealloc(st->v, st->cap * sizeof(*st->v));
+	}
+	st->v[st->n++] = id;
+}
+
 /* One allocation of class c (or a probe) at time t: the event, and its free
  * queued when the lifetime ends within the run. 0 when the class is at its
  * footprint (the arrival is skipped). */
 static int emit_alloc(struct fs_wl_gen *g, unsigned c, unsigned probe, uint64_t t, struct fs_event *ev)
 {
 	unsigned order, cls_field;
-	uint64_t id, life;
+	uint64_t id, serial, life;
 	uint32_t key, gfp;
 	uint8_t mt, flags;
 
@@ -371,10 +428,11 @@ static int emit_alloc(struct fs_wl_gen *g, unsigned c, unsigned probe, uint64_t 
 		cs->live_pages += 1ull << order;
 		cls_field = c;
 	}
-	id = (g->next_ident + (1ull << order) - 1) & ~((1ull << order) - 1);
-	g->next_ident = id + (1ull << order);
-	if (life != UINT64_MAX && life < g->end_ns - t && id < IDENT_MAX)
-		fs_tq_push(&g->q, t + life, FREE_DATA(id, order, cls_field));
+	serial = (g->next_serial + (1ull << order) - 1) & ~((1ull << order) - 1);
+	g->next_serial = serial + (1ull << order);
+	id = take_ident(g, order);
+	if (life != UINT64_MAX && life < g->end_ns - t && serial < IDENT_MAX)
+		fs_tq_push(&g->q, t + life, FREE_DATA(serial, order, cls_field), id);
 	memset(ev, 0, sizeof(*ev));
 	ev->time_ns = t;
 	ev->kind = FS_EV_ALLOC;
@@ -396,8 +454,9 @@ static void emit_free(struct fs_wl_gen *g, const struct fs_tq_ent *e, struct fs_
 	memset(ev, 0, sizeof(*ev));
 	ev->time_ns = e->time_ns;
 	ev->kind = FS_EV_FREE;
-	ev->ident = T_ARG(e->data) >> 12;
+	ev->ident = e->aux;
 	ev->order = (uint8_t)order;
+	put_ident(g, e->aux, order);
 	if (c == CLASS_PROBE) {
 		ev->flags = FS_EVF_PROBE;
 	} else {

@@ -7,6 +7,7 @@
  * data (a burst freed at one instant), the coarse wheel's buckets dealt
  * out to the fine ones, the far heap beyond the wheels, and peeks bounded
  * by a limit (fs_tq_peek_until) that must not let the wheel run ahead.
+ * Each entry's aux (a payload outside the order) must come back with it.
  * Every run uses a fixed seed; failures name the operation. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@ struct model {
 	size_t n, cap;
 };
 
+/* the payload pushed with data d: any function of it will do */
+#define AUX_OF(d) (~(d) * 31)
+
 static void model_push(struct model *m, uint64_t t, uint64_t d)
 {
 	if (m->n == m->cap) {
@@ -26,7 +30,7 @@ static void model_push(struct model *m, uint64_t t, uint64_t d)
 		m->e = realloc(m->e, m->cap * sizeof(*m->e));
 		cr_assert_not_null(m->e);
 	}
-	m->e[m->n++] = (struct fs_tq_ent){ t, d };
+	m->e[m->n++] = (struct fs_tq_ent){ t, d, AUX_OF(d) };
 }
 
 static bool ent_less(const struct fs_tq_ent *a, const struct fs_tq_ent *b)
@@ -81,7 +85,7 @@ static void run_shape(uint64_t seed, unsigned ops, unsigned push_pct)
 				/* data unique but not in push order, so ties must be sorted */
 				uint64_t d = (++data * 0x9e3779b97f4a7c15ull) >> 8;
 
-				fs_tq_push(&q, t, d);
+				fs_tq_push(&q, t, d, AUX_OF(d));
 				model_push(&m, t, d);
 			}
 		} else {
@@ -102,7 +106,7 @@ static void run_shape(uint64_t seed, unsigned ops, unsigned push_pct)
 				  (unsigned long long)seed, op);
 			cr_assert(peek.time_ns == got.time_ns && peek.data == got.data,
 				  "seed %llu op %u: peek and pop disagree", (unsigned long long)seed, op);
-			cr_assert(got.time_ns == want.time_ns && got.data == want.data,
+			cr_assert(got.time_ns == want.time_ns && got.data == want.data && got.aux == want.aux,
 				  "seed %llu op %u: popped (%llu, %#llx), expected (%llu, %#llx)",
 				  (unsigned long long)seed, op, (unsigned long long)got.time_ns,
 				  (unsigned long long)got.data, (unsigned long long)want.time_ns,
@@ -115,7 +119,7 @@ static void run_shape(uint64_t seed, unsigned ops, unsigned push_pct)
 		struct fs_tq_ent got, want = model_pop(&m);
 
 		cr_assert(fs_tq_pop(&q, &got));
-		cr_assert(got.time_ns == want.time_ns && got.data == want.data,
+		cr_assert(got.time_ns == want.time_ns && got.data == want.data && got.aux == want.aux,
 			  "seed %llu drain: popped (%llu, %#llx), expected (%llu, %#llx)",
 			  (unsigned long long)seed, (unsigned long long)got.time_ns,
 			  (unsigned long long)got.data, (unsigned long long)want.time_ns,
@@ -147,7 +151,7 @@ Test(evq, big_bucket_with_ties)
 {
 	struct fs_tq q;
 	struct tu_rng g;
-	struct fs_tq_ent prev = { 0, 0 }, e;
+	struct fs_tq_ent prev = { 0, 0, 0 }, e;
 	const uint64_t base = 5ull << FS_TQ_SHIFT;
 	size_t n = 0;
 
@@ -156,12 +160,15 @@ Test(evq, big_bucket_with_ties)
 	for (unsigned i = 0; i < 5000; i++) {
 		uint64_t t = base + (i % 3 ? tu_below(&g, 1ull << FS_TQ_SHIFT) : 777);
 
-		fs_tq_push(&q, t, tu_rand(&g));
+		uint64_t d = tu_rand(&g);
+
+		fs_tq_push(&q, t, d, AUX_OF(d));
 	}
 	cr_assert_eq(q.n, 5000);
 	while (fs_tq_pop(&q, &e)) {
 		cr_assert(n == 0 || !ent_less(&e, &prev), "entry %zu out of order", n);
 		cr_assert_eq(e.time_ns >> FS_TQ_SHIFT, 5);
+		cr_assert_eq(e.aux, AUX_OF(e.data), "entry %zu lost its payload", n);
 		prev = e;
 		n++;
 	}

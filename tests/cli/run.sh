@@ -604,6 +604,30 @@ sed 's/^seed: 2026/seed: 2027/' $W >"$TMP/seed.yaml"
 cmp -s "$TMP/w.trace" "$TMP/w3.trace" && bad "another seed gives the same trace" || ok
 grep -q 'flags=probe' "$TMP/w.trace" && grep -q 'flags=lru' "$TMP/w.trace" && grep -q 'key=net cpu=1 flags=atomic' "$TMP/w.trace" &&
 	ok || bad "gen: flags, keys or cpus missing"
+# identities are recycled per order (sim/workload.c): a trace whose bursts
+# with a fixed lifetime free at one instant, atomic requests fail and are
+# freed later, reclaim takes page cache and probes are held, replays as run
+# gives it, the frees of failed allocations are unknown frees, not double
+# frees of an earlier life, and identities do recur
+cat >"$TMP/recyc.yaml" <<'EOF'
+seed: 5
+duration: 2s
+machine: 16M
+classes:
+  - {name: cache, rate: 2000, lifetime: until_reclaimed}
+  - {name: anon, rate: 4000, order: {0: 8, 1: 1, 2: 1}, lifetime: {dist: exponential, mean: 300ms}, reclaimable: true}
+  - {name: net, arrival: burst, every: 50ms, count: 1500, order: {1: 1, 2: 1}, gfp: GFP_ATOMIC, lifetime: 20ms}
+probes: [{at: 1s, order: 9, count: 4, hold: 100ms}, {at: 1500ms, order: 9, count: 4, hold: 100ms}]
+EOF
+"$FRAGSIM" run -q -p buddy,linux-6.15,keyed-zones -i 100ms -o "$TMP/rrun.csv" -s "$TMP/rrun.json" "$TMP/recyc.yaml" 2>/dev/null &&
+"$FRAGSIM" gen "$TMP/recyc.yaml" -o "$TMP/r.trace" 2>/dev/null &&
+"$FRAGSIM" replay -q --memory 16M -p buddy,linux-6.15,keyed-zones -i 100ms -o "$TMP/rrep.csv" "$TMP/r.trace" 2>/dev/null &&
+	cmp -s "$TMP/rrun.csv" "$TMP/rrep.csv" && ok || bad "recycled identities: run and gen + replay differ"
+rj() { tr -d ' \n' <"$TMP/rrun.json" | grep -o "\"$1\":[0-9]*" | head -1 | cut -d: -f2; }
+[ "$(rj unknown_frees)" -gt 1000 ] && [ "$(rj double_frees)" = 0 ] && [ "$(rj reclaimed_then_freed)" -gt 0 ] && ok ||
+	bad "recycled identities: unknown $(rj unknown_frees), double $(rj double_frees), reclaimed then freed $(rj reclaimed_then_freed)"
+[ "$(awk '$2 == "A" && ++n[$3] == 2 { r++ } END { print r + 0 }' "$TMP/r.trace")" -gt 1000 ] && ok ||
+	bad "recycled identities: gen names few identities twice"
 # probes, reclaim and the frees of reclaimed allocations are counted
 tr -d ' \n' <"$TMP/run.json" | grep -q '"command":"run","workload":{"path":"workloads/smoke.yaml","seed":2026' && ok ||
 	bad "run summary lacks the workload"
