@@ -253,6 +253,9 @@ const char *fs_trace_format_name(enum fs_trace_format fmt);
 struct fs_tracedat;
 bool fs_tracedat_sniff(const char *p, size_t n);
 int fs_tracedat_open(struct fs_trace *t, struct fs_err *err);
+/* Before t->in is opened: a .zst trace.dat at path read straight into
+ * memory. 1 opened, 0 not one (open path as any input), <0 error. */
+int fs_tracedat_zst_open(struct fs_trace *t, const char *path, struct fs_err *err);
 /* fs_trace_next for a trace.dat: 1 = an event, 0 = the end, <0 = error */
 int fs_tracedat_next(struct fs_trace *t, struct fs_event *ev, struct fs_err *err);
 void fs_tracedat_close(struct fs_tracedat *d);

@@ -71,6 +71,14 @@ int fs_trace_open(struct fs_trace *t, const char *path, enum fs_trace_format fmt
 	t->mt_numbering = -1;
 	t->max_order = FS_ORDER_LIMIT;
 	t->warn = stderr;
+	if (fmt == FS_FMT_AUTO || fmt == FS_FMT_TRACEDAT) {
+		if ((rc = fs_tracedat_zst_open(t, path, err)) < 0)
+			return rc;
+		if (rc) {
+			set_format(t, FS_FMT_FTRACE);
+			return 0;
+		}
+	}
 	if ((rc = fs_input_open(&t->in, path, err)))
 		return rc;
 	t->path = t->in.path;

@@ -26,7 +26,11 @@
  * every record (the tests compare the two).
  *
  * libtracecmd needs a seekable file: a compressed trace.dat (.zst, .gz) is
- * first decompressed into a memfd (or an unlinked file in $TMPDIR). Opening a file
+ * first decompressed into a memfd (or an unlinked file in $TMPDIR); a .zst
+ * file whose frames give their size is decompressed in one call straight
+ * into the memfd's pages (fs_tracedat_zst_open), with no window buffer:
+ * on a VM where first-touch memory is dear, the 44 MiB window of a
+ * 44 MiB capture cost as much as the copy itself. Opening a file
  * parses the kernel's symbol table (kallsyms, tens of thousands of lines,
  * most of the time of tracecmd_open); only tracing_mark_write's entry is
  * kept (see tep_parse_kallsyms below). */
@@ -37,10 +41,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <trace-cmd.h>
+#include <zstd.h>
 
 #include "gfp.h"
 #include "internal.h"
@@ -803,23 +810,131 @@ static struct tracecmd_input *open_dat(const char *path)
 	return h;
 }
 
-int fs_tracedat_open(struct fs_trace *t, struct fs_err *err)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23          /* Linux 5.14; older kernels say EINVAL */
+#endif
+
+struct populate {
+	char *p;
+	size_t n;
+};
+
+static void *populate_thread(void *arg)
+{
+	const struct populate *pp = arg;
+
+	/* fills page tables without touching the data, so the decoder may
+	 * overtake it; on older kernels it fails and the decoder faults alone */
+	(void)madvise(pp->p, pp->n, MADV_POPULATE_WRITE);
+	return NULL;
+}
+
+/* A zstd-compressed trace.dat at path, decompressed whole into a memfd
+ * (*out) in one call: 1 done, 0 not such a file or its size is not in its
+ * frame headers (the streaming path takes it, and reports truncation its
+ * way), <0 error (corrupt data). Only the first block is decoded to tell
+ * a trace.dat from a text trace, so text traces lose nothing. */
+static int zst_oneshot(const char *path, int *out, struct fs_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), mfd = -1, rc = 0;
+	struct stat st;
+	void *src = MAP_FAILED, *dst = MAP_FAILED;
+	unsigned long long total = 0;
+	ZSTD_DCtx *dc = NULL;
+	char head[16];
+
+	if (fd < 0)
+		return 0;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size >= 18)
+		src = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (src == MAP_FAILED)
+		return 0;
+	if (memcmp(src, "\x28\xb5\x2f\xfd", 4) || getenv("TMPDIR") || !(dc = ZSTD_createDCtx()))
+		goto out;
+	{
+		ZSTD_inBuffer in = { src, (size_t)st.st_size, 0 };
+		ZSTD_outBuffer o = { head, 10, 0 };
+
+		while (o.pos < o.size && in.pos < in.size) {
+			size_t r = ZSTD_decompressStream(dc, &o, &in);
+
+			if (ZSTD_isError(r) || (r == 0 && o.pos < o.size))
+				break;
+		}
+		if (!fs_tracedat_sniff(head, o.pos))
+			goto out;
+	}
+	/* every frame must say its size and be whole (a cut file: the
+	 * streaming path reports "truncated" as for any input) */
+	for (size_t at = 0, left = (size_t)st.st_size; left;) {
+		unsigned long long n = ZSTD_getFrameContentSize((const char *)src + at, left);
+		size_t c = ZSTD_findFrameCompressedSize((const char *)src + at, left);
+
+		if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || ZSTD_isError(c) || !c)
+			goto out;
+		total += n;
+		at += c;
+		left -= c;
+	}
+	if (!total || total > ((unsigned long long)1 << 40))
+		goto out;
+	mfd = memfd_create("fragsim-tracedat", MFD_CLOEXEC);
+	if (mfd < 0 || ftruncate(mfd, (off_t)total) ||
+	    (dst = mmap(NULL, (size_t)total, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0)) == MAP_FAILED)
+		goto out;                     /* the streaming path will say what is wrong */
+	ZSTD_DCtx_reset(dc, ZSTD_reset_session_and_parameters);
+	{
+		/* a second thread faults in the back half of the memfd's pages
+		 * while the decoder writes the front half */
+		struct populate pp = { (char *)dst + (total / 2 & ~(size_t)4095), (size_t)total - (total / 2 & ~(size_t)4095) };
+		pthread_t th;
+		bool helper = !pthread_create(&th, NULL, populate_thread, &pp);
+		size_t r = ZSTD_decompressDCtx(dc, dst, (size_t)total, src, (size_t)st.st_size);
+
+		if (helper)
+			pthread_join(th, NULL);
+
+		if (ZSTD_isError(r))
+			rc = fs_error(err, -EIO, "%s: corrupt zstd input: %s", path, ZSTD_getErrorName(r));
+		else if (r != total)
+			rc = fs_error(err, -EIO, "%s: corrupt zstd input: %zu bytes where the frame headers "
+				      "say %llu", path, r, total);
+		else
+			rc = 1;
+	}
+out:
+	if (dst != MAP_FAILED)
+		munmap(dst, (size_t)total);
+	munmap(src, (size_t)st.st_size);
+	ZSTD_freeDCtx(dc);
+	if (rc == 1)
+		*out = mfd;
+	else if (mfd >= 0)
+		close(mfd);
+	return rc;
+}
+
+/* The reader for a trace.dat already decompressed into tmp_fd (>= 0), or
+ * for t->in (a plain file, or decompressed now). */
+static int tracedat_start(struct fs_trace *t, const char *given, int tmp_fd, struct fs_err *err)
 {
 	struct fs_tracedat *d = fs_xcalloc(1, sizeof(*d));
-	char fdpath[64], *path = fs_xstrdup(t->in.path);
+	char fdpath[64], *path = fs_xstrdup(given);
 	const char *env = getenv("FRAGSIM_TRACEDAT_TEXT");
 	int rc, ninst;
 
-	d->tmp_fd = -1;
+	d->tmp_fd = tmp_fd;
 	d->text_only = env && *env && strcmp(env, "0");
 	trace_seq_init(&d->seq);
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cond, NULL);
 	for (int i = 0; i < DAT_BLOCKS; i++)
 		d->blk[i] = fs_xcalloc(1, DAT_BLOCK);
-	if (t->in.codec != FS_INPUT_PLAIN || !strcmp(path, "-")) {
-		if ((rc = decompress_to_tmp(&t->in, &d->tmp_fd, err)))
-			goto fail;
+	if (d->tmp_fd < 0 && (t->in.codec != FS_INPUT_PLAIN || !strcmp(path, "-")) &&
+	    (rc = decompress_to_tmp(&t->in, &d->tmp_fd, err)))
+		goto fail;
+	if (d->tmp_fd >= 0) {
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", d->tmp_fd);
 		d->top = open_dat(fdpath);
 	} else {
@@ -854,4 +969,20 @@ fail:
 	fs_tracedat_close(d);
 	free(path);
 	return rc;
+}
+
+int fs_tracedat_open(struct fs_trace *t, struct fs_err *err)
+{
+	return tracedat_start(t, t->in.path, -1, err);
+}
+
+int fs_tracedat_zst_open(struct fs_trace *t, const char *path, struct fs_err *err)
+{
+	int fd = -1, rc;
+
+	if (!strcmp(path, "-") || (rc = zst_oneshot(path, &fd, err)) <= 0)
+		return strcmp(path, "-") ? rc : 0;
+	if ((rc = tracedat_start(t, path, fd, err)))
+		return rc;
+	return 1;
 }

@@ -258,6 +258,26 @@ done
 [ -r "$SHARED/build/trace.dat.zst" ] &&
 	expect_fail dat-strict 1 'build/trace.dat.zst:4920: expected order=N with N in 0..2, got "order=3 migratetype=0' \
 		replay -q --strict --max-order 2 --pageblock-order 2 -o /dev/null "$SHARED/build/trace.dat.zst"
+# a .zst trace.dat is decompressed in one call into memory; the streaming
+# path (taken with $TMPDIR set, and for a file whose frames do not say
+# their size) gives the same replay; a corrupt one fails the checksum, a
+# cut one is "truncated" as any input
+if [ -r "$SHARED/anon-churn/trace.dat.zst" ]; then
+	A=$SHARED/anon-churn/trace.dat.zst
+	"$FRAGSIM" replay -q -M traces/vm-24g.yaml -s "$TMP/one.json" -o "$TMP/one.csv" "$A" 2>"$TMP/one.err" &&
+	TMPDIR=$TMP "$FRAGSIM" replay -q -M traces/vm-24g.yaml -s "$TMP/str.json" -o "$TMP/str.csv" "$A" 2>"$TMP/str.err" &&
+	zstd -dcq "$A" | zstd -q --no-content-size -c >"$TMP/nosize.dat.zst" &&
+	"$FRAGSIM" replay -q -M traces/vm-24g.yaml -o "$TMP/nos.csv" "$TMP/nosize.dat.zst" 2>/dev/null &&
+	cmp -s "$TMP/one.csv" "$TMP/str.csv" && cmp -s "$TMP/one.err" "$TMP/str.err" && cmp -s "$TMP/one.csv" "$TMP/nos.csv" &&
+	[ "$(grep -v fragsim_build "$TMP/one.json")" = "$(grep -v fragsim_build "$TMP/str.json")" ] && ok ||
+		bad "trace.dat.zst: the one-call and streaming decompressions disagree"
+	n=$(wc -c <"$A")
+	cp "$A" "$TMP/corrupt.dat.zst" && chmod u+w "$TMP/corrupt.dat.zst" &&
+	printf '\377\376\375\374\373\372\371\370' | dd of="$TMP/corrupt.dat.zst" bs=1 seek=$((n / 2)) conv=notrunc 2>/dev/null
+	expect_fail dat-zst-corrupt 1 'corrupt.dat.zst: corrupt zstd input' replay -q -M traces/vm-24g.yaml -o /dev/null "$TMP/corrupt.dat.zst"
+	head -c $((n / 2)) "$A" >"$TMP/cut.dat.zst"
+	expect_fail dat-zst-cut 1 'cut.dat.zst: truncated zstd input' replay -q -M traces/vm-24g.yaml -o /dev/null "$TMP/cut.dat.zst"
+fi
 
 # Per-event counts in the summary equal grep -c on the same file, and every
 # line is accounted for (real excerpts: no malformed lines).
