@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "extfrag.h"
+#include "test_util.h"
 
 /* trace_pipe, build capture (the only extfrag event in it) */
 #define PIPE_LINE "            bash-14429   [000] d..3.  1039.212348: mm_page_alloc_extfrag: " \
@@ -399,18 +400,6 @@ Test(extfrag, stream_timeline_matches_points)
  * numbering votes, the shown lines with their line numbers, the warnings,
  * the CSV and JSON, and the same error at the same line. */
 
-static char *write_tmp_n(const char *text, size_t len)
-{
-	char *path = malloc(64);
-	int fd;
-
-	snprintf(path, 64, "/tmp/fragsim-extfrag-XXXXXX");
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, text, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
 
 /* A log of every kind of line: comments, blank and CRLF lines, lost
  * events, mm_page_alloc lines telling both numberings (over 256, so the
@@ -557,7 +546,7 @@ Test(extfrag, threads_give_one_readers_results)
 
 	for (int earlier = 0; earlier < 2; earlier++) {
 		size_t len;
-		char *text = mixed_log(1500, earlier, &len), *path = write_tmp_n(text, len), what[64];
+		char *text = mixed_log(1500, earlier, &len), *path = tu_tmpfile(text, len), what[64];
 
 		for (int mode = 0; mode < 3; mode++) {
 			/* streamed intervals, points, --strict */
@@ -603,7 +592,7 @@ Test(extfrag, threads_binary_data_at_the_same_line)
 	q = text + len / 2;
 	q = strchr(q, '\n') + 20;
 	*q = 0;                                        /* a NUL inside a line */
-	path = write_tmp_n(text, len);
+	path = tu_tmpfile(text, len);
 	read_with(path, 1, 100000ull, false, &one);
 	cr_assert_eq(one.rc, -EINVAL);
 	cr_assert(strstr(one.err, ": binary data in a text trace"), "%s", one.err);
@@ -634,7 +623,7 @@ Test(extfrag, threads_line_longer_than_a_part)
 	text[n++] = '\n';
 	memcpy(text + n, head, len);
 	n += len;
-	path = write_tmp_n(text, n);
+	path = tu_tmpfile(text, n);
 	read_with(path, 1, 100000ull, false, &one);
 	cr_assert_eq(one.rc, 0, "%s", one.err);
 	for (unsigned k = 2; k < 20; k += 3) {

@@ -143,18 +143,6 @@ Test(kpageflags, other_moment_not_settled)
 	fs_machine_free(m);
 }
 
-static char *tmpfile_with(const void *data, size_t len)
-{
-	char *path = malloc(64);
-	int fd;
-
-	snprintf(path, 64, "/tmp/fragsim-kx-XXXXXX");
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
 
 Test(kpageflags, file_size_must_match_layout)
 {
@@ -167,9 +155,9 @@ Test(kpageflags, file_size_must_match_layout)
 
 	words64(w);
 	w[64] = 0;
-	ok = tmpfile_with(w, 64 * 8);
-	shrt = tmpfile_with(w, 63 * 8);
-	lng = tmpfile_with(w, 65 * 8);
+	ok = tu_tmpfile(w, 64 * 8);
+	shrt = tu_tmpfile(w, 63 * 8);
+	lng = tu_tmpfile(w, 65 * 8);
 	cr_assert_eq(fs_kpf_load(&st, ok, m, &err), 0, "%s", err.msg);
 	cr_assert_eq(st.free_pages[0], 47);
 	fs_kpf_release(&st);
@@ -422,7 +410,7 @@ Test(kexact, checkpoint_csv)
 		"Node 0, zone   Normal      1      1      1      1      2      0 \n"
 		"### capture_snap seq=1 phase=during mono_ns=2 name=buddyinfo\n"
 		"Node 0, zone   Normal      0      1      1      1      2      0 \n";
-	char *path = tmpfile_with(snaps, sizeof(snaps) - 1);
+	char *path = tu_tmpfile(snaps, sizeof(snaps) - 1);
 	char csv[] = "/tmp/fragsim-kx-csv-XXXXXX";
 	struct fs_sim *s = kernel_sim();
 	struct fs_ckpt *c;

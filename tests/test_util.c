@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_util.h"
 
@@ -211,4 +212,17 @@ void tu_at(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt, const ch
 	s->placement = FS_PLACE_POLICY;
 	cr_assert_eq(s->c.allocs, before + 1, "%s: pfn %llu order %u could not be placed exactly", ctx,
 		     (unsigned long long)pfn, order);
+}
+
+char *tu_tmpfile(const void *data, size_t len)
+{
+	char *path = malloc(64);
+	int fd;
+
+	snprintf(path, 64, "/tmp/fragsim-test-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	return path;
 }

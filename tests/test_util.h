@@ -89,4 +89,7 @@ void tu_apply_mt(struct fs_sim *s, unsigned kind, uint64_t ident, unsigned order
 		 const char *ctx);
 void tu_at(struct fs_sim *s, uint64_t pfn, unsigned order, unsigned mt, const char *ctx);
 
+/* A /tmp file holding len bytes of data; the caller unlinks it and frees the path. */
+char *tu_tmpfile(const void *data, size_t len);
+
 #endif
