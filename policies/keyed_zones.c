@@ -367,6 +367,12 @@ uint64_t fs_kz_place(struct fs_kz *st, struct fs_machine *m, uint32_t gz, unsign
 	return pfn;
 }
 
+/* The low_water tunable is a percentage of the zones with RAM, rounded up. */
+static void set_low_water(const struct fs_kz *st, struct fs_kz_type *t)
+{
+	t->low_water = (uint32_t)(((uint64_t)t->nr_present * st->low_water_pct + 99) / 100);
+}
+
 /* ---- building the keyed zones from the boot free lists ------------------------ */
 
 /* A page allocated before the trace (a snapshot start, --initial): RAM that
@@ -453,7 +459,7 @@ void fs_kz_build(struct fs_policy *p)
 			fs_kz_bits_set(&t->unkeyed, l);
 			avail_update(st, gz, 0);
 		}
-		t->low_water = (uint32_t)(((uint64_t)t->nr_present * st->low_water_pct + 99) / 100);
+		set_low_water(st, t);
 		for (uint32_t l = 0; pre && l < t->nr; l++)
 			if (pre[l])
 				label_pretrace(st, t, t->first + l, pre[l]);
@@ -480,7 +486,7 @@ static void kz_online(struct fs_policy *p, uint64_t pfn, unsigned order)
 			t->nr_present++;
 			t->nr_unkeyed++;
 			fs_kz_bits_set(&t->unkeyed, gz - t->first);
-			t->low_water = (uint32_t)(((uint64_t)t->nr_present * st->low_water_pct + 99) / 100);
+			set_low_water(st, t);
 		}
 		kz->present += 1u << o;
 		put_block(st, p->m, gz, q, o);

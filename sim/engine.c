@@ -193,19 +193,21 @@ static void free_part(struct fs_sim *s, struct fs_alloc *ap, uint64_t ident, uns
 static void online_block(struct fs_sim *s, const struct fs_event *ev)
 {
 	uint64_t blk = (ev->ident - s->m->base_pfn) >> s->m->max_order;
-	struct fs_free_req fr = {
-		.pfn = ev->ident, .order = ev->order, .mt = FS_MT_MOVABLE,
-		.cpu = ev->cpu, .time_ns = ev->time_ns,
-	};
 
 	if (!s->offline || ev->ident < s->m->base_pfn || ev->ident - s->m->base_pfn >= s->m->nr_pages ||
 	    !s->offline[blk])
 		return;
 	s->offline[blk] = 0;
-	if (s->pol->ops->online)
+	if (s->pol->ops->online) {
 		s->pol->ops->online(s->pol, ev->ident, ev->order);
-	else
+	} else {
+		struct fs_free_req fr = {
+			.pfn = ev->ident, .order = ev->order, .mt = FS_MT_MOVABLE,
+			.cpu = ev->cpu, .time_ns = ev->time_ns,
+		};
+
 		s->pol->ops->free(s->pol, &fr);
+	}
 }
 
 static void do_free(struct fs_sim *s, const struct fs_event *ev)
